@@ -1,0 +1,343 @@
+"""The estimator base shared by every skdeepnn network: validation, the training loop, stopping.
+
+A subclass says what differs: the hidden layers, the initializer, how targets are
+encoded (``_encode_targets``) and where the fitted weights live
+(``_get_network`` / ``_set_network``). The matrix calculus lives in ``_network``.
+"""
+
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._initializers import INITIALIZERS
+from ._network import allocate_caches, cost_and_gradients, predict_logits
+from ._optimizers import OPTIMIZERS
+from ._params import Boolean, Interval, Options, RandomStateLike, validate_params
+
+# Float dtypes kept as they are; any other numeric input becomes float64.
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+class BaseNetwork(BaseEstimator):
+    """Shared machinery of the network estimators; not for direct use."""
+
+    _parameter_constraints = {
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None)],
+        "tol": [Interval(Real, 0, None)],
+        "n_iter_no_change": [Interval(Integral, 1, None)],
+        "alpha": [Interval(Real, 0, None)],
+        "solver": [Options(*OPTIMIZERS)],
+        "batch_size": [Options("auto"), Interval(Integral, 1, None)],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "shuffle": [Boolean()],
+        "random_state": [RandomStateLike()],
+        "verbose": [Interval(Integral, 0, None), Boolean()],
+        "warm_start": [Boolean()],
+    }
+
+    # -- what subclasses provide -------------------------------------------------
+
+    def _hidden_layer_sizes(self):
+        """The sizes ``n_1 .. n_{L-1}`` of the hidden layers."""
+        raise NotImplementedError
+
+    def _hidden_activation(self):
+        return "identity"
+
+    def _initializer(self):
+        """The name of the weight initializer, a key of ``INITIALIZERS``."""
+        raise NotImplementedError
+
+    def _fits_intercepts(self):
+        return True
+
+    def _encode_targets(self, y, sample_weight, dtype, reset):
+        """Validate ``y`` and return ``(Y, output_activation, fitted_attributes)``."""
+        raise NotImplementedError
+
+    def _get_network(self):
+        """The fitted ``(coefs, intercepts)`` in the core's layout."""
+        raise NotImplementedError
+
+    def _set_network(self, coefs, intercepts):
+        raise NotImplementedError
+
+    # -- fit -----------------------------------------------------------------------
+
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data. float32 and float64 are kept; other numbers become float64.
+        y : array-like of shape (n_samples,)
+            Target labels, of any type.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; the cost becomes the weighted mean of the losses.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        validate_params(self)
+        warm = self.warm_start and _is_fitted(self)
+        X, Y, sample_weight, output_activation, target_attributes = self._validate_training_data(
+            X, y, sample_weight, reset=not warm
+        )
+        rng = _make_generator(self.random_state)
+        if warm:
+            coefs, intercepts = self._starting_network_for_warm_start(X, Y)
+        else:
+            coefs, intercepts = self._initial_network(X.shape[1], Y.shape[1], rng, X.dtype)
+
+        loss_curve = self._train(X, Y, sample_weight, coefs, intercepts, output_activation, rng)
+
+        # Only now, with training done, does the estimator change.
+        for name, value in target_attributes.items():
+            setattr(self, name, value)
+        self._set_network(coefs, intercepts)
+        self.n_iter_ = len(loss_curve)
+        self.loss_ = loss_curve[-1]
+        self.loss_curve_ = loss_curve
+        return self
+
+    def _validate_training_data(self, X, y, sample_weight, reset):
+        """Check ``X``, ``y`` and ``sample_weight`` and encode the targets for the core.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features), float32 or float64
+        Y : ndarray of shape (n_samples, n_outputs), of X's dtype
+        sample_weight : ndarray of shape (n_samples,) or None
+        output_activation : str
+        target_attributes : dict
+            Fitted attributes that describe the targets (e.g. ``classes_``).
+        """
+        X, y = validate_data(self, X, y, reset=reset, dtype=FLOAT_DTYPES)
+        sample_weight = _check_sample_weight(sample_weight, X)
+        Y, output_activation, target_attributes = self._encode_targets(
+            y, sample_weight, X.dtype, reset
+        )
+        return X, Y, sample_weight, output_activation, target_attributes
+
+    def _initial_network(self, n_features, n_outputs, rng, dtype):
+        """Weights from the initializer, zero biases: ``(coefs, intercepts)``."""
+        layer_sizes = [n_features, *self._hidden_layer_sizes(), n_outputs]
+        initialize = INITIALIZERS[self._initializer()]
+        coefs = [
+            initialize(fan_in, fan_out, rng, dtype)
+            for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:])
+        ]
+        intercepts = [np.zeros(n, dtype=dtype) for n in layer_sizes[1:]]
+        return coefs, intercepts
+
+    def _starting_network_for_warm_start(self, X, Y):
+        """Copies of the fitted weights, in X's dtype, after checking they still fit."""
+        coefs, intercepts = self._get_network()
+        expected = [X.shape[1], *self._hidden_layer_sizes(), Y.shape[1]]
+        fitted = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
+        if expected != fitted:
+            raise ValueError(
+                f"warm_start=True continues from the fitted layer sizes {fitted}, "
+                f"but the parameters now ask for {expected}. Set warm_start=False "
+                "to train a new network."
+            )
+        return (
+            [W.astype(X.dtype, copy=True) for W in coefs],
+            [b.astype(X.dtype, copy=True) for b in intercepts],
+        )
+
+    def _batch_size(self, n_samples):
+        if self.solver == "gd" or self.batch_size == "auto" and n_samples <= 200:
+            return n_samples
+        if self.batch_size == "auto":
+            return 200
+        if self.batch_size > n_samples:
+            warnings.warn(
+                f"batch_size={self.batch_size} is larger than the {n_samples} "
+                "training samples; using the whole set as one batch.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return n_samples
+        return self.batch_size
+
+    def _make_optimizer(self, params):
+        options = {
+            "gd": {},
+            "sgd": {},
+            "momentum": {"beta_1": self.beta_1},
+            "rmsprop": {"beta_2": self.beta_2, "epsilon": self.epsilon},
+            "adam": {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon},
+        }[self.solver]
+        return OPTIMIZERS[self.solver](params, self.learning_rate, **options)
+
+    def _train(self, X, Y, sample_weight, coefs, intercepts, output_activation, rng):
+        """Run the optimizer over mini-batches (or the full set) until it stops.
+
+        ``coefs`` and ``intercepts`` are updated in place. Returns the loss curve:
+        the mean cost over each epoch's batches, computed before each batch's step.
+        """
+        n_samples = X.shape[0]
+        batch_size = self._batch_size(n_samples)
+        layer_sizes = [X.shape[1]] + [W.shape[1] for W in coefs]
+        activation = self._hidden_activation()
+
+        # Buffers for one batch, allocated once and reused by every step.
+        caches = allocate_caches(batch_size, layer_sizes, X.dtype)
+        deltas = allocate_caches(batch_size, layer_sizes[:-1], X.dtype)  # hidden layers
+        grads = ([np.empty_like(W) for W in coefs], [np.empty_like(b) for b in intercepts])
+        params, param_grads = list(coefs), list(grads[0])
+        if self._fits_intercepts():
+            params += intercepts
+            param_grads += grads[1]
+        optimizer = self._make_optimizer(params)
+
+        # Gather shuffled batches into reused buffers; a full batch needs no shuffle.
+        gather = self.shuffle and batch_size < n_samples
+        if gather:
+            indices = np.arange(n_samples)
+            X_batch_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+            Y_batch_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+        total_weight = n_samples if sample_weight is None else float(sample_weight.sum())
+
+        loss_curve = []
+        best_loss, epochs_without_improvement = np.inf, 0
+        print_every = 1 if self.verbose > 1 or self.solver != "gd" else 100
+        start_time = time.perf_counter()
+        for epoch in range(1, self.max_iter + 1):
+            if gather:
+                rng.shuffle(indices)
+            epoch_cost = 0.0
+            for start in range(0, n_samples, batch_size):
+                stop = min(start + batch_size, n_samples)
+                if gather:
+                    batch = indices[start:stop]
+                    X_batch = np.take(X, batch, axis=0, out=X_batch_buffer[: stop - start], mode="clip")
+                    Y_batch = np.take(Y, batch, axis=0, out=Y_batch_buffer[: stop - start], mode="clip")
+                    w_batch = None if sample_weight is None else sample_weight[batch]
+                else:
+                    X_batch, Y_batch = X[start:stop], Y[start:stop]
+                    w_batch = None if sample_weight is None else sample_weight[start:stop]
+                batch_weight = stop - start if w_batch is None else float(w_batch.sum())
+                if batch_weight == 0:
+                    continue  # a batch of zero-weight samples carries no gradient
+
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    cost, _ = cost_and_gradients(
+                        X_batch, Y_batch, coefs, intercepts, activation, output_activation,
+                        self.alpha, w_batch, caches, grads, deltas,
+                    )
+                    if not np.isfinite(cost):
+                        self._raise_diverged(epoch, cost)
+                    optimizer.update(params, param_grads)
+                epoch_cost += cost * batch_weight
+
+            loss = epoch_cost / total_weight
+            loss_curve.append(loss)
+            if self.verbose and (epoch % print_every == 0 or epoch == 1):
+                print(
+                    f"Iteration {epoch}, loss = {loss:.8f}, "
+                    f"{time.perf_counter() - start_time:.2f} s"
+                )
+            if loss > best_loss - self.tol:
+                epochs_without_improvement += 1
+            else:
+                epochs_without_improvement = 0
+            best_loss = min(best_loss, loss)
+            if epochs_without_improvement >= self.n_iter_no_change:
+                if self.verbose:
+                    print(
+                        f"Training loss did not improve more than tol={self.tol} for "
+                        f"{self.n_iter_no_change} consecutive iterations. Stopping."
+                    )
+                break
+        else:
+            warnings.warn(
+                f"{type(self).__name__} reached max_iter={self.max_iter} iterations "
+                "before the training loss stopped improving; increase max_iter or "
+                "learning_rate for a converged model.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+        if not all(np.isfinite(p).all() for p in params):
+            self._raise_diverged(len(loss_curve), np.inf)
+        return loss_curve
+
+    def _raise_diverged(self, iteration, cost):
+        raise ValueError(
+            f"Training diverged at iteration {iteration}: the loss became {cost}. "
+            f"Try a smaller learning_rate (got {self.learning_rate}) or scaled "
+            "inputs (e.g. StandardScaler in a Pipeline)."
+        )
+
+    # -- prediction -------------------------------------------------------------------
+
+    def _forward_logits(self, X):
+        """Validate ``X`` and return the logits ``Z[L]``, of shape (n_samples, n_outputs)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES)
+        coefs, intercepts = self._get_network()
+        # Compute in the input's precision; casting the weights is cheaper than X.
+        coefs = [W.astype(X.dtype, copy=False) for W in coefs]
+        intercepts = [b.astype(X.dtype, copy=False) for b in intercepts]
+        return predict_logits(X, coefs, intercepts, self._hidden_activation())
+
+
+def _is_fitted(estimator):
+    try:
+        check_is_fitted(estimator)
+    except Exception:
+        return False
+    return True
+
+
+def _make_generator(random_state):
+    """The one ``numpy.random.Generator`` of a fit, from a scikit-learn ``random_state``.
+
+    An int seeds it directly; ``None`` or a ``RandomState`` seeds it from that
+    ``RandomState`` (``None``: NumPy's global one), as scikit-learn's convention has it.
+    """
+    if isinstance(random_state, Integral):
+        return np.random.default_rng(int(random_state))
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    return np.random.default_rng(seed)
+
+
+def _check_sample_weight(sample_weight, X):
+    """Validate ``sample_weight`` against ``X``: an array of shape (n_samples,) in X's dtype.
+
+    Returns None when no weights are given. Raises ValueError for a wrong shape,
+    non-finite or negative weights, or weights that are all zero.
+    """
+    if sample_weight is None:
+        return None
+    n_samples = X.shape[0]
+    if isinstance(sample_weight, Real):
+        return np.full(n_samples, sample_weight, dtype=X.dtype)
+    sample_weight = check_array(
+        sample_weight, ensure_2d=False, dtype=X.dtype, input_name="sample_weight"
+    )
+    if sample_weight.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight.shape == {sample_weight.shape}, expected ({n_samples},): "
+            "one weight per sample."
+        )
+    if (sample_weight < 0).any():
+        raise ValueError("sample_weight must be non-negative; it has negative values.")
+    if not sample_weight.any():
+        raise ValueError("sample_weight must contain at least one non-zero weight.")
+    return sample_weight
+

@@ -1,0 +1,271 @@
+"""DeepNNClassifier, and the classification behaviour it shares with LogisticRegressionGD."""
+
+from numbers import Integral
+
+import numpy as np
+from scipy.special import expit, log_expit, log_softmax
+from sklearn.base import ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+
+from ._activations import ACTIVATIONS, softmax
+from ._base import BaseNetwork
+from ._params import LayerSizes, Options
+
+
+class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
+    """Labels in, labels out: one sigmoid unit for two classes, softmax for more."""
+
+    def _encode_targets(self, y, sample_weight, dtype, reset):
+        """Encode labels as the network's targets ``Y``.
+
+        Two classes give a column of 0/1 (for ``classes_[1]``) and a sigmoid
+        output; more give one-hot rows and a softmax output.
+        """
+        check_classification_targets(y)
+        classes, y_index = np.unique(y, return_inverse=True)
+        if not reset and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"warm_start=True needs the classes seen in the first fit, "
+                f"{self.classes_.tolist()}; got {classes.tolist()}."
+            )
+        if len(classes) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes; "
+                f"got 1 class: {classes.tolist()}."
+            )
+        if sample_weight is not None:
+            weighted_classes = np.unique(y_index[sample_weight > 0])
+            if len(weighted_classes) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs at least 2 classes with non-zero "
+                    f"sample_weight; only class {classes[weighted_classes].tolist()} has any."
+                )
+        if len(classes) == 2:
+            Y = y_index.astype(dtype)[:, None]
+            output_activation = "sigmoid"
+        else:
+            Y = np.zeros((len(y_index), len(classes)), dtype=dtype)
+            Y[np.arange(len(y_index)), y_index] = 1
+            output_activation = "softmax"
+        return Y, output_activation, {"classes_": classes}
+
+    def predict(self, X):
+        """Predict the class of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        Z = self._forward_logits(X)
+        if Z.shape[1] == 1:
+            # sigmoid(z) > 0.5 exactly when z > 0.
+            return self.classes_[(Z[:, 0] > 0).astype(np.intp)]
+        return self.classes_[Z.argmax(axis=1)]
+
+    def predict_proba(self, X):
+        """Probability of each class for each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``; rows sum to 1.
+        """
+        Z = self._forward_logits(X)
+        if Z.shape[1] == 1:
+            # expit(-z) rather than 1 - expit(z): exact even when expit(z) rounds to 1.
+            return np.hstack([expit(-Z), expit(Z)])
+        return softmax(Z)
+
+    def predict_log_proba(self, X):
+        """Log-probability of each class, computed from the logits without ``log(0)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        Z = self._forward_logits(X)
+        if Z.shape[1] == 1:
+            return np.hstack([log_expit(-Z), log_expit(Z)])
+        return log_softmax(Z, axis=1)
+
+
+class DeepNNClassifier(BaseNetworkClassifier):
+    """The course's L-layer neural network classifier.
+
+    ``[LINEAR -> g] x (L-1) -> LINEAR -> SIGMOID`` for two classes, or ``-> SOFTMAX``
+    for more, with ``g`` the hidden activation, trained on the cross-entropy cost
+    by gradient descent or one of its mini-batch forms (momentum, RMSProp, Adam).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(100,)
+        Units in each hidden layer, ``n_1 .. n_{L-1}``. An empty tuple gives
+        logistic regression.
+    activation : {"relu", "leaky_relu", "tanh", "sigmoid", "identity"}, default="relu"
+        Activation of the hidden layers (``leaky_relu`` has slope 0.01).
+    init : {"auto", "he", "xavier", "small_random"}, default="auto"
+        Weight initialization: "he" draws ``N(0, 2/n_{l-1})``, "xavier"
+        ``N(0, 1/n_{l-1})``, "small_random" ``0.01 N(0, 1)``. "auto" picks "he" for
+        relu and leaky_relu and "xavier" otherwise. Biases start at zero.
+    solver : {"adam", "gd", "sgd", "momentum", "rmsprop"}, default="adam"
+        "gd" takes one step per iteration on the whole training set; the others
+        step once per mini-batch of ``batch_size`` samples.
+    learning_rate : float, default=0.001
+        The step size (the course's alpha).
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; "auto" is ``min(200, n_samples)``. Ignored by "gd".
+    max_iter : int, default=200
+        The most epochs (for "gd", iterations) to train for.
+    alpha : float, default=0.0001
+        L2 regularization strength (the course's lambda): the cost gains
+        ``alpha / (2 m) * sum_l ||W[l]||^2``.
+    tol : float, default=1e-4
+        The least decrease of the training loss that counts as an improvement.
+    n_iter_no_change : int, default=10
+        Training stops after this many epochs in a row without improvement.
+    beta_1 : float, default=0.9
+        Momentum's beta, and Adam's beta1.
+    beta_2 : float, default=0.999
+        RMSProp's beta, and Adam's beta2.
+    epsilon : float, default=1e-8
+        RMSProp's and Adam's guard against division by zero.
+    shuffle : bool, default=True
+        Shuffle the samples before each epoch of mini-batches.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialization and the shuffling; an int makes fits
+        reproducible bit for bit.
+    verbose : int, default=0
+        1 prints the training loss after every epoch (every 100 iterations for
+        "gd"); 2 prints it after every iteration.
+    warm_start : bool, default=False
+        Continue from the fitted weights when ``fit`` is called again.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    coefs_ : list of ndarray
+        ``coefs_[l-1]`` is the course's ``W[l]`` transposed: shape (n_{l-1}, n_l).
+    intercepts_ : list of ndarray
+        ``intercepts_[l-1]`` is ``b[l]``, of shape (n_l,).
+    n_layers_ : int
+        Number of layers counting the input: ``len(hidden_layer_sizes) + 2``.
+    n_outputs_ : int
+        Output units: 1 for two classes, else the number of classes.
+    out_activation_ : str
+        "sigmoid" or "softmax".
+    n_iter_ : int
+        Epochs (or "gd" iterations) run.
+    loss_ : float
+        The last epoch's training loss.
+    loss_curve_ : list of float
+        The training loss of each epoch: the mean cost over its mini-batches,
+        each taken before that batch's update.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    LogisticRegressionGD : the same model without hidden layers.
+    sklearn.neural_network.MLPClassifier : scikit-learn's multi-layer perceptron.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skdeepnn import DeepNNClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = DeepNNClassifier(hidden_layer_sizes=(20,), learning_rate=0.01,
+    ...                        random_state=0).fit(X, y)
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    >>> [W.shape for W in clf.coefs_]
+    [(4, 20), (20, 3)]
+    >>> clf.score(X, y) > 0.95
+    True
+    """
+
+    _parameter_constraints = {
+        **BaseNetwork._parameter_constraints,
+        "hidden_layer_sizes": [LayerSizes()],
+        "activation": [Options(*(name for name in ACTIVATIONS if name != "softmax"))],
+        "init": [Options("auto", "he", "xavier", "small_random")],
+    }
+
+    def __init__(
+        self,
+        *,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        init="auto",
+        solver="adam",
+        learning_rate=0.001,
+        batch_size="auto",
+        max_iter=200,
+        alpha=0.0001,
+        tol=1e-4,
+        n_iter_no_change=10,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        shuffle=True,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.init = init
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.alpha = alpha
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    def _hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, Integral):
+            return [int(sizes)]
+        return [int(n) for n in np.ravel(sizes)]
+
+    def _hidden_activation(self):
+        return self.activation
+
+    def _initializer(self):
+        if self.init != "auto":
+            return self.init
+        return "he" if self.activation in ("relu", "leaky_relu") else "xavier"
+
+    def _get_network(self):
+        return self.coefs_, self.intercepts_
+
+    def _set_network(self, coefs, intercepts):
+        self.coefs_ = coefs
+        self.intercepts_ = intercepts
+        self.n_layers_ = len(coefs) + 1
+        self.n_outputs_ = coefs[-1].shape[1]
+        self.out_activation_ = "sigmoid" if self.n_outputs_ == 1 else "softmax"
+

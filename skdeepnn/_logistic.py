@@ -1,0 +1,153 @@
+"""LogisticRegressionGD: the course's logistic regression, a network with no hidden layer."""
+
+import numpy as np
+
+from ._base import BaseNetwork
+from ._classifier import BaseNetworkClassifier
+from ._params import Boolean
+
+
+class LogisticRegressionGD(BaseNetworkClassifier):
+    r"""Logistic regression trained by gradient descent, as in the course's week 2.
+
+    The model is :math:`\hat y = \sigma(x^T w + b)` for two classes and
+    :math:`\mathrm{softmax}(x^T W + b)` (multinomial) for more: the L-layer network
+    with no hidden layer, trained by the same core as ``DeepNNClassifier``.
+    The weights start at zero; the cost is convex, so no randomness is needed
+    to break symmetry.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.1
+        The step size.
+    max_iter : int, default=1000
+        The most iterations ("gd") or epochs (mini-batch solvers).
+    tol : float, default=1e-4
+        The least decrease of the training loss that counts as an improvement.
+    n_iter_no_change : int, default=10
+        Training stops after this many iterations in a row without improvement.
+    alpha : float, default=0.0
+        L2 regularization strength: the cost gains ``alpha / (2 m) * ||w||^2``.
+    fit_intercept : bool, default=True
+        Learn the bias ``b``; if False it stays at zero.
+    solver : {"gd", "sgd", "momentum", "rmsprop", "adam"}, default="gd"
+        "gd" steps once per iteration on the whole training set.
+    batch_size : int or "auto", default="auto"
+        Mini-batch size for the other solvers; "auto" is ``min(200, n_samples)``.
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        The momentum, RMSProp and Adam constants.
+    shuffle : bool, default=True
+        Shuffle the samples before each epoch of mini-batches.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling of mini-batches.
+    verbose : int, default=0
+        1 prints the cost every 100 iterations ("gd") or every epoch.
+    warm_start : bool, default=False
+        Continue from the fitted weights when ``fit`` is called again.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        One row for two classes (the weights of ``classes_[1]``), else one per class.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    n_iter_ : int
+        Iterations (or epochs) run.
+    loss_ : float
+        The last training loss.
+    loss_curve_ : list of float
+        The training cost at each iteration (the course's ``costs``).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when X has string column names.
+
+    See Also
+    --------
+    DeepNNClassifier : the same model with hidden layers.
+    sklearn.linear_model.LogisticRegression : scikit-learn's, solved to optimality.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skdeepnn import LogisticRegressionGD
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(), LogisticRegressionGD()).fit(X, y)
+    >>> clf[-1].coef_.shape
+    (1, 30)
+    >>> clf.score(X, y) > 0.95
+    True
+    """
+
+    _parameter_constraints = {
+        **BaseNetwork._parameter_constraints,
+        "fit_intercept": [Boolean()],
+    }
+
+    def __init__(
+        self,
+        *,
+        learning_rate=0.1,
+        max_iter=1000,
+        tol=1e-4,
+        n_iter_no_change=10,
+        alpha=0.0,
+        fit_intercept=True,
+        solver="gd",
+        batch_size="auto",
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        shuffle=True,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.batch_size = batch_size
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    def _hidden_layer_sizes(self):
+        return []
+
+    def _initializer(self):
+        return "zeros"
+
+    def _fits_intercepts(self):
+        return self.fit_intercept
+
+    def _get_network(self):
+        # coef_ stores one row per output unit, as scikit-learn's linear models do;
+        # the core wants one column per unit.
+        return [self.coef_.T], [self.intercept_]
+
+    def _set_network(self, coefs, intercepts):
+        self.coef_ = np.ascontiguousarray(coefs[0].T)
+        self.intercept_ = intercepts[0]
+
+    def decision_function(self, X):
+        """The logits ``x^T w + b``: confidence scores, positive for ``classes_[1]`` when binary.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        Z = self._forward_logits(X)
+        return Z[:, 0] if Z.shape[1] == 1 else Z

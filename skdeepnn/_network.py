@@ -1,0 +1,195 @@
+r"""Forward and backward propagation through an L-layer network (pure NumPy).
+
+The network is ``[LINEAR -> g] x (L-1) -> LINEAR`` followed by the output
+activation (sigmoid or softmax) that ``_losses`` applies together with the loss.
+
+Notation (course, week 4), with **one sample per row** as in scikit-learn:
+
+=====================  =====================================  ======================
+course                 here                                   shape
+=====================  =====================================  ======================
+``X`` (n_x, m)         ``X``                                  (m, n_x)
+``W[l]`` (n_l, n_l-1)  ``coefs[l-1]``                         (n_l-1, n_l)
+``b[l]`` (n_l, 1)      ``intercepts[l-1]``                    (n_l,)
+``Z[l] = W A + b``     ``Z = A_prev @ W + b``                 (m, n_l)
+``dW[l] = dZ A^T / m`` ``A_prev.T @ dZ`` (``dZ`` holds 1/m)   (n_l-1, n_l)
+``db[l]``              ``dZ.sum(axis=0)``                     (n_l,)
+``dA[l-1] = W^T dZ``   ``dZ @ W.T``                           (m, n_l-1)
+=====================  =====================================  ======================
+
+``caches[l]`` holds ``A[l]`` for ``l = 0 .. L-1`` (``A[0]`` is ``X``) and
+``caches[L]`` holds the logits ``Z[L]``. Every function accepts preallocated
+arrays so that the training loop allocates nothing per mini-batch.
+"""
+
+import numpy as np
+
+from ._activations import ACTIVATIONS, DERIVATIVES
+from ._losses import LOSSES, l2_penalty
+
+
+def allocate_caches(n_samples, layer_sizes, dtype):
+    """Empty arrays for ``A[1] .. A[L-1]`` and ``Z[L]``: one of shape (n_samples, n_l) per layer.
+
+    Parameters
+    ----------
+    n_samples : int
+    layer_sizes : sequence of int
+        ``[n_x, n_1, ..., n_L]``; the input needs no buffer.
+    dtype : numpy dtype
+    """
+    return [np.empty((n_samples, n), dtype=dtype) for n in layer_sizes[1:]]
+
+
+def forward_propagation(X, coefs, intercepts, activation, caches=None):
+    """Compute every layer's activation, keeping them as the caches for backward propagation.
+
+    For ``l = 1 .. L``: ``Z[l] = A[l-1] @ W[l] + b[l]``, then ``A[l] = g(Z[l])``
+    for the hidden layers; the output layer keeps its logits ``Z[L]``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, n_x)
+    coefs : list of L ndarrays, ``coefs[l-1]`` of shape (n_l-1, n_l)
+    intercepts : list of L ndarrays, ``intercepts[l-1]`` of shape (n_l,)
+    activation : str
+        The hidden layers' activation, a key of ``ACTIVATIONS``.
+    caches : list of L ndarrays, optional
+        Buffers from ``allocate_caches`` with at least ``m`` rows; allocated if None.
+
+    Returns
+    -------
+    caches : list of L + 1 ndarrays
+        ``[X, A[1], ..., A[L-1], Z[L]]``, each with ``m`` rows.
+    """
+    m = X.shape[0]
+    if caches is None:
+        caches = allocate_caches(m, [X.shape[1]] + [W.shape[1] for W in coefs], X.dtype)
+    g = ACTIVATIONS[activation]
+    layers = [X]
+    n_layers = len(coefs)
+    for l, (W, b, buffer) in enumerate(zip(coefs, intercepts, caches), start=1):
+        Z = buffer[:m]
+        np.matmul(layers[-1], W, out=Z)
+        Z += b
+        if l < n_layers:
+            g(Z)
+        layers.append(Z)
+    return layers
+
+
+def backward_propagation(caches, dZ, coefs, activation, alpha, m, grads, deltas=None):
+    r"""Gradients of the cost with respect to every ``W[l]`` and ``b[l]``.
+
+    Starting from the output's ``dZ[L]`` (which already carries the ``1/m`` of the
+    mean), for ``l = L .. 1``:
+
+    .. math::
+        dW^{[l]} = A^{[l-1]T} dZ^{[l]} + \frac{\alpha}{m} W^{[l]}, \quad
+        db^{[l]} = \textstyle\sum_i dZ^{[l]}_i, \quad
+        dZ^{[l-1]} = dZ^{[l]} W^{[l]T} * g'(Z^{[l-1]})
+
+    Parameters
+    ----------
+    caches : list of L + 1 ndarrays
+        From ``forward_propagation``.
+    dZ : ndarray of shape (m, n_L)
+        ``dZ[L]``, from one of ``_losses.LOSSES``.
+    coefs : list of L ndarrays
+    activation : str
+        The hidden layers' activation.
+    alpha : float
+        L2 strength; ``m`` is the number of samples or the sum of their weights.
+    m : float
+    grads : tuple (dW, db) of lists of L ndarrays
+        Written in place: ``dW[l-1]`` has the shape of ``coefs[l-1]``.
+    deltas : list of L - 1 ndarrays, optional
+        Buffers for ``dZ[1] .. dZ[L-1]`` with at least as many rows as ``dZ``.
+    """
+    dW, db = grads
+    derivative = DERIVATIVES[activation]
+    n_rows = dZ.shape[0]
+    for l in range(len(coefs), 0, -1):
+        A_prev = caches[l - 1]
+        np.matmul(A_prev.T, dZ, out=dW[l - 1])
+        if alpha:
+            dW[l - 1] += (alpha / m) * coefs[l - 1]
+        np.sum(dZ, axis=0, out=db[l - 1])
+        if l > 1:
+            dA_prev = (
+                np.matmul(dZ, coefs[l - 1].T)
+                if deltas is None
+                else np.matmul(dZ, coefs[l - 1].T, out=deltas[l - 2][:n_rows])
+            )
+            dZ = derivative(A_prev, dA_prev)
+    return grads
+
+
+def cost_and_gradients(
+    X, Y, coefs, intercepts, activation, output_activation, alpha,
+    sample_weight=None, caches=None, grads=None, deltas=None,
+):
+    r"""The regularized cost ``J`` at the given parameters and its gradient.
+
+    .. math::
+        J = \frac{1}{m} \sum_i w_i\, \mathcal{L}(a^{(i)}, y^{(i)})
+            + \frac{\alpha}{2m} \sum_l \|W^{[l]}\|_F^2, \quad m = \sum_i w_i
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, n_x)
+    Y : ndarray of shape (m, n_L)
+        Targets: a column of 0/1 for a sigmoid output, one-hot rows for softmax.
+    coefs, intercepts : lists of L ndarrays
+    activation : str
+    output_activation : {"sigmoid", "softmax"}
+    alpha : float
+    sample_weight : ndarray of shape (m,), default=None
+    caches, grads, deltas : optional buffers
+        See ``forward_propagation`` and ``backward_propagation``.
+
+    Returns
+    -------
+    cost : float
+    grads : tuple (dW, db) of lists of ndarrays
+    """
+    m = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+    layers = forward_propagation(X, coefs, intercepts, activation, caches)
+    # The loss turns the logits Z[L] into dZ[L] in place.
+    cost = LOSSES[output_activation](layers[-1], Y, sample_weight)
+    cost += l2_penalty(coefs, alpha, m)
+    if grads is None:
+        grads = ([np.empty_like(W) for W in coefs], [np.empty_like(b) for b in intercepts])
+    backward_propagation(layers, layers[-1], coefs, activation, alpha, m, grads, deltas)
+    return cost, grads
+
+
+def predict_logits(X, coefs, intercepts, activation, chunk_size=None):
+    """The logits ``Z[L]`` for every row of ``X``, computed in chunks of rows.
+
+    Working in chunks bounds the memory of the hidden activations on large inputs.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_x)
+    coefs, intercepts : lists of L ndarrays
+    activation : str
+    chunk_size : int, optional
+        Rows per chunk; by default about 4 million activation values per chunk.
+
+    Returns
+    -------
+    Z : ndarray of shape (n_samples, n_L)
+    """
+    n_samples = X.shape[0]
+    widest = max(W.shape[1] for W in coefs)
+    if chunk_size is None:
+        chunk_size = max(1, 2**22 // widest)
+    if n_samples <= chunk_size:
+        return forward_propagation(X, coefs, intercepts, activation)[-1]
+    Z = np.empty((n_samples, coefs[-1].shape[1]), dtype=coefs[-1].dtype)
+    caches = allocate_caches(chunk_size, [X.shape[1]] + [W.shape[1] for W in coefs], Z.dtype)
+    for start in range(0, n_samples, chunk_size):
+        stop = min(start + chunk_size, n_samples)
+        Z[start:stop] = forward_propagation(X[start:stop], coefs, intercepts, activation, caches)[-1]
+    return Z

@@ -1,0 +1,138 @@
+"""Declarative checks of hyperparameters, run at the start of ``fit``.
+
+Each estimator lists, in ``_parameter_constraints``, what every parameter may be.
+``validate_params`` then raises a ``TypeError`` when a value is of no accepted
+type and a ``ValueError`` when its type is accepted but the value is out of
+range, naming the parameter, what it must be, and the value given.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+
+
+class Interval:
+    """A number of ``kind`` (``Integral`` or ``Real``) between ``left`` and ``right``.
+
+    ``None`` for a bound means unbounded; ``closed`` is one of "both", "left",
+    "right", "neither". Booleans are never accepted as numbers.
+    """
+
+    def __init__(self, kind, left, right, closed="both"):
+        self.kind = kind
+        self.left = left
+        self.right = right
+        self.closed = closed
+
+    def accepts_type(self, value):
+        return isinstance(value, self.kind) and not isinstance(value, (bool, np.bool_))
+
+    def is_satisfied_by(self, value):
+        if not self.accepts_type(value):
+            return False
+        if self.left is not None:
+            if value < self.left or (value == self.left and self.closed in ("right", "neither")):
+                return False
+        if self.right is not None:
+            if value > self.right or (value == self.right and self.closed in ("left", "neither")):
+                return False
+        return True
+
+    def __str__(self):
+        kind = "an int" if self.kind is Integral else "a float"
+        left_bracket = "[" if self.closed in ("both", "left") else "("
+        right_bracket = "]" if self.closed in ("both", "right") else ")"
+        left = "-inf" if self.left is None else self.left
+        right = "inf" if self.right is None else self.right
+        return f"{kind} in {left_bracket}{left}, {right}{right_bracket}"
+
+
+class Options:
+    """One of a fixed set of strings."""
+
+    def __init__(self, *options):
+        self.options = options
+
+    def accepts_type(self, value):
+        return isinstance(value, str)
+
+    def is_satisfied_by(self, value):
+        return isinstance(value, str) and value in self.options
+
+    def __str__(self):
+        return "one of " + ", ".join(repr(option) for option in self.options)
+
+
+class Boolean:
+    """``True`` or ``False`` (NumPy booleans too)."""
+
+    def accepts_type(self, value):
+        return isinstance(value, (bool, np.bool_))
+
+    is_satisfied_by = accepts_type
+
+    def __str__(self):
+        return "a bool"
+
+
+class RandomStateLike:
+    """``None``, an int in [0, 2**32 - 1], or a ``numpy.random.RandomState``."""
+
+    def accepts_type(self, value):
+        return value is None or isinstance(value, np.random.RandomState) or (
+            isinstance(value, Integral) and not isinstance(value, (bool, np.bool_))
+        )
+
+    def is_satisfied_by(self, value):
+        if not self.accepts_type(value):
+            return False
+        return not isinstance(value, Integral) or 0 <= value < 2**32
+
+    def __str__(self):
+        return "None, an int in [0, 2**32 - 1] or a numpy.random.RandomState"
+
+
+class LayerSizes:
+    """A sequence (possibly empty) of positive ints, or one positive int."""
+
+    def accepts_type(self, value):
+        return isinstance(value, (Integral, tuple, list, np.ndarray)) and not isinstance(
+            value, (bool, np.bool_)
+        )
+
+    def is_satisfied_by(self, value):
+        if not self.accepts_type(value):
+            return False
+        sizes = [value] if isinstance(value, Integral) else list(np.ravel(value))
+        return all(
+            isinstance(n, Integral) and not isinstance(n, (bool, np.bool_)) and n > 0
+            for n in sizes
+        )
+
+    def __str__(self):
+        return "a tuple of positive ints (one per hidden layer)"
+
+
+def validate_params(estimator):
+    """Check every parameter of ``estimator`` against its ``_parameter_constraints``.
+
+    Raises
+    ------
+    TypeError
+        A value is of no type that any of its constraints accepts.
+    ValueError
+        A value's type is accepted but the value itself is not.
+    """
+    name_of_estimator = type(estimator).__name__
+    for name, constraints in estimator._parameter_constraints.items():
+        value = getattr(estimator, name)
+        if any(constraint.is_satisfied_by(value) for constraint in constraints):
+            continue
+        expected = " or ".join(str(constraint) for constraint in constraints)
+        message = (
+            f"The '{name}' parameter of {name_of_estimator} must be {expected}; "
+            f"got {value!r}."
+        )
+        if any(constraint.accepts_type(value) for constraint in constraints):
+            raise ValueError(message)
+        raise TypeError(message)
