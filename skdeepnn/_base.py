@@ -23,6 +23,12 @@ from ._params import Boolean, Interval, Options, RandomStateLike, validate_param
 # Float dtypes kept as they are; any other numeric input becomes float64.
 FLOAT_DTYPES = (np.float64, np.float32)
 
+# Training has diverged when a batch's cost exceeds this multiple of the first
+# batch's cost (or of 1, if that was smaller), or is not finite. Cross-entropy
+# starts near log(n_classes); a rise this large means the steps go uphill, long
+# before the loss overflows to inf.
+DIVERGENCE_FACTOR = 1e4
+
 
 class BaseNetwork(BaseEstimator):
     """Shared machinery of the network estimators; not for direct use."""
@@ -137,7 +143,7 @@ class BaseNetwork(BaseEstimator):
         initialize = INITIALIZERS[self._initializer()]
         coefs = [
             initialize(fan_in, fan_out, rng, dtype)
-            for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:])
+            for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)
         ]
         intercepts = [np.zeros(n, dtype=dtype) for n in layer_sizes[1:]]
         return coefs, intercepts
@@ -153,10 +159,7 @@ class BaseNetwork(BaseEstimator):
                 f"but the parameters now ask for {expected}. Set warm_start=False "
                 "to train a new network."
             )
-        return (
-            [W.astype(X.dtype, copy=True) for W in coefs],
-            [b.astype(X.dtype, copy=True) for b in intercepts],
-        )
+        return _copy_network(coefs, intercepts, X.dtype)
 
     def _batch_size(self, n_samples):
         if self.solver == "gd" or self.batch_size == "auto" and n_samples <= 200:
@@ -204,43 +207,35 @@ class BaseNetwork(BaseEstimator):
             param_grads += grads[1]
         optimizer = self._make_optimizer(params)
 
-        # Gather shuffled batches into reused buffers; a full batch needs no shuffle.
-        gather = self.shuffle and batch_size < n_samples
-        if gather:
-            indices = np.arange(n_samples)
-            X_batch_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
-            Y_batch_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+        batches = _MiniBatches(X, Y, sample_weight, batch_size, self.shuffle, rng)
         total_weight = n_samples if sample_weight is None else float(sample_weight.sum())
 
         loss_curve = []
         best_loss, epochs_without_improvement = np.inf, 0
+        divergence_limit = np.inf  # set from the first batch's cost
         print_every = 1 if self.verbose > 1 or self.solver != "gd" else 100
         start_time = time.perf_counter()
         for epoch in range(1, self.max_iter + 1):
-            if gather:
-                rng.shuffle(indices)
             epoch_cost = 0.0
-            for start in range(0, n_samples, batch_size):
-                stop = min(start + batch_size, n_samples)
-                if gather:
-                    batch = indices[start:stop]
-                    X_batch = np.take(X, batch, axis=0, out=X_batch_buffer[: stop - start], mode="clip")
-                    Y_batch = np.take(Y, batch, axis=0, out=Y_batch_buffer[: stop - start], mode="clip")
-                    w_batch = None if sample_weight is None else sample_weight[batch]
-                else:
-                    X_batch, Y_batch = X[start:stop], Y[start:stop]
-                    w_batch = None if sample_weight is None else sample_weight[start:stop]
-                batch_weight = stop - start if w_batch is None else float(w_batch.sum())
-                if batch_weight == 0:
-                    continue  # a batch of zero-weight samples carries no gradient
-
+            for X_batch, Y_batch, w_batch, batch_weight in batches.epoch():
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                     cost, _ = cost_and_gradients(
-                        X_batch, Y_batch, coefs, intercepts, activation, output_activation,
-                        self.alpha, w_batch, caches, grads, deltas,
+                        X_batch,
+                        Y_batch,
+                        coefs,
+                        intercepts,
+                        activation,
+                        output_activation,
+                        self.alpha,
+                        w_batch,
+                        caches,
+                        grads,
+                        deltas,
                     )
-                    if not np.isfinite(cost):
+                    if not cost < divergence_limit:  # also catches NaN
                         self._raise_diverged(epoch, cost)
+                    if divergence_limit == np.inf:
+                        divergence_limit = DIVERGENCE_FACTOR * max(cost, 1.0)
                     optimizer.update(params, param_grads)
                 epoch_cost += cost * batch_weight
 
@@ -278,7 +273,7 @@ class BaseNetwork(BaseEstimator):
 
     def _raise_diverged(self, iteration, cost):
         raise ValueError(
-            f"Training diverged at iteration {iteration}: the loss became {cost}. "
+            f"Training diverged at iteration {iteration}: the loss became {cost:.4g}. "
             f"Try a smaller learning_rate (got {self.learning_rate}) or scaled "
             "inputs (e.g. StandardScaler in a Pipeline)."
         )
@@ -296,12 +291,71 @@ class BaseNetwork(BaseEstimator):
         return predict_logits(X, coefs, intercepts, self._hidden_activation())
 
 
+class _MiniBatches:
+    """The mini-batches of one training set, epoch after epoch, without copying ``X``.
+
+    Without shuffling, or with the whole set as one batch, each batch is a view of
+    ``X``. With shuffling, each epoch permutes an index and gathers every batch into
+    buffers allocated once, so a yielded batch is valid only until the next one.
+    """
+
+    def __init__(self, X, Y, sample_weight, batch_size, shuffle, rng):
+        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.batch_size = batch_size
+        self.rng = rng
+        # Shuffling a single full batch would only reorder the sum over samples.
+        self.gather = shuffle and batch_size < X.shape[0]
+        if self.gather:
+            self.indices = np.arange(X.shape[0])
+            self.X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+            self.Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+
+    def epoch(self):
+        """Yield ``(X_batch, Y_batch, w_batch, batch_weight)``; skip zero-weight batches.
+
+        ``w_batch`` is None without sample weights; ``batch_weight`` is the batch's
+        number of samples or the sum of its weights.
+        """
+        n_samples = self.X.shape[0]
+        if self.gather:
+            self.rng.shuffle(self.indices)
+        for start in range(0, n_samples, self.batch_size):
+            stop = min(start + self.batch_size, n_samples)
+            if self.gather:
+                rows = self.indices[start:stop]
+                # mode="clip" skips a bounds check that would buffer the output.
+                X_batch = np.take(
+                    self.X, rows, axis=0, out=self.X_buffer[: stop - start], mode="clip"
+                )
+                Y_batch = np.take(
+                    self.Y, rows, axis=0, out=self.Y_buffer[: stop - start], mode="clip"
+                )
+            else:
+                rows = slice(start, stop)
+                X_batch, Y_batch = self.X[rows], self.Y[rows]
+            if self.sample_weight is None:
+                yield X_batch, Y_batch, None, stop - start
+                continue
+            w_batch = self.sample_weight[rows]
+            batch_weight = float(w_batch.sum())
+            if batch_weight > 0:  # zero-weight samples carry no gradient
+                yield X_batch, Y_batch, w_batch, batch_weight
+
+
 def _is_fitted(estimator):
     try:
         check_is_fitted(estimator)
     except Exception:
         return False
     return True
+
+
+def _copy_network(coefs, intercepts, dtype):
+    """C-ordered copies of the weights in ``dtype``, free to be updated in place."""
+    return (
+        [np.array(W, dtype=dtype, order="C") for W in coefs],
+        [np.array(b, dtype=dtype, order="C") for b in intercepts],
+    )
 
 
 def _make_generator(random_state):
@@ -340,4 +394,3 @@ def _check_sample_weight(sample_weight, X):
     if not sample_weight.any():
         raise ValueError("sample_weight must contain at least one non-zero weight.")
     return sample_weight
-

@@ -25,8 +25,9 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         classes, y_index = np.unique(y, return_inverse=True)
         if not reset and not np.array_equal(classes, self.classes_):
             raise ValueError(
-                f"warm_start=True needs the classes seen in the first fit, "
-                f"{self.classes_.tolist()}; got {classes.tolist()}."
+                f"y has classes {classes.tolist()}, but {type(self).__name__} was "
+                f"fitted on classes {self.classes_.tolist()}. Refit with "
+                "warm_start=False to learn new classes."
             )
         if len(classes) < 2:
             raise ValueError(
@@ -268,4 +269,3 @@ class DeepNNClassifier(BaseNetworkClassifier):
         self.n_layers_ = len(coefs) + 1
         self.n_outputs_ = coefs[-1].shape[1]
         self.out_activation_ = "sigmoid" if self.n_outputs_ == 1 else "softmax"
-

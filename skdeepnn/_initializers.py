@@ -14,7 +14,7 @@ def he(fan_in, fan_out, rng, dtype=np.float64):
 
 
 def xavier(fan_in, fan_out, rng, dtype=np.float64):
-    r"""Xavier initialization: :math:`W \sim \mathcal{N}(0, 1 / n^{[l-1]})`, for tanh and sigmoid."""
+    r"""Xavier initialization: :math:`W \sim \mathcal{N}(0, 1 / n^{[l-1]})`, for tanh, sigmoid."""
     return _scaled_normal(fan_in, fan_out, rng, dtype, np.sqrt(1.0 / fan_in))
 
 

@@ -68,7 +68,7 @@ def forward_propagation(X, coefs, intercepts, activation, caches=None):
     g = ACTIVATIONS[activation]
     layers = [X]
     n_layers = len(coefs)
-    for l, (W, b, buffer) in enumerate(zip(coefs, intercepts, caches), start=1):
+    for l, (W, b, buffer) in enumerate(zip(coefs, intercepts, caches, strict=True), start=1):
         Z = buffer[:m]
         np.matmul(layers[-1], W, out=Z)
         Z += b
@@ -126,8 +126,17 @@ def backward_propagation(caches, dZ, coefs, activation, alpha, m, grads, deltas=
 
 
 def cost_and_gradients(
-    X, Y, coefs, intercepts, activation, output_activation, alpha,
-    sample_weight=None, caches=None, grads=None, deltas=None,
+    X,
+    Y,
+    coefs,
+    intercepts,
+    activation,
+    output_activation,
+    alpha,
+    sample_weight=None,
+    caches=None,
+    grads=None,
+    deltas=None,
 ):
     r"""The regularized cost ``J`` at the given parameters and its gradient.
 
@@ -191,5 +200,7 @@ def predict_logits(X, coefs, intercepts, activation, chunk_size=None):
     caches = allocate_caches(chunk_size, [X.shape[1]] + [W.shape[1] for W in coefs], Z.dtype)
     for start in range(0, n_samples, chunk_size):
         stop = min(start + chunk_size, n_samples)
-        Z[start:stop] = forward_propagation(X[start:stop], coefs, intercepts, activation, caches)[-1]
+        Z[start:stop] = forward_propagation(X[start:stop], coefs, intercepts, activation, caches)[
+            -1
+        ]
     return Z

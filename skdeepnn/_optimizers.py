@@ -44,7 +44,7 @@ class GradientDescent:
 
     def update(self, params, grads):
         """Take one step on every parameter, in place."""
-        for param, grad, step in zip(params, grads, self._scratch):
+        for param, grad, step in zip(params, grads, self._scratch, strict=True):
             np.multiply(grad, self.learning_rate, out=step)
             param -= step
 
@@ -67,7 +67,7 @@ class Momentum(GradientDescent):
 
     def update(self, params, grads):
         """``v = beta_1 v + (1 - beta_1) dtheta``; ``theta -= learning_rate * v``."""
-        for param, grad, v, step in zip(params, grads, self.velocities, self._scratch):
+        for param, grad, v, step in zip(params, grads, self.velocities, self._scratch, strict=True):
             v *= self.beta_1
             np.multiply(grad, 1 - self.beta_1, out=step)
             v += step
@@ -97,7 +97,7 @@ class RMSProp(GradientDescent):
     def update(self, params, grads):
         """``s = beta_2 s + (1 - beta_2) dtheta**2``; ``theta -= lr dtheta / (sqrt(s) + eps)``."""
         for param, grad, s, step in zip(
-            params, grads, self.squared_averages, self._scratch
+            params, grads, self.squared_averages, self._scratch, strict=True
         ):
             s *= self.beta_2
             np.square(grad, out=step)
@@ -150,7 +150,7 @@ class Adam(GradientDescent):
         v_correction = 1 - self.beta_1**self.t
         s_root_correction = math.sqrt(1 - self.beta_2**self.t)
         for param, grad, v, s, step in zip(
-            params, grads, self.velocities, self.squared_averages, self._scratch
+            params, grads, self.velocities, self.squared_averages, self._scratch, strict=True
         ):
             v *= self.beta_1
             np.multiply(grad, 1 - self.beta_1, out=step)

@@ -6,7 +6,7 @@ type and a ``ValueError`` when its type is accepted but the value is out of
 range, naming the parameter, what it must be, and the value given.
 """
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
@@ -79,8 +79,10 @@ class RandomStateLike:
     """``None``, an int in [0, 2**32 - 1], or a ``numpy.random.RandomState``."""
 
     def accepts_type(self, value):
-        return value is None or isinstance(value, np.random.RandomState) or (
-            isinstance(value, Integral) and not isinstance(value, (bool, np.bool_))
+        return (
+            value is None
+            or isinstance(value, np.random.RandomState)
+            or (isinstance(value, Integral) and not isinstance(value, (bool, np.bool_)))
         )
 
     def is_satisfied_by(self, value):
@@ -105,8 +107,7 @@ class LayerSizes:
             return False
         sizes = [value] if isinstance(value, Integral) else list(np.ravel(value))
         return all(
-            isinstance(n, Integral) and not isinstance(n, (bool, np.bool_)) and n > 0
-            for n in sizes
+            isinstance(n, Integral) and not isinstance(n, (bool, np.bool_)) and n > 0 for n in sizes
         )
 
     def __str__(self):
@@ -130,8 +131,7 @@ def validate_params(estimator):
             continue
         expected = " or ".join(str(constraint) for constraint in constraints)
         message = (
-            f"The '{name}' parameter of {name_of_estimator} must be {expected}; "
-            f"got {value!r}."
+            f"The '{name}' parameter of {name_of_estimator} must be {expected}; got {value!r}."
         )
         if any(constraint.accepts_type(value) for constraint in constraints):
             raise ValueError(message)

@@ -1,0 +1,10 @@
+"""scikit-learn's own estimator checks, over every public estimator."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skdeepnn import DeepNNClassifier, LogisticRegressionGD
+
+
+@parametrize_with_checks([DeepNNClassifier(), LogisticRegressionGD()])
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
