@@ -1,0 +1,346 @@
+"""Time skdeepnn against scikit-learn's MLPClassifier, and PyTorch's CPU build when installed.
+
+Run it with ``python benchmarks/bench_mlp.py`` (about 10 minutes on 2 cores;
+``--quick`` for a smaller run). Everything is measured side by side in one run, as
+medians of ``--repeats`` runs, on synthetic data made here: ``--samples`` rows of
+``--features`` standard-normal features whose 10 classes come from a random
+ReLU "teacher" network, so that accuracy means something.
+
+It prints, as a Markdown table:
+
+- seconds per epoch of mini-batch Adam (float32 and float64) and per iteration of
+  full-batch gradient descent, with the GFLOP/s each reached;
+- the limit: the same matrix products timed alone, at the same shapes, on this machine;
+- LogisticRegressionGD's seconds per iteration against the time to read X twice;
+- predict latency for 1 row and for 100,000 rows;
+- the peak memory of one fit beyond the input (NumPy allocations, by tracemalloc);
+- the test accuracy each library reached, so that speed never comes from doing less.
+
+PyTorch is optional and never a dependency of skdeepnn: it is timed only if it imports.
+"""
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+from skdeepnn import DeepNNClassifier, LogisticRegressionGD
+
+try:  # optional
+    import torch
+except ImportError:
+    torch = None
+
+HIDDEN = (256, 128)
+N_CLASSES = 10
+BATCH_SIZE = 256
+LEARNING_RATE = 1e-3
+ALPHA = 1e-4
+
+
+# -- data ----------------------------------------------------------------------------
+
+
+def make_data(n_samples, n_features, seed=0):
+    """Standard-normal features labelled by a random two-layer ReLU network."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, n_features), dtype=np.float32)
+    hidden = np.maximum(X @ rng.standard_normal((n_features, 64), dtype=np.float32), 0)
+    y = (hidden @ rng.standard_normal((64, N_CLASSES), dtype=np.float32)).argmax(axis=1)
+    return X, y
+
+
+def median_time(function, repeats):
+    times = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# -- the limit: the epoch's matrix products alone ---------------------------------------
+
+
+def network_flops(n_rows, layer_sizes):
+    """Floating-point operations of one forward and backward pass over ``n_rows`` rows.
+
+    Per layer: ``Z = A_prev @ W`` and ``dW = A_prev.T @ dZ``, each ``2 m n_prev n``;
+    ``dA_prev = dZ @ W.T`` too, except for the input layer, which needs none.
+    """
+    pairs = list(zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
+    per_row = sum(2 * 2 * a * b for a, b in pairs) + sum(2 * a * b for a, b in pairs[1:])
+    return n_rows * per_row
+
+
+def matmul_epoch_seconds(X, layer_sizes, batch_size, repeats):
+    """Time only the products of one epoch, with preallocated outputs: the limit."""
+    dtype = X.dtype
+    rng = np.random.default_rng(0)
+    weights = [
+        rng.standard_normal((a, b)).astype(dtype)
+        for a, b in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)
+    ]
+    n_samples = X.shape[0]
+    batch_size = min(batch_size, n_samples)
+    acts = [np.empty((batch_size, n), dtype) for n in layer_sizes]
+    grads_W = [np.empty_like(W) for W in weights]
+
+    def epoch():
+        for start in range(0, n_samples, batch_size):
+            m = min(batch_size, n_samples - start)
+            acts_m = [X[start : start + m]] + [a[:m] for a in acts[1:]]
+            for layer, W in enumerate(weights):
+                np.matmul(acts_m[layer], W, out=acts_m[layer + 1])
+            for layer in range(len(weights) - 1, -1, -1):
+                dZ = acts_m[layer + 1]
+                np.matmul(acts_m[layer].T, dZ, out=grads_W[layer])
+                if layer > 0:
+                    np.matmul(dZ, weights[layer].T, out=acts_m[layer])
+
+    epoch()  # warm up
+    return median_time(epoch, repeats)
+
+
+# -- fitting each library ----------------------------------------------------------------
+
+
+def fit_skdeepnn(X, y, solver, epochs, batch_size):
+    learning_rate = LEARNING_RATE if solver == "adam" else 0.1
+    model = DeepNNClassifier(
+        hidden_layer_sizes=HIDDEN,
+        solver=solver,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        alpha=ALPHA,
+        max_iter=epochs,
+        tol=0,
+        n_iter_no_change=epochs + 1,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y)
+
+
+def fit_mlp(X, y, solver, epochs, batch_size):
+    if solver == "adam":
+        options = dict(solver="adam", learning_rate_init=LEARNING_RATE)
+    else:  # full-batch gradient descent is sgd without momentum on one batch
+        options = dict(solver="sgd", learning_rate_init=0.1, momentum=0.0, nesterovs_momentum=False)
+    model = MLPClassifier(
+        hidden_layer_sizes=HIDDEN,
+        batch_size=batch_size,
+        alpha=ALPHA,
+        max_iter=epochs,
+        tol=0,
+        n_iter_no_change=epochs + 1,
+        random_state=0,
+        **options,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y)
+
+
+class TorchModel:
+    """The same network and training in PyTorch, for the CPU comparison."""
+
+    def __init__(self, X, y, solver, epochs, batch_size):
+        torch.manual_seed(0)
+        dtype = torch.float32 if X.dtype == np.float32 else torch.float64
+        sizes = [X.shape[1], *HIDDEN, N_CLASSES]
+        layers = []
+        for a, b in zip(sizes[:-1], sizes[1:], strict=True):
+            layers += [torch.nn.Linear(a, b, dtype=dtype), torch.nn.ReLU()]
+        self.net = torch.nn.Sequential(*layers[:-1])
+        params = self.net.parameters()
+        # L2 as alpha / (2 m) ||W||^2 on the mean loss is weight decay alpha / m.
+        decay = ALPHA / batch_size
+        if solver == "adam":
+            optimizer = torch.optim.Adam(params, lr=LEARNING_RATE, weight_decay=decay)
+        else:
+            optimizer = torch.optim.SGD(params, lr=0.1, weight_decay=decay)
+        Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+        loss_function = torch.nn.CrossEntropyLoss()
+        for _ in range(epochs):
+            order = torch.randperm(len(yt)) if batch_size < len(yt) else None
+            for start in range(0, len(yt), batch_size):
+                rows = slice(start, start + batch_size)
+                X_batch, y_batch = (
+                    (Xt[rows], yt[rows]) if order is None else (Xt[order[rows]], yt[order[rows]])
+                )
+                optimizer.zero_grad(set_to_none=True)
+                loss_function(self.net(X_batch), y_batch).backward()
+                optimizer.step()
+
+    def predict(self, X):
+        with torch.no_grad():
+            return self.net(torch.from_numpy(X)).argmax(dim=1).numpy()
+
+
+# -- the report -------------------------------------------------------------------------
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=60_000)
+    parser.add_argument("--features", type=int, default=784)
+    parser.add_argument("--epochs", type=int, default=3, help="Adam epochs per timed fit")
+    parser.add_argument("--gd-iterations", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="10,000 samples, 1 repeat")
+    args = parser.parse_args()
+    if args.quick:
+        args.samples, args.repeats = 10_000, 1
+    if torch is not None:
+        torch.set_num_threads(os.cpu_count())
+
+    X64, y = make_data(args.samples + 10_000, args.features)
+    X64 = X64.astype(np.float64)
+    X_test64, y_test = X64[args.samples :], y[args.samples :]
+    X64, y = X64[: args.samples], y[: args.samples]
+    X32, X_test32 = X64.astype(np.float32), X_test64.astype(np.float32)
+    layer_sizes = [args.features, *HIDDEN, N_CLASSES]
+    n = args.samples
+    print(
+        f"# skdeepnn benchmark: {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, NumPy {np.__version__}"
+        + (f", PyTorch {torch.__version__}" if torch else ", PyTorch not installed")
+    )
+    print(
+        f"# data: {n} x {args.features}, {N_CLASSES} classes; network {layer_sizes}; "
+        f"medians of {args.repeats} runs\n"
+    )
+
+    rows = []  # (measurement, limit, skdeepnn, mlp, torch, unit)
+
+    def per_epoch(fit, X, solver, epochs, batch_size):
+        return median_time(lambda: fit(X, y, solver, epochs, batch_size), args.repeats) / epochs
+
+    accuracy = {}
+    for name, X, X_test in (("float32", X32, X_test32), ("float64", X64, X_test64)):
+        flops = network_flops(n, layer_sizes)
+        limit = matmul_epoch_seconds(X, layer_sizes, BATCH_SIZE, args.repeats)
+        ours = per_epoch(fit_skdeepnn, X, "adam", args.epochs, BATCH_SIZE)
+        mlp = per_epoch(fit_mlp, X, "adam", args.epochs, BATCH_SIZE)
+        theirs = (
+            median_time(lambda X=X: TorchModel(X, y, "adam", args.epochs, BATCH_SIZE), args.repeats)
+            / args.epochs
+            if torch
+            else None
+        )
+        rows.append((f"Adam epoch, batch {BATCH_SIZE}, {name}", limit, ours, mlp, theirs, flops))
+        if name == "float32":
+            accuracy["skdeepnn"] = fit_skdeepnn(X, y, "adam", args.epochs, BATCH_SIZE).score(
+                X_test, y_test
+            )
+            accuracy["MLPClassifier"] = fit_mlp(X, y, "adam", args.epochs, BATCH_SIZE).score(
+                X_test, y_test
+            )
+            if torch:
+                model = TorchModel(X, y, "adam", args.epochs, BATCH_SIZE)
+                accuracy["PyTorch"] = float(np.mean(model.predict(X_test) == y_test))
+
+    flops = network_flops(n, layer_sizes)
+    limit = matmul_epoch_seconds(X32, layer_sizes, n, args.repeats)
+    rows.append(
+        (
+            "full-batch gd iteration, float32",
+            limit,
+            per_epoch(fit_skdeepnn, X32, "gd", args.gd_iterations, n),
+            per_epoch(fit_mlp, X32, "sgd", args.gd_iterations, n),
+            median_time(lambda: TorchModel(X32, y, "gd", args.gd_iterations, n), args.repeats)
+            / args.gd_iterations
+            if torch
+            else None,
+            flops,
+        )
+    )
+
+    print(
+        "| measurement | limit (matmul alone) | skdeepnn | MLPClassifier | PyTorch CPU |"
+        " skdeepnn / MLP | skdeepnn / limit rate |"
+    )
+    print("|---|---|---|---|---|---|---|")
+
+    def cell(seconds, flops):
+        if seconds is None:
+            return "n/a"
+        return f"{seconds:.3f} s ({flops / seconds / 1e9:.0f} GFLOP/s)"
+
+    for label, limit, ours, mlp, theirs, flops in rows:
+        print(
+            f"| {label} | {cell(limit, flops)} | {cell(ours, flops)} | {cell(mlp, flops)} | "
+            f"{cell(theirs, flops)} | {ours / mlp:.2f}x | {limit / ours:.0%} |"
+        )
+
+    # Logistic regression: one full-batch iteration reads X twice (X @ W, X.T @ dZ).
+    vector = np.ones(args.features, dtype=np.float32)
+    read_twice = median_time(lambda: (X32 @ vector, X32 @ vector), max(5, args.repeats))
+    iterations = 10
+
+    def fit_logistic():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            LogisticRegressionGD(max_iter=iterations, tol=0).fit(X32, y)
+
+    logistic = median_time(fit_logistic, args.repeats) / iterations
+    print(
+        f"\nLogisticRegressionGD, float32, {N_CLASSES} classes: {logistic * 1e3:.1f} ms per "
+        f"iteration; reading X twice: {read_twice * 1e3:.1f} ms; ratio {logistic / read_twice:.2f}x"
+    )
+
+    # Prediction latency, with models trained one epoch.
+    ours_model = fit_skdeepnn(X32, y, "adam", 1, BATCH_SIZE)
+    mlp_model = fit_mlp(X32, y, "adam", 1, BATCH_SIZE)
+    one_row = X_test32[:1]
+    big = np.resize(X_test32, (100_000, args.features))
+    latency = {}
+    for label, model in (("skdeepnn", ours_model), ("MLPClassifier", mlp_model)):
+        model.predict(one_row)
+        single = median_time(lambda model=model: [model.predict(one_row) for _ in range(100)], 5)
+        bulk = median_time(lambda model=model: model.predict(big), args.repeats)
+        latency[label] = (single / 100, bulk)
+    print("\n| predict | skdeepnn | MLPClassifier | ratio |\n|---|---|---|---|")
+    print(
+        f"| 1 row | {latency['skdeepnn'][0] * 1e6:.0f} us | "
+        f"{latency['MLPClassifier'][0] * 1e6:.0f} us | "
+        f"{latency['skdeepnn'][0] / latency['MLPClassifier'][0]:.2f}x |"
+    )
+    print(
+        f"| 100,000 rows | {latency['skdeepnn'][1] * 1e3:.0f} ms | "
+        f"{latency['MLPClassifier'][1] * 1e3:.0f} ms | "
+        f"{latency['skdeepnn'][1] / latency['MLPClassifier'][1]:.2f}x |"
+    )
+
+    # Peak memory of one Adam epoch, beyond the input (X exists before tracing starts).
+    print("\n| peak memory of fit beyond X | float32 | float64 |\n|---|---|---|")
+    for label, fit in (("skdeepnn", fit_skdeepnn), ("MLPClassifier", fit_mlp)):
+        cells = []
+        for X in (X32, X64):
+            gc.collect()
+            tracemalloc.start()
+            fit(X, y, "adam", 1, BATCH_SIZE)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            cells.append(f"{peak / 2**20:.0f} MiB ({peak / X.nbytes:.2f} x X)")
+        print(f"| {label} | {cells[0]} | {cells[1]} |")
+
+    print(
+        f"\nTest accuracy after {args.epochs} Adam epochs (float32): "
+        + ", ".join(f"{name} {score:.4f}" for name, score in accuracy.items())
+    )
+
+
+if __name__ == "__main__":
+    main()
