@@ -49,9 +49,10 @@ def main(output=None):
     print(f"cross-validated accuracy: {search.best_score_:.4f}")
     print(f"test accuracy: {accuracy:.4f}")
 
-    path = Path(output) if output else Path(tempfile.mkdtemp()) / "digits_model.joblib"
-    joblib.dump(search.best_estimator_, path)
-    reloaded = joblib.load(path)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(output) if output else Path(folder) / "digits_model.joblib"
+        joblib.dump(search.best_estimator_, path)
+        reloaded = joblib.load(path)
     same = np.array_equal(
         reloaded.predict_proba(X_test), search.best_estimator_.predict_proba(X_test)
     )

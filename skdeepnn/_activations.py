@@ -91,7 +91,7 @@ def leaky_relu_derivative(A, dA):
     return dA
 
 
-#: Hidden-layer activations, by the name the estimators accept.
+#: Activations by name: the hidden layers' (all but softmax) and the outputs'.
 ACTIVATIONS = {
     "identity": identity,
     "sigmoid": sigmoid,

@@ -16,7 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._initializers import INITIALIZERS
-from ._network import allocate_caches, cost_and_gradients, predict_logits
+from ._network import allocate_buffers, cost_and_gradients, predict_logits
 from ._optimizers import OPTIMIZERS
 from ._params import Boolean, Interval, Options, RandomStateLike, validate_params
 
@@ -96,6 +96,18 @@ class BaseNetwork(BaseEstimator):
         self : object
             The fitted estimator.
         """
+        # A fit that fails leaves the estimator as it was; without this, the
+        # n_features_in_ that validation records would outlive the failure.
+        state_before = dict(vars(self))
+        try:
+            self._fit(X, y, sample_weight)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(state_before)
+            raise
+        return self
+
+    def _fit(self, X, y, sample_weight):
         validate_params(self)
         warm = self.warm_start and _is_fitted(self)
         X, Y, sample_weight, output_activation, target_attributes = self._validate_training_data(
@@ -109,14 +121,14 @@ class BaseNetwork(BaseEstimator):
 
         loss_curve = self._train(X, Y, sample_weight, coefs, intercepts, output_activation, rng)
 
-        # Only now, with training done, does the estimator change.
+        if warm:  # the curve goes on from where the previous fit left it
+            loss_curve = self.loss_curve_ + loss_curve
         for name, value in target_attributes.items():
             setattr(self, name, value)
         self._set_network(coefs, intercepts)
         self.n_iter_ = len(loss_curve)
         self.loss_ = loss_curve[-1]
         self.loss_curve_ = loss_curve
-        return self
 
     def _validate_training_data(self, X, y, sample_weight, reset):
         """Check ``X``, ``y`` and ``sample_weight`` and encode the targets for the core.
@@ -162,7 +174,7 @@ class BaseNetwork(BaseEstimator):
         return _copy_network(coefs, intercepts, X.dtype)
 
     def _batch_size(self, n_samples):
-        if self.solver == "gd" or self.batch_size == "auto" and n_samples <= 200:
+        if self.solver == "gd" or (self.batch_size == "auto" and n_samples <= 200):
             return n_samples
         if self.batch_size == "auto":
             return 200
@@ -171,7 +183,7 @@ class BaseNetwork(BaseEstimator):
                 f"batch_size={self.batch_size} is larger than the {n_samples} "
                 "training samples; using the whole set as one batch.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=5,  # _batch_size, _train, _fit, fit, the caller
             )
             return n_samples
         return self.batch_size
@@ -198,8 +210,8 @@ class BaseNetwork(BaseEstimator):
         activation = self._hidden_activation()
 
         # Buffers for one batch, allocated once and reused by every step.
-        caches = allocate_caches(batch_size, layer_sizes, X.dtype)
-        deltas = allocate_caches(batch_size, layer_sizes[:-1], X.dtype)  # hidden layers
+        buffers = allocate_buffers(batch_size, layer_sizes, X.dtype)
+        deltas = allocate_buffers(batch_size, layer_sizes[:-1], X.dtype)  # hidden layers
         grads = ([np.empty_like(W) for W in coefs], [np.empty_like(b) for b in intercepts])
         params, param_grads = list(coefs), list(grads[0])
         if self._fits_intercepts():
@@ -208,13 +220,14 @@ class BaseNetwork(BaseEstimator):
         optimizer = self._make_optimizer(params)
 
         batches = _MiniBatches(X, Y, sample_weight, batch_size, self.shuffle, rng)
-        total_weight = n_samples if sample_weight is None else float(sample_weight.sum())
+        total_weight = n_samples if sample_weight is None else _weight_sum(sample_weight)
 
         loss_curve = []
         best_loss, epochs_without_improvement = np.inf, 0
         divergence_limit = np.inf  # set from the first batch's cost
         print_every = 1 if self.verbose > 1 or self.solver != "gd" else 100
         start_time = time.perf_counter()
+        converged = False
         for epoch in range(1, self.max_iter + 1):
             epoch_cost = 0.0
             for X_batch, Y_batch, w_batch, batch_weight in batches.epoch():
@@ -228,7 +241,7 @@ class BaseNetwork(BaseEstimator):
                         output_activation,
                         self.alpha,
                         w_batch,
-                        caches,
+                        buffers,
                         grads,
                         deltas,
                     )
@@ -252,23 +265,25 @@ class BaseNetwork(BaseEstimator):
                 epochs_without_improvement = 0
             best_loss = min(best_loss, loss)
             if epochs_without_improvement >= self.n_iter_no_change:
+                converged = True
                 if self.verbose:
                     print(
                         f"Training loss did not improve more than tol={self.tol} for "
                         f"{self.n_iter_no_change} consecutive iterations. Stopping."
                     )
                 break
-        else:
+
+        # The last step can overflow the weights after the last cost was taken.
+        if not all(np.isfinite(p).all() for p in params):
+            self._raise_diverged(len(loss_curve), np.inf)
+        if not converged:
             warnings.warn(
                 f"{type(self).__name__} reached max_iter={self.max_iter} iterations "
                 "before the training loss stopped improving; increase max_iter or "
                 "learning_rate for a converged model.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,  # _train, _fit, fit, the caller
             )
-
-        if not all(np.isfinite(p).all() for p in params):
-            self._raise_diverged(len(loss_curve), np.inf)
         return loss_curve
 
     def _raise_diverged(self, iteration, cost):
@@ -337,9 +352,14 @@ class _MiniBatches:
                 yield X_batch, Y_batch, None, stop - start
                 continue
             w_batch = self.sample_weight[rows]
-            batch_weight = float(w_batch.sum())
+            batch_weight = _weight_sum(w_batch)
             if batch_weight > 0:  # zero-weight samples carry no gradient
                 yield X_batch, Y_batch, w_batch, batch_weight
+
+
+def _weight_sum(sample_weight):
+    """The sum of the weights, in float64: a float32 sum can overflow."""
+    return float(sample_weight.sum(dtype=np.float64))
 
 
 def _is_fitted(estimator):
@@ -380,7 +400,7 @@ def _check_sample_weight(sample_weight, X):
         return None
     n_samples = X.shape[0]
     if isinstance(sample_weight, Real):
-        return np.full(n_samples, sample_weight, dtype=X.dtype)
+        sample_weight = np.full(n_samples, sample_weight, dtype=X.dtype)
     sample_weight = check_array(
         sample_weight, ensure_2d=False, dtype=X.dtype, input_name="sample_weight"
     )

@@ -132,9 +132,14 @@ class DeepNNClassifier(BaseNetworkClassifier):
         The most epochs (for "gd", iterations) to train for.
     alpha : float, default=0.0001
         L2 regularization strength (the course's lambda): the cost gains
-        ``alpha / (2 m) * sum_l ||W[l]||^2``.
+        ``alpha / (2 m) * sum_l ||W[l]||^2``, with ``m`` the samples (or the sum of
+        their weights) in the batch the step is computed on. As in scikit-learn's
+        MLP, smaller mini-batches therefore regularize more per sample.
     tol : float, default=1e-4
         The least decrease of the training loss that counts as an improvement.
+        With "gd" each iteration is one small step, and from small initial
+        weights the loss can creep along a plateau: use ``tol=0`` to train for
+        ``max_iter`` iterations as the course does.
     n_iter_no_change : int, default=10
         Training stops after this many epochs in a row without improvement.
     beta_1 : float, default=0.9
@@ -152,7 +157,9 @@ class DeepNNClassifier(BaseNetworkClassifier):
         1 prints the training loss after every epoch (every 100 iterations for
         "gd"); 2 prints it after every iteration.
     warm_start : bool, default=False
-        Continue from the fitted weights when ``fit`` is called again.
+        Continue from the fitted weights when ``fit`` is called again;
+        ``loss_curve_`` and ``n_iter_`` go on from the previous fit. The
+        optimizer's state (momentum and Adam averages) starts anew.
 
     Attributes
     ----------
@@ -250,7 +257,7 @@ class DeepNNClassifier(BaseNetworkClassifier):
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, Integral):
             return [int(sizes)]
-        return [int(n) for n in np.ravel(sizes)]
+        return [int(n) for n in sizes]
 
     def _hidden_activation(self):
         return self.activation

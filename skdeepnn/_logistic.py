@@ -43,7 +43,8 @@ class LogisticRegressionGD(BaseNetworkClassifier):
     verbose : int, default=0
         1 prints the cost every 100 iterations ("gd") or every epoch.
     warm_start : bool, default=False
-        Continue from the fitted weights when ``fit`` is called again.
+        Continue from the fitted weights when ``fit`` is called again;
+        ``loss_curve_`` and ``n_iter_`` go on from the previous fit.
 
     Attributes
     ----------

@@ -28,7 +28,9 @@ def _row_weights(m, sample_weight, dtype):
     """
     if sample_weight is None:
         return 1.0 / m
-    return (sample_weight / sample_weight.sum()).astype(dtype, copy=False)[:, None]
+    # Normalized in float64: a float32 sum of large weights can overflow.
+    total = sample_weight.sum(dtype=np.float64)
+    return (sample_weight / total).astype(dtype, copy=False)[:, None]
 
 
 def binary_log_loss_and_gradient(Z, Y, sample_weight=None):

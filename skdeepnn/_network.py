@@ -28,8 +28,10 @@ from ._activations import ACTIVATIONS, DERIVATIVES
 from ._losses import LOSSES, l2_penalty
 
 
-def allocate_caches(n_samples, layer_sizes, dtype):
+def allocate_buffers(n_samples, layer_sizes, dtype):
     """Empty arrays for ``A[1] .. A[L-1]`` and ``Z[L]``: one of shape (n_samples, n_l) per layer.
+
+    The training loop allocates them once per fit and reuses them for every batch.
 
     Parameters
     ----------
@@ -41,7 +43,7 @@ def allocate_caches(n_samples, layer_sizes, dtype):
     return [np.empty((n_samples, n), dtype=dtype) for n in layer_sizes[1:]]
 
 
-def forward_propagation(X, coefs, intercepts, activation, caches=None):
+def forward_propagation(X, coefs, intercepts, activation, buffers=None):
     """Compute every layer's activation, keeping them as the caches for backward propagation.
 
     For ``l = 1 .. L``: ``Z[l] = A[l-1] @ W[l] + b[l]``, then ``A[l] = g(Z[l])``
@@ -54,8 +56,9 @@ def forward_propagation(X, coefs, intercepts, activation, caches=None):
     intercepts : list of L ndarrays, ``intercepts[l-1]`` of shape (n_l,)
     activation : str
         The hidden layers' activation, a key of ``ACTIVATIONS``.
-    caches : list of L ndarrays, optional
-        Buffers from ``allocate_caches`` with at least ``m`` rows; allocated if None.
+    buffers : list of L ndarrays, optional
+        From ``allocate_buffers``, with at least ``m`` rows; the caches are written
+        into their first ``m`` rows. Allocated if None.
 
     Returns
     -------
@@ -63,12 +66,12 @@ def forward_propagation(X, coefs, intercepts, activation, caches=None):
         ``[X, A[1], ..., A[L-1], Z[L]]``, each with ``m`` rows.
     """
     m = X.shape[0]
-    if caches is None:
-        caches = allocate_caches(m, [X.shape[1]] + [W.shape[1] for W in coefs], X.dtype)
+    if buffers is None:
+        buffers = allocate_buffers(m, [X.shape[1]] + [W.shape[1] for W in coefs], X.dtype)
     g = ACTIVATIONS[activation]
     layers = [X]
     n_layers = len(coefs)
-    for l, (W, b, buffer) in enumerate(zip(coefs, intercepts, caches, strict=True), start=1):
+    for l, (W, b, buffer) in enumerate(zip(coefs, intercepts, buffers, strict=True), start=1):
         Z = buffer[:m]
         np.matmul(layers[-1], W, out=Z)
         Z += b
@@ -99,8 +102,9 @@ def backward_propagation(caches, dZ, coefs, activation, alpha, m, grads, deltas=
     activation : str
         The hidden layers' activation.
     alpha : float
-        L2 strength; ``m`` is the number of samples or the sum of their weights.
+        L2 strength.
     m : float
+        The number of samples, or the sum of their weights, that ``alpha / m`` divides.
     grads : tuple (dW, db) of lists of L ndarrays
         Written in place: ``dW[l-1]`` has the shape of ``coefs[l-1]``.
     deltas : list of L - 1 ndarrays, optional
@@ -134,7 +138,7 @@ def cost_and_gradients(
     output_activation,
     alpha,
     sample_weight=None,
-    caches=None,
+    buffers=None,
     grads=None,
     deltas=None,
 ):
@@ -154,16 +158,16 @@ def cost_and_gradients(
     output_activation : {"sigmoid", "softmax"}
     alpha : float
     sample_weight : ndarray of shape (m,), default=None
-    caches, grads, deltas : optional buffers
-        See ``forward_propagation`` and ``backward_propagation``.
+    buffers, grads, deltas : optional
+        Preallocated arrays; see ``forward_propagation`` and ``backward_propagation``.
 
     Returns
     -------
     cost : float
     grads : tuple (dW, db) of lists of ndarrays
     """
-    m = X.shape[0] if sample_weight is None else float(sample_weight.sum())
-    layers = forward_propagation(X, coefs, intercepts, activation, caches)
+    m = X.shape[0] if sample_weight is None else float(sample_weight.sum(dtype=np.float64))
+    layers = forward_propagation(X, coefs, intercepts, activation, buffers)
     # The loss turns the logits Z[L] into dZ[L] in place.
     cost = LOSSES[output_activation](layers[-1], Y, sample_weight)
     cost += l2_penalty(coefs, alpha, m)
@@ -197,10 +201,9 @@ def predict_logits(X, coefs, intercepts, activation, chunk_size=None):
     if n_samples <= chunk_size:
         return forward_propagation(X, coefs, intercepts, activation)[-1]
     Z = np.empty((n_samples, coefs[-1].shape[1]), dtype=coefs[-1].dtype)
-    caches = allocate_caches(chunk_size, [X.shape[1]] + [W.shape[1] for W in coefs], Z.dtype)
+    buffers = allocate_buffers(chunk_size, [X.shape[1]] + [W.shape[1] for W in coefs], Z.dtype)
     for start in range(0, n_samples, chunk_size):
         stop = min(start + chunk_size, n_samples)
-        Z[start:stop] = forward_propagation(X[start:stop], coefs, intercepts, activation, caches)[
-            -1
-        ]
+        layers = forward_propagation(X[start:stop], coefs, intercepts, activation, buffers)
+        Z[start:stop] = layers[-1]
     return Z

@@ -6,6 +6,7 @@ type and a ``ValueError`` when its type is accepted but the value is out of
 range, naming the parameter, what it must be, and the value given.
 """
 
+import math
 from numbers import Integral
 
 import numpy as np
@@ -15,7 +16,8 @@ class Interval:
     """A number of ``kind`` (``Integral`` or ``Real``) between ``left`` and ``right``.
 
     ``None`` for a bound means unbounded; ``closed`` is one of "both", "left",
-    "right", "neither". Booleans are never accepted as numbers.
+    "right", "neither". Booleans are never accepted as numbers, nor are NaN and
+    infinity: no hyperparameter here has a meaning for them.
     """
 
     def __init__(self, kind, left, right, closed="both"):
@@ -28,7 +30,7 @@ class Interval:
         return isinstance(value, self.kind) and not isinstance(value, (bool, np.bool_))
 
     def is_satisfied_by(self, value):
-        if not self.accepts_type(value):
+        if not self.accepts_type(value) or not math.isfinite(value):
             return False
         if self.left is not None:
             if value < self.left or (value == self.left and self.closed in ("right", "neither")):
@@ -95,17 +97,19 @@ class RandomStateLike:
 
 
 class LayerSizes:
-    """A sequence (possibly empty) of positive ints, or one positive int."""
+    """One positive int, or a flat sequence (possibly empty) of them: tuple, list, range, array."""
 
     def accepts_type(self, value):
-        return isinstance(value, (Integral, tuple, list, np.ndarray)) and not isinstance(
-            value, (bool, np.bool_)
-        )
+        if isinstance(value, (bool, np.bool_, str)):
+            return False
+        return isinstance(value, Integral) or np.iterable(value)
 
     def is_satisfied_by(self, value):
         if not self.accepts_type(value):
             return False
-        sizes = [value] if isinstance(value, Integral) else list(np.ravel(value))
+        if isinstance(value, Integral):
+            return value > 0
+        sizes = list(value)
         return all(
             isinstance(n, Integral) and not isinstance(n, (bool, np.bool_)) and n > 0 for n in sizes
         )

@@ -49,6 +49,13 @@ INVALID_PARAMS = [
     ("random_state", "seed", TypeError),
     ("verbose", -1, ValueError),
     ("warm_start", 1.0, TypeError),
+    # NaN fails every comparison: it must not slip through as "in range".
+    ("learning_rate", float("nan"), ValueError),
+    ("learning_rate", float("inf"), ValueError),
+    ("tol", float("nan"), ValueError),
+    ("alpha", float("inf"), ValueError),
+    ("beta_1", float("nan"), ValueError),
+    ("epsilon", float("inf"), ValueError),
 ]
 
 
@@ -83,6 +90,18 @@ def test_invalid_network_parameter(name, value, error, binary_data):
 def test_invalid_fit_intercept(binary_data):
     with pytest.raises(TypeError, match="'fit_intercept' parameter"):
         LogisticRegressionGD(fit_intercept="no").fit(*binary_data)
+
+
+@pytest.mark.parametrize("sizes", [(8, 4), [8, 4], range(8, 3, -4), np.array([8, 4]), 8, ()])
+def test_hidden_layer_sizes_accepts_flat_sequences(sizes, binary_data):
+    clf = quiet_fit(DeepNNClassifier(hidden_layer_sizes=sizes, max_iter=2), *binary_data)
+    expected = [sizes] if isinstance(sizes, int) else list(sizes)
+    assert [W.shape[1] for W in clf.coefs_[:-1]] == expected
+
+
+def test_hidden_layer_sizes_refuses_a_2d_array(binary_data):
+    with pytest.raises(ValueError, match="'hidden_layer_sizes' parameter"):
+        DeepNNClassifier(hidden_layer_sizes=np.array([[8, 4]])).fit(*binary_data)
 
 
 def test_parameters_are_keyword_only():
@@ -145,6 +164,35 @@ def test_bad_sample_weight(Estimator, binary_data):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_scalar_sample_weight_gets_the_same_checks(Estimator, binary_data):
+    X, y = binary_data
+    with pytest.raises(ValueError, match="at least one non-zero weight"):
+        Estimator().fit(X, y, sample_weight=0)
+    with pytest.raises(ValueError, match="non-negative"):
+        Estimator().fit(X, y, sample_weight=-1.0)
+    with pytest.raises(ValueError, match="sample_weight contains NaN"):
+        Estimator().fit(X, y, sample_weight=float("nan"))
+    # alpha=0: with weights, m is their sum, so weight 3 would also weaken the L2 term.
+    params = dict(max_iter=5, random_state=0, alpha=0.0)
+    weighted = quiet_fit(Estimator(**params), X, y, sample_weight=3.0)
+    unweighted = quiet_fit(Estimator(**params), X, y)
+    np.testing.assert_allclose(weighted.predict_proba(X), unweighted.predict_proba(X), rtol=1e-6)
+
+
+def test_huge_float32_weights_do_not_overflow(binary_data):
+    """Weights near float32's limit: sums taken in float64, no silent NaN loss."""
+    X, y = binary_data
+    X32 = X.astype(np.float32)
+    params = dict(
+        hidden_layer_sizes=(5,), solver="gd", learning_rate=0.1, max_iter=5, random_state=0
+    )
+    heavy = quiet_fit(DeepNNClassifier(**params), X32, y, sample_weight=np.full(len(y), 1e37))
+    plain = quiet_fit(DeepNNClassifier(**params), X32, y)
+    assert np.isfinite(heavy.loss_curve_).all()
+    np.testing.assert_allclose(heavy.coefs_[0], plain.coefs_[0], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
 @pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_log_proba"])
 def test_predict_before_fit(Estimator, method, binary_data):
     with pytest.raises(NotFittedError):
@@ -164,6 +212,29 @@ def test_divergence_stops_with_a_clear_error(Estimator, learning_rate):
     with pytest.raises(ValueError, match=r"diverged at iteration \d+.*smaller learning_rate"):
         estimator.fit(X, y)
     assert not hasattr(estimator, "classes_"), "a diverged fit left a half-fitted model"
+    assert not hasattr(estimator, "n_features_in_")
+    with pytest.raises(NotFittedError):
+        estimator.predict(X)
+
+
+def test_a_failed_fit_leaves_a_fitted_model_as_it_was(binary_data):
+    """Refitting on bad data raises and keeps the previous model whole."""
+    X, y = binary_data
+    clf = quiet_fit(DeepNNClassifier(max_iter=5, random_state=0), X, y)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="got 1 class"):
+        clf.fit(X[:, :3], np.zeros(len(y)))
+    assert clf.n_features_in_ == 5
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
+def test_warm_start_after_a_failed_first_fit_starts_afresh(binary_data):
+    X, y = binary_data
+    clf = DeepNNClassifier(warm_start=True, max_iter=5)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        clf.fit(X, np.linspace(0, 1, len(y)))
+    quiet_fit(clf, X, y)
+    assert clf.n_iter_ == 5
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
@@ -242,8 +313,9 @@ def test_batch_size_auto_is_min_200_n_samples():
 
 
 def test_batch_size_larger_than_data_is_clipped_with_a_warning(binary_data):
-    with pytest.warns(UserWarning, match="batch_size=1000 is larger"):
-        quiet_fit(DeepNNClassifier(batch_size=1000, max_iter=2), *binary_data)
+    with pytest.warns(UserWarning, match="batch_size=1000 is larger") as record:
+        DeepNNClassifier(batch_size=1000, max_iter=200).fit(*binary_data)
+    assert record[0].filename == __file__
 
 
 def test_training_stops_when_the_loss_stops_improving(binary_data):
@@ -257,9 +329,10 @@ def test_training_stops_when_the_loss_stops_improving(binary_data):
     assert np.all(np.minimum.accumulate(last)[:-1] - last[1:] < 1e-3)
 
 
-def test_reaching_max_iter_warns(binary_data):
-    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+def test_reaching_max_iter_warns_at_the_callers_line(binary_data):
+    with pytest.warns(ConvergenceWarning, match="max_iter=3") as record:
         clf = DeepNNClassifier(max_iter=3).fit(*binary_data)
+    assert record[0].filename == __file__
     assert clf.n_iter_ == 3 == len(clf.loss_curve_)
     assert clf.loss_ == clf.loss_curve_[-1]
 
@@ -321,6 +394,8 @@ def test_warm_start_continues_from_the_fitted_weights(binary_data):
     warm = quiet_fit(DeepNNClassifier(max_iter=5, warm_start=True, **params), X, y)
     quiet_fit(warm, X, y)
     np.testing.assert_allclose(warm.coefs_[0], ten.coefs_[0], rtol=1e-12)
+    assert warm.n_iter_ == 10 and len(warm.loss_curve_) == 10
+    np.testing.assert_allclose(warm.loss_curve_, ten.loss_curve_, rtol=1e-12)
     with pytest.raises(ValueError, match="fitted on classes"):
         warm.fit(X, np.where(y == 1, 2, 0))
     warm.set_params(hidden_layer_sizes=(3,))

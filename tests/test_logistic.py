@@ -8,7 +8,8 @@ from scipy.special import softmax
 from sklearn.datasets import load_breast_cancer, load_digits, make_blobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdeepnn import DeepNNClassifier, LogisticRegressionGD
@@ -16,15 +17,18 @@ from skdeepnn import DeepNNClassifier, LogisticRegressionGD
 
 @pytest.mark.parametrize("load", [load_breast_cancer, load_digits])
 def test_default_fit_is_within_one_point_of_sklearn(load):
-    """On standardized data, the default fit is as accurate as LogisticRegression's."""
+    """On standardized data, the default fit is within 1 point of LogisticRegression.
+
+    Compared on the mean of 5 cross-validation folds, not one split's luck.
+    """
     X, y = load(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, stratify=y, random_state=0
-    )
-    scaler = StandardScaler().fit(X_train)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    ours = LogisticRegressionGD().fit(X_train, y_train).score(X_test, y_test)
-    theirs = LogisticRegression(max_iter=10_000).fit(X_train, y_train).score(X_test, y_test)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+
+    def accuracy(classifier):
+        return cross_val_score(make_pipeline(StandardScaler(), classifier), X, y, cv=folds).mean()
+
+    ours = accuracy(LogisticRegressionGD())
+    theirs = accuracy(LogisticRegression(max_iter=10_000))
     assert ours >= theirs - 0.01
 
 

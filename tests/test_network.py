@@ -7,7 +7,7 @@ from sklearn.metrics import log_loss
 
 from skdeepnn._activations import DERIVATIVES
 from skdeepnn._network import (
-    allocate_caches,
+    allocate_buffers,
     cost_and_gradients,
     forward_propagation,
     predict_logits,
@@ -121,7 +121,7 @@ def test_forward_propagation_writes_into_buffers_with_more_rows():
     rng = np.random.default_rng(15)
     X = rng.normal(size=(5, 4))
     coefs, intercepts = _network([4, 6, 2], 16)
-    caches = allocate_caches(8, [4, 6, 2], np.float64)
+    caches = allocate_buffers(8, [4, 6, 2], np.float64)
     assert [c.shape for c in caches] == [(8, 6), (8, 2)]
     layers = forward_propagation(X, coefs, intercepts, "tanh", caches)
     expected = _hand_forward(X, coefs, intercepts, "tanh")
@@ -226,8 +226,8 @@ def test_buffered_and_unbuffered_calls_agree(activation, output_activation, weig
     X, Y, w, coefs, intercepts = _problem(output_activation, m=11)
     layer_sizes = [X.shape[1]] + [W.shape[1] for W in coefs]
     batch_size = 8
-    caches = allocate_caches(batch_size, layer_sizes, X.dtype)
-    deltas = allocate_caches(batch_size, layer_sizes[:-1], X.dtype)
+    caches = allocate_buffers(batch_size, layer_sizes, X.dtype)
+    deltas = allocate_buffers(batch_size, layer_sizes[:-1], X.dtype)
     for buffer in caches + deltas:
         buffer.fill(np.nan)
     grads = (_garbage_like(coefs), _garbage_like(intercepts))
@@ -283,9 +283,9 @@ def test_cost_and_gradients_leave_inputs_unchanged(
     if buffered:
         layer_sizes = [X.shape[1]] + [W.shape[1] for W in coefs]
         buffers = {
-            "caches": allocate_caches(X.shape[0] + 2, layer_sizes, X.dtype),
+            "buffers": allocate_buffers(X.shape[0] + 2, layer_sizes, X.dtype),
             "grads": (_garbage_like(coefs), _garbage_like(intercepts)),
-            "deltas": allocate_caches(X.shape[0] + 2, layer_sizes[:-1], X.dtype),
+            "deltas": allocate_buffers(X.shape[0] + 2, layer_sizes[:-1], X.dtype),
         }
 
     cost_and_gradients(

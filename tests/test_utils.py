@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from skdeepnn import DeepNNClassifier, LogisticRegressionGD
 from skdeepnn.utils import gradient_check
@@ -46,7 +47,7 @@ def test_gradient_check_at_fitted_parameters(activation, n_classes):
         max_iter=20,
         random_state=0,
     )
-    with pytest.warns(Warning):  # max_iter is deliberately too small to converge
+    with pytest.warns(ConvergenceWarning):  # max_iter is deliberately too small
         net.fit(X, y)
     before = [W.copy() for W in net.coefs_]
     assert gradient_check(net, X, y) < 1e-7
@@ -63,7 +64,7 @@ def test_gradient_check_logistic_regression(n_classes, fit_intercept, alpha):
     clf = LogisticRegressionGD(
         fit_intercept=fit_intercept, alpha=alpha, max_iter=30, learning_rate=0.1
     )
-    with pytest.warns(Warning):
+    with pytest.warns(ConvergenceWarning):
         clf.fit(X, y)
     assert gradient_check(clf, X, y) < 1e-7
 
