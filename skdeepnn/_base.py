@@ -10,18 +10,23 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._initializers import INITIALIZERS
-from ._network import allocate_buffers, cost_and_gradients, predict_logits
+from ._network import Workspace, cost_and_gradients, pack, predict_logits
 from ._optimizers import OPTIMIZERS
 from ._params import Boolean, Interval, Options, RandomStateLike, validate_params
 
 # Float dtypes kept as they are; any other numeric input becomes float64.
 FLOAT_DTYPES = (np.float64, np.float32)
+
+# Sparse X is used as given in these formats (others are converted to CSR): only
+# the first layer's products touch X, and SciPy computes them without densifying.
+SPARSE_FORMATS = ("csr", "csc")
 
 # Training has diverged when a batch's cost exceeds this multiple of the first
 # batch's cost (or of 1, if that was smaller), or is not finite. Cross-entropy
@@ -49,6 +54,11 @@ class BaseNetwork(BaseEstimator):
         "verbose": [Interval(Integral, 0, None), Boolean()],
         "warm_start": [Boolean()],
     }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
     # -- what subclasses provide -------------------------------------------------
 
@@ -119,7 +129,9 @@ class BaseNetwork(BaseEstimator):
         else:
             coefs, intercepts = self._initial_network(X.shape[1], Y.shape[1], rng, X.dtype)
 
-        loss_curve = self._train(X, Y, sample_weight, coefs, intercepts, output_activation, rng)
+        coefs, intercepts, loss_curve = self._train(
+            X, Y, sample_weight, coefs, intercepts, output_activation, rng
+        )
 
         if warm:  # the curve goes on from where the previous fit left it
             loss_curve = self.loss_curve_ + loss_curve
@@ -142,7 +154,9 @@ class BaseNetwork(BaseEstimator):
         target_attributes : dict
             Fitted attributes that describe the targets (e.g. ``classes_``).
         """
-        X, y = validate_data(self, X, y, reset=reset, dtype=FLOAT_DTYPES)
+        X, y = validate_data(
+            self, X, y, reset=reset, dtype=FLOAT_DTYPES, accept_sparse=SPARSE_FORMATS
+        )
         sample_weight = _check_sample_weight(sample_weight, X)
         Y, output_activation, target_attributes = self._encode_targets(
             y, sample_weight, X.dtype, reset
@@ -201,23 +215,32 @@ class BaseNetwork(BaseEstimator):
     def _train(self, X, Y, sample_weight, coefs, intercepts, output_activation, rng):
         """Run the optimizer over mini-batches (or the full set) until it stops.
 
-        ``coefs`` and ``intercepts`` are updated in place. Returns the loss curve:
-        the mean cost over each epoch's batches, computed before each batch's step.
+        Returns
+        -------
+        coefs, intercepts : lists of ndarray
+            The trained parameters (views of one packed vector).
+        loss_curve : list of float
+            The mean cost over each epoch's batches, each taken before its step.
         """
         n_samples = X.shape[0]
         batch_size = self._batch_size(n_samples)
         layer_sizes = [X.shape[1]] + [W.shape[1] for W in coefs]
         activation = self._hidden_activation()
 
-        # Buffers for one batch, allocated once and reused by every step.
-        buffers = allocate_buffers(batch_size, layer_sizes, X.dtype)
-        deltas = allocate_buffers(batch_size, layer_sizes[:-1], X.dtype)  # hidden layers
-        grads = ([np.empty_like(W) for W in coefs], [np.empty_like(b) for b in intercepts])
-        params, param_grads = list(coefs), list(grads[0])
+        workspace = Workspace(batch_size, layer_sizes, X.dtype)
+        # The trainable parameters and their gradients each live in one vector,
+        # which the optimizer updates in one pass; coefs, dW, ... are views of them.
+        n_layers = len(coefs)
+        trainable = coefs + intercepts if self._fits_intercepts() else coefs
+        params, views = pack(trainable, X.dtype)
+        param_grads, grad_views = pack(trainable, X.dtype)
+        coefs, dW = views[:n_layers], grad_views[:n_layers]
         if self._fits_intercepts():
-            params += intercepts
-            param_grads += grads[1]
-        optimizer = self._make_optimizer(params)
+            intercepts, db = views[n_layers:], grad_views[n_layers:]
+        else:  # fixed at zero: their gradient is computed but never applied
+            db = [np.empty_like(b) for b in intercepts]
+        grads = (dW, db)
+        optimizer = self._make_optimizer([params])
 
         batches = _MiniBatches(X, Y, sample_weight, batch_size, self.shuffle, rng)
         total_weight = n_samples if sample_weight is None else _weight_sum(sample_weight)
@@ -241,15 +264,14 @@ class BaseNetwork(BaseEstimator):
                         output_activation,
                         self.alpha,
                         w_batch,
-                        buffers,
                         grads,
-                        deltas,
+                        workspace,
                     )
                     if not cost < divergence_limit:  # also catches NaN
                         self._raise_diverged(epoch, cost)
                     if divergence_limit == np.inf:
                         divergence_limit = DIVERGENCE_FACTOR * max(cost, 1.0)
-                    optimizer.update(params, param_grads)
+                    optimizer.update([params], [param_grads])
                 epoch_cost += cost * batch_weight
 
             loss = epoch_cost / total_weight
@@ -274,7 +296,7 @@ class BaseNetwork(BaseEstimator):
                 break
 
         # The last step can overflow the weights after the last cost was taken.
-        if not all(np.isfinite(p).all() for p in params):
+        if not np.isfinite(params).all():
             self._raise_diverged(len(loss_curve), np.inf)
         if not converged:
             warnings.warn(
@@ -284,7 +306,7 @@ class BaseNetwork(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=4,  # _train, _fit, fit, the caller
             )
-        return loss_curve
+        return coefs, intercepts, loss_curve
 
     def _raise_diverged(self, iteration, cost):
         raise ValueError(
@@ -298,7 +320,7 @@ class BaseNetwork(BaseEstimator):
     def _forward_logits(self, X):
         """Validate ``X`` and return the logits ``Z[L]``, of shape (n_samples, n_outputs)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES)
+        X = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES, accept_sparse=SPARSE_FORMATS)
         coefs, intercepts = self._get_network()
         # Compute in the input's precision; casting the weights is cheaper than X.
         coefs = [W.astype(X.dtype, copy=False) for W in coefs]
@@ -309,21 +331,27 @@ class BaseNetwork(BaseEstimator):
 class _MiniBatches:
     """The mini-batches of one training set, epoch after epoch, without copying ``X``.
 
-    Without shuffling, or with the whole set as one batch, each batch is a view of
-    ``X``. With shuffling, each epoch permutes an index and gathers every batch into
-    buffers allocated once, so a yielded batch is valid only until the next one.
+    A single full batch is ``X`` itself; without shuffling, each batch is a view
+    of ``X``. With shuffling, each epoch permutes an index and gathers every batch
+    into buffers allocated once, so a yielded batch is valid only until the next.
+    Sparse batches are gathered by SciPy, from CSR: a CSC ``X`` is converted once,
+    since picking rows out of columns is slow.
     """
 
     def __init__(self, X, Y, sample_weight, batch_size, shuffle, rng):
-        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.Y, self.sample_weight = Y, sample_weight
         self.batch_size = batch_size
         self.rng = rng
         # Shuffling a single full batch would only reorder the sum over samples.
         self.gather = shuffle and batch_size < X.shape[0]
         if self.gather:
             self.indices = np.arange(X.shape[0])
-            self.X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
             self.Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+            if sparse.issparse(X):
+                X = X.tocsr()
+            else:
+                self.X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+        self.X = X
 
     def epoch(self):
         """Yield ``(X_batch, Y_batch, w_batch, batch_weight)``; skip zero-weight batches.
@@ -332,29 +360,37 @@ class _MiniBatches:
         number of samples or the sum of its weights.
         """
         n_samples = self.X.shape[0]
+        if self.batch_size >= n_samples:
+            yield from self._weighted(self.X, self.Y, slice(None))
+            return
         if self.gather:
             self.rng.shuffle(self.indices)
         for start in range(0, n_samples, self.batch_size):
             stop = min(start + self.batch_size, n_samples)
-            if self.gather:
-                rows = self.indices[start:stop]
-                # mode="clip" skips a bounds check that would buffer the output.
+            if not self.gather:
+                rows = slice(start, stop)
+                yield from self._weighted(self.X[rows], self.Y[rows], rows)
+                continue
+            rows = self.indices[start:stop]
+            # mode="clip" skips a bounds check that would buffer the output.
+            Y_batch = np.take(self.Y, rows, axis=0, out=self.Y_buffer[: stop - start], mode="clip")
+            if sparse.issparse(self.X):
+                X_batch = self.X[rows]
+            else:
                 X_batch = np.take(
                     self.X, rows, axis=0, out=self.X_buffer[: stop - start], mode="clip"
                 )
-                Y_batch = np.take(
-                    self.Y, rows, axis=0, out=self.Y_buffer[: stop - start], mode="clip"
-                )
-            else:
-                rows = slice(start, stop)
-                X_batch, Y_batch = self.X[rows], self.Y[rows]
-            if self.sample_weight is None:
-                yield X_batch, Y_batch, None, stop - start
-                continue
-            w_batch = self.sample_weight[rows]
-            batch_weight = _weight_sum(w_batch)
-            if batch_weight > 0:  # zero-weight samples carry no gradient
-                yield X_batch, Y_batch, w_batch, batch_weight
+            yield from self._weighted(X_batch, Y_batch, rows)
+
+    def _weighted(self, X_batch, Y_batch, rows):
+        """Yield the batch with its weights, unless they are all zero."""
+        if self.sample_weight is None:
+            yield X_batch, Y_batch, None, X_batch.shape[0]
+            return
+        w_batch = self.sample_weight[rows]
+        batch_weight = _weight_sum(w_batch)
+        if batch_weight > 0:  # zero-weight samples carry no gradient
+            yield X_batch, Y_batch, w_batch, batch_weight
 
 
 def _weight_sum(sample_weight):

@@ -68,8 +68,8 @@ class Momentum(GradientDescent):
     def update(self, params, grads):
         """``v = beta_1 v + (1 - beta_1) dtheta``; ``theta -= learning_rate * v``."""
         for param, grad, v, step in zip(params, grads, self.velocities, self._scratch, strict=True):
-            v *= self.beta_1
-            np.multiply(grad, 1 - self.beta_1, out=step)
+            np.subtract(grad, v, out=step)  # v += (1 - beta_1) (g - v)
+            step *= 1 - self.beta_1
             v += step
             np.multiply(v, self.learning_rate, out=step)
             param -= step
@@ -99,8 +99,8 @@ class RMSProp(GradientDescent):
         for param, grad, s, step in zip(
             params, grads, self.squared_averages, self._scratch, strict=True
         ):
-            s *= self.beta_2
-            np.square(grad, out=step)
+            np.square(grad, out=step)  # s += (1 - beta_2) (g**2 - s)
+            step -= s
             step *= 1 - self.beta_2
             s += step
             np.sqrt(s, out=step)
@@ -147,24 +147,26 @@ class Adam(GradientDescent):
             \theta \leftarrow \theta - \alpha \frac{\hat v}{\sqrt{\hat s} + \epsilon}
         """
         self.t += 1
-        v_correction = 1 - self.beta_1**self.t
-        s_root_correction = math.sqrt(1 - self.beta_2**self.t)
+        # With c1 = 1 - beta_1**t and c2 = sqrt(1 - beta_2**t), the step
+        # lr * (v / c1) / (sqrt(s) / c2 + eps) equals
+        # (lr * c2 / c1) * v / (sqrt(s) + eps * c2): two constants instead of two passes.
+        c1 = 1 - self.beta_1**self.t
+        c2 = math.sqrt(1 - self.beta_2**self.t)
         for param, grad, v, s, step in zip(
             params, grads, self.velocities, self.squared_averages, self._scratch, strict=True
         ):
-            v *= self.beta_1
-            np.multiply(grad, 1 - self.beta_1, out=step)
+            # v += (1 - beta_1) (g - v) is beta_1 v + (1 - beta_1) g, in one pass fewer.
+            np.subtract(grad, v, out=step)
+            step *= 1 - self.beta_1
             v += step
-            s *= self.beta_2
             np.square(grad, out=step)
+            step -= s
             step *= 1 - self.beta_2
             s += step
-            # step = lr * v_hat / (sqrt(s_hat) + eps), without temporaries.
             np.sqrt(s, out=step)
-            step /= s_root_correction
-            step += self.epsilon
+            step += self.epsilon * c2
             np.divide(v, step, out=step)
-            step *= self.learning_rate / v_correction
+            step *= self.learning_rate * c2 / c1
             param -= step
 
 

@@ -7,6 +7,7 @@ from sklearn.metrics import log_loss
 
 from skdeepnn._activations import DERIVATIVES
 from skdeepnn._network import (
+    Workspace,
     allocate_buffers,
     cost_and_gradients,
     forward_propagation,
@@ -226,9 +227,8 @@ def test_buffered_and_unbuffered_calls_agree(activation, output_activation, weig
     X, Y, w, coefs, intercepts = _problem(output_activation, m=11)
     layer_sizes = [X.shape[1]] + [W.shape[1] for W in coefs]
     batch_size = 8
-    caches = allocate_buffers(batch_size, layer_sizes, X.dtype)
-    deltas = allocate_buffers(batch_size, layer_sizes[:-1], X.dtype)
-    for buffer in caches + deltas:
+    workspace = Workspace(batch_size, layer_sizes, X.dtype)
+    for buffer in workspace.buffers + workspace.deltas + workspace.l2_terms:
         buffer.fill(np.nan)
     grads = (_garbage_like(coefs), _garbage_like(intercepts))
 
@@ -255,9 +255,8 @@ def test_buffered_and_unbuffered_calls_agree(activation, output_activation, weig
             output_activation,
             0.3,
             w_batch,
-            caches,
             grads,
-            deltas,
+            workspace,
         )
         assert returned is grads
         assert cost == expected_cost
@@ -283,9 +282,8 @@ def test_cost_and_gradients_leave_inputs_unchanged(
     if buffered:
         layer_sizes = [X.shape[1]] + [W.shape[1] for W in coefs]
         buffers = {
-            "buffers": allocate_buffers(X.shape[0] + 2, layer_sizes, X.dtype),
             "grads": (_garbage_like(coefs), _garbage_like(intercepts)),
-            "deltas": allocate_buffers(X.shape[0] + 2, layer_sizes[:-1], X.dtype),
+            "workspace": Workspace(X.shape[0] + 2, layer_sizes, X.dtype),
         }
 
     cost_and_gradients(
