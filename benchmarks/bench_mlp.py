@@ -9,7 +9,9 @@ ReLU "teacher" network, so that accuracy means something.
 It prints, as a Markdown table:
 
 - seconds per epoch of mini-batch Adam (float32 and float64) and per iteration of
-  full-batch gradient descent, with the GFLOP/s each reached;
+  full-batch gradient descent, with the GFLOP/s each reached. Each is the marginal
+  cost of an epoch: a fit of ``1 + k`` epochs minus a 1-epoch fit, divided by ``k``,
+  so that a fit's fixed costs (validating X, set-up) do not count as training;
 - the limit: the same matrix products timed alone, at the same shapes, on this machine;
 - LogisticRegressionGD's seconds per iteration against the time to read X twice;
 - predict latency for 1 row and for 100,000 rows;
@@ -224,18 +226,21 @@ def main():
 
     rows = []  # (measurement, limit, skdeepnn, mlp, torch, unit)
 
-    def per_epoch(fit, X, solver, epochs, batch_size):
-        return median_time(lambda: fit(X, y, solver, epochs, batch_size), args.repeats) / epochs
+    def per_epoch(train, epochs):
+        """Seconds per epoch without a fit's fixed costs (validation, set-up, first touch):
+        the time of a fit of ``1 + epochs`` epochs minus that of a 1-epoch fit."""
+        one = median_time(lambda: train(1), args.repeats)
+        more = median_time(lambda: train(1 + epochs), args.repeats)
+        return (more - one) / epochs
 
     accuracy = {}
     for name, X, X_test in (("float32", X32, X_test32), ("float64", X64, X_test64)):
         flops = network_flops(n, layer_sizes)
         limit = matmul_epoch_seconds(X, layer_sizes, BATCH_SIZE, args.repeats)
-        ours = per_epoch(fit_skdeepnn, X, "adam", args.epochs, BATCH_SIZE)
-        mlp = per_epoch(fit_mlp, X, "adam", args.epochs, BATCH_SIZE)
+        ours = per_epoch(lambda e, X=X: fit_skdeepnn(X, y, "adam", e, BATCH_SIZE), args.epochs)
+        mlp = per_epoch(lambda e, X=X: fit_mlp(X, y, "adam", e, BATCH_SIZE), args.epochs)
         theirs = (
-            median_time(lambda X=X: TorchModel(X, y, "adam", args.epochs, BATCH_SIZE), args.repeats)
-            / args.epochs
+            per_epoch(lambda e, X=X: TorchModel(X, y, "adam", e, BATCH_SIZE), args.epochs)
             if torch
             else None
         )
@@ -257,10 +262,9 @@ def main():
         (
             "full-batch gd iteration, float32",
             limit,
-            per_epoch(fit_skdeepnn, X32, "gd", args.gd_iterations, n),
-            per_epoch(fit_mlp, X32, "sgd", args.gd_iterations, n),
-            median_time(lambda: TorchModel(X32, y, "gd", args.gd_iterations, n), args.repeats)
-            / args.gd_iterations
+            per_epoch(lambda e: fit_skdeepnn(X32, y, "gd", e, n), args.gd_iterations),
+            per_epoch(lambda e: fit_mlp(X32, y, "sgd", e, n), args.gd_iterations),
+            per_epoch(lambda e: TorchModel(X32, y, "gd", e, n), args.gd_iterations)
             if torch
             else None,
             flops,
@@ -289,12 +293,12 @@ def main():
     read_twice = median_time(lambda: (X32 @ vector, X32 @ vector), max(5, args.repeats))
     iterations = 10
 
-    def fit_logistic():
+    def fit_logistic(iterations):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             LogisticRegressionGD(max_iter=iterations, tol=0).fit(X32, y)
 
-    logistic = median_time(fit_logistic, args.repeats) / iterations
+    logistic = per_epoch(fit_logistic, iterations)
     print(
         f"\nLogisticRegressionGD, float32, {N_CLASSES} classes: {logistic * 1e3:.1f} ms per "
         f"iteration; reading X twice: {read_twice * 1e3:.1f} ms; ratio {logistic / read_twice:.2f}x"

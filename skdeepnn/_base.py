@@ -206,11 +206,17 @@ class BaseNetwork(BaseEstimator):
         options = {
             "gd": {},
             "sgd": {},
-            "momentum": {"beta_1": self.beta_1},
-            "rmsprop": {"beta_2": self.beta_2, "epsilon": self.epsilon},
-            "adam": {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon},
+            "momentum": {"beta_1": float(self.beta_1)},
+            "rmsprop": {"beta_2": float(self.beta_2), "epsilon": float(self.epsilon)},
+            "adam": {
+                "beta_1": float(self.beta_1),
+                "beta_2": float(self.beta_2),
+                "epsilon": float(self.epsilon),
+            },
         }[self.solver]
-        return OPTIMIZERS[self.solver](params, self.learning_rate, **options)
+        # Python floats, not NumPy scalars: a np.float64 factor would make every
+        # in-place update of a float32 array compute in float64.
+        return OPTIMIZERS[self.solver](params, float(self.learning_rate), **options)
 
     def _train(self, X, Y, sample_weight, coefs, intercepts, output_activation, rng):
         """Run the optimizer over mini-batches (or the full set) until it stops.
@@ -262,7 +268,7 @@ class BaseNetwork(BaseEstimator):
                         intercepts,
                         activation,
                         output_activation,
-                        self.alpha,
+                        float(self.alpha),
                         w_batch,
                         grads,
                         workspace,
