@@ -77,7 +77,7 @@ class BaseNetwork(BaseEstimator):
         return True
 
     def _encode_targets(self, y, sample_weight, dtype, reset):
-        """Validate ``y`` and return ``(Y, output_activation, fitted_attributes)``."""
+        """Validate ``y``; return ``(Y, sample_weight, output_activation, fitted_attributes)``."""
         raise NotImplementedError
 
     def _get_network(self):
@@ -158,7 +158,7 @@ class BaseNetwork(BaseEstimator):
             self, X, y, reset=reset, dtype=FLOAT_DTYPES, accept_sparse=SPARSE_FORMATS
         )
         sample_weight = _check_sample_weight(sample_weight, X)
-        Y, output_activation, target_attributes = self._encode_targets(
+        Y, sample_weight, output_activation, target_attributes = self._encode_targets(
             y, sample_weight, X.dtype, reset
         )
         return X, Y, sample_weight, output_activation, target_attributes

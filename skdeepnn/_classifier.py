@@ -5,21 +5,27 @@ from numbers import Integral
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax
 from sklearn.base import ClassifierMixin
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._activations import ACTIVATIONS, softmax
 from ._base import BaseNetwork
-from ._params import LayerSizes, Options
+from ._params import InstanceOf, LayerSizes, Options
 
 
 class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
     """Labels in, labels out: one sigmoid unit for two classes, softmax for more."""
 
+    def _class_weight(self):
+        """The ``class_weight`` parameter, for the estimators that have one."""
+        return None
+
     def _encode_targets(self, y, sample_weight, dtype, reset):
-        """Encode labels as the network's targets ``Y``.
+        """Encode labels as the network's targets ``Y``, and weigh the classes.
 
         Two classes give a column of 0/1 (for ``classes_[1]``) and a sigmoid
-        output; more give one-hot rows and a softmax output.
+        output; more give one-hot rows and a softmax output. ``class_weight``
+        multiplies each sample's weight by its class's.
         """
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)
@@ -34,6 +40,8 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
                 f"{type(self).__name__} needs samples of at least 2 classes; "
                 f"got 1 class: {classes.tolist()}."
             )
+        if self._class_weight() is not None:
+            sample_weight = self._weigh_classes(y, y_index, classes, sample_weight, dtype)
         if sample_weight is not None:
             weighted_classes = np.unique(y_index[sample_weight > 0])
             if len(weighted_classes) < 2:
@@ -48,7 +56,23 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
             Y = np.zeros((len(y_index), len(classes)), dtype=dtype)
             Y[np.arange(len(y_index)), y_index] = 1
             output_activation = "softmax"
-        return Y, output_activation, {"classes_": classes}
+        return Y, sample_weight, output_activation, {"classes_": classes}
+
+    def _weigh_classes(self, y, y_index, classes, sample_weight, dtype):
+        """``sample_weight`` (or ones) times each sample's class weight, as a new array."""
+        class_weight = self._class_weight()
+        if isinstance(class_weight, dict):
+            unknown = [label for label in class_weight if label not in set(classes.tolist())]
+            if unknown:
+                raise ValueError(
+                    f"class_weight has labels {unknown} that are not among the classes "
+                    f"{classes.tolist()} of y."
+                )
+        class_weights = compute_class_weight(
+            class_weight, classes=classes, y=y, sample_weight=sample_weight
+        )
+        per_sample = class_weights[y_index].astype(dtype)
+        return per_sample if sample_weight is None else sample_weight * per_sample
 
     def predict(self, X):
         """Predict the class of each sample.
@@ -150,6 +174,10 @@ class DeepNNClassifier(BaseNetworkClassifier):
         RMSProp's and Adam's guard against division by zero.
     shuffle : bool, default=True
         Shuffle the samples before each epoch of mini-batches.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, ``{label: weight}``, multiplied with
+        ``sample_weight``; "balanced" weighs each class by
+        ``n_samples / (n_classes * count)``. Labels absent from the dict weigh 1.
     random_state : int, RandomState instance or None, default=None
         Seeds the weight initialization and the shuffling; an int makes fits
         reproducible bit for bit.
@@ -210,6 +238,11 @@ class DeepNNClassifier(BaseNetworkClassifier):
     _parameter_constraints = {
         **BaseNetwork._parameter_constraints,
         "hidden_layer_sizes": [LayerSizes()],
+        "class_weight": [
+            InstanceOf(type(None), "None"),
+            Options("balanced"),
+            InstanceOf(dict, "a dict {label: weight}"),
+        ],
         "activation": [Options(*(name for name in ACTIVATIONS if name != "softmax"))],
         "init": [Options("auto", "he", "xavier", "small_random")],
     }
@@ -231,6 +264,7 @@ class DeepNNClassifier(BaseNetworkClassifier):
         beta_2=0.999,
         epsilon=1e-8,
         shuffle=True,
+        class_weight=None,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -249,6 +283,7 @@ class DeepNNClassifier(BaseNetworkClassifier):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.shuffle = shuffle
+        self.class_weight = class_weight
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -261,6 +296,9 @@ class DeepNNClassifier(BaseNetworkClassifier):
 
     def _hidden_activation(self):
         return self.activation
+
+    def _class_weight(self):
+        return self.class_weight
 
     def _initializer(self):
         if self.init != "auto":

@@ -65,6 +65,22 @@ class Options:
         return "one of " + ", ".join(repr(option) for option in self.options)
 
 
+class InstanceOf:
+    """An instance of ``types`` (a type or a tuple of them), described as ``description``."""
+
+    def __init__(self, types, description):
+        self.types = types
+        self.description = description
+
+    def accepts_type(self, value):
+        return isinstance(value, self.types)
+
+    is_satisfied_by = accepts_type
+
+    def __str__(self):
+        return self.description
+
+
 class Boolean:
     """``True`` or ``False`` (NumPy booleans too)."""
 

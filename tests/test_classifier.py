@@ -182,3 +182,54 @@ def test_every_solver_learns(solver, blobs):
     )
     assert clf.score(X, y) > 0.95
     assert clf.loss_curve_[-1] < 0.5 * clf.loss_curve_[0]
+
+
+def _gd_net(**params):
+    return DeepNNClassifier(
+        hidden_layer_sizes=(6,),
+        solver="gd",
+        learning_rate=0.1,
+        max_iter=10,
+        random_state=0,
+        **params,
+    )
+
+
+def test_balanced_class_weight_equals_hand_computed_sample_weights():
+    """'balanced' weighs class k by n_samples / (n_classes * count_k)."""
+    X, y = make_classification(n_samples=90, n_features=5, weights=[0.8], random_state=0)
+    counts = np.bincount(y)
+    by_hand = (len(y) / (2 * counts))[y]
+    balanced = fit_quietly(_gd_net(class_weight="balanced"), X, y)
+    explicit = fit_quietly(_gd_net(), X, y, sample_weight=by_hand)
+    np.testing.assert_allclose(balanced.coefs_[0], explicit.coefs_[0], rtol=1e-10)
+
+
+def test_class_weight_multiplies_sample_weight():
+    X, y = make_classification(n_samples=90, n_features=5, random_state=1)
+    weights = np.linspace(0.5, 2.0, len(y))
+    weights_before = weights.copy()
+    with_dict = fit_quietly(_gd_net(class_weight={1: 3.0}), X, y, sample_weight=weights)
+    by_hand = fit_quietly(_gd_net(), X, y, sample_weight=weights * np.where(y == 1, 3.0, 1.0))
+    np.testing.assert_allclose(with_dict.coefs_[0], by_hand.coefs_[0], rtol=1e-10)
+    np.testing.assert_array_equal(weights, weights_before)
+
+
+def test_class_weight_shifts_predictions_towards_the_heavy_class():
+    X, y = make_classification(n_samples=200, n_features=5, class_sep=0.3, random_state=2)
+    heavy = fit_quietly(_gd_net(class_weight={0: 20.0}), X, y)
+    assert np.mean(heavy.predict(X) == 0) > 0.9
+
+
+@pytest.mark.parametrize(
+    ("class_weight", "error", "message"),
+    [
+        ({5: 2.0}, ValueError, r"class_weight has labels \[5\] that are not among"),
+        ("even", ValueError, "'class_weight' parameter"),
+        ([1.0, 2.0], TypeError, "'class_weight' parameter"),
+    ],
+)
+def test_invalid_class_weight(class_weight, error, message):
+    X, y = make_classification(n_samples=40, n_features=4, random_state=0)
+    with pytest.raises(error, match=message):
+        DeepNNClassifier(class_weight=class_weight).fit(X, y)
