@@ -137,8 +137,15 @@ def fit_skdeepnn(X, y, solver, epochs, batch_size):
 def fit_mlp(X, y, solver, epochs, batch_size):
     if solver == "adam":
         options = dict(solver="adam", learning_rate_init=LEARNING_RATE)
-    else:  # full-batch gradient descent is sgd without momentum on one batch
-        options = dict(solver="sgd", learning_rate_init=0.1, momentum=0.0, nesterovs_momentum=False)
+    else:  # full-batch gradient descent is sgd without momentum on one batch; without
+        # shuffle=False, MLPClassifier would copy all of X every iteration to reorder it.
+        options = dict(
+            solver="sgd",
+            learning_rate_init=0.1,
+            momentum=0.0,
+            nesterovs_momentum=False,
+            shuffle=False,
+        )
     model = MLPClassifier(
         hidden_layer_sizes=HIDDEN,
         batch_size=batch_size,

@@ -20,6 +20,7 @@ from ._initializers import INITIALIZERS
 from ._network import Workspace, cost_and_gradients, pack, predict_logits
 from ._optimizers import OPTIMIZERS
 from ._params import Boolean, Interval, Options, RandomStateLike, validate_params
+from ._schedules import SCHEDULES, scheduled_learning_rate
 
 # Float dtypes kept as they are; any other numeric input becomes float64.
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -53,7 +54,15 @@ class BaseNetwork(BaseEstimator):
         "random_state": [RandomStateLike()],
         "verbose": [Interval(Integral, 0, None), Boolean()],
         "warm_start": [Boolean()],
+        "lr_schedule": [Options(*SCHEDULES)],
+        "decay_rate": [Interval(Real, 0, None, closed="neither")],
+        "decay_steps": [Interval(Integral, 1, None)],
+        "power_t": [Interval(Real, 0, None)],
+        "nesterov": [Boolean()],
     }
+
+    # The optimizer and its state, kept between fits for warm_start and partial_fit.
+    _optimizer = None
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -76,8 +85,12 @@ class BaseNetwork(BaseEstimator):
     def _fits_intercepts(self):
         return True
 
-    def _encode_targets(self, y, sample_weight, dtype, reset):
-        """Validate ``y``; return ``(Y, sample_weight, output_activation, fitted_attributes)``."""
+    def _encode_targets(self, y, sample_weight, dtype, reset, incremental, classes):
+        """Validate ``y``; return ``(Y, sample_weight, output_activation, fitted_attributes)``.
+
+        ``reset`` is False when training goes on from a fitted state; ``classes`` is
+        what ``partial_fit`` was given.
+        """
         raise NotImplementedError
 
     def _get_network(self):
@@ -94,7 +107,7 @@ class BaseNetwork(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data. float32 and float64 are kept; other numbers become float64.
         y : array-like of shape (n_samples,)
             Target labels, of any type.
@@ -106,48 +119,76 @@ class BaseNetwork(BaseEstimator):
         self : object
             The fitted estimator.
         """
-        # A fit that fails leaves the estimator as it was; without this, the
-        # n_features_in_ that validation records would outlive the failure.
+        return self._fit_or_restore(X, y, sample_weight, incremental=False)
+
+    def _fit_or_restore(self, *args, **kwargs):
+        """Run ``_fit``; if it raises, put the estimator back as it was.
+
+        Without this, what validation records (``n_features_in_``) would outlive
+        a fit that then fails, and the estimator would look fitted.
+        """
         state_before = dict(vars(self))
         try:
-            self._fit(X, y, sample_weight)
+            self._fit(*args, **kwargs)
         except BaseException:
             vars(self).clear()
             vars(self).update(state_before)
             raise
         return self
 
-    def _fit(self, X, y, sample_weight):
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        """Train from scratch, or go on from the fitted state (warm start, partial_fit).
+
+        ``incremental`` runs one epoch and never stops early, as ``partial_fit`` does.
+        """
         validate_params(self)
-        warm = self.warm_start and _is_fitted(self)
+        if self.lr_schedule == "exponential" and self.decay_rate > 1:
+            raise ValueError(
+                "decay_rate must be at most 1 with lr_schedule='exponential' (the "
+                f"learning rate would grow); got {self.decay_rate}."
+            )
+        continuing = _is_fitted(self) and (incremental or self.warm_start)
         X, Y, sample_weight, output_activation, target_attributes = self._validate_training_data(
-            X, y, sample_weight, reset=not warm
+            X, y, sample_weight, reset=not continuing, incremental=incremental, classes=classes
         )
         rng = _make_generator(self.random_state)
-        if warm:
+        if continuing:
             coefs, intercepts = self._starting_network_for_warm_start(X, Y)
         else:
             coefs, intercepts = self._initial_network(X.shape[1], Y.shape[1], rng, X.dtype)
 
-        coefs, intercepts, loss_curve = self._train(
-            X, Y, sample_weight, coefs, intercepts, output_activation, rng
+        training = self._train(
+            X,
+            Y,
+            sample_weight,
+            coefs,
+            intercepts,
+            output_activation,
+            rng,
+            previous_optimizer=self._optimizer if continuing else None,
+            first_epoch=self.n_iter_ if continuing else 0,
+            incremental=incremental,
         )
 
-        if warm:  # the curve goes on from where the previous fit left it
+        loss_curve, learning_rate_curve = training.loss_curve, training.learning_rate_curve
+        if continuing:  # the curves go on from where the previous fit left them
             loss_curve = self.loss_curve_ + loss_curve
+            learning_rate_curve = self.learning_rate_curve_ + learning_rate_curve
         for name, value in target_attributes.items():
             setattr(self, name, value)
-        self._set_network(coefs, intercepts)
+        self._set_network(training.coefs, training.intercepts)
+        self._optimizer = training.optimizer
         self.n_iter_ = len(loss_curve)
-        self.loss_ = loss_curve[-1]
+        self.loss_ = loss_curve[-1] if loss_curve else np.nan
         self.loss_curve_ = loss_curve
+        self.learning_rate_curve_ = learning_rate_curve
 
-    def _validate_training_data(self, X, y, sample_weight, reset):
+    def _validate_training_data(self, X, y, sample_weight, reset, incremental=False, classes=None):
         """Check ``X``, ``y`` and ``sample_weight`` and encode the targets for the core.
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features), float32 or float64
+        X : ndarray or sparse matrix of shape (n_samples, n_features), float32 or float64
         Y : ndarray of shape (n_samples, n_outputs), of X's dtype
         sample_weight : ndarray of shape (n_samples,) or None
         output_activation : str
@@ -159,16 +200,25 @@ class BaseNetwork(BaseEstimator):
         )
         sample_weight = _check_sample_weight(sample_weight, X)
         Y, sample_weight, output_activation, target_attributes = self._encode_targets(
-            y, sample_weight, X.dtype, reset
+            y, sample_weight, X.dtype, reset, incremental, classes
         )
         return X, Y, sample_weight, output_activation, target_attributes
 
     def _initial_network(self, n_features, n_outputs, rng, dtype):
         """Weights from the initializer, zero biases: ``(coefs, intercepts)``."""
         layer_sizes = [n_features, *self._hidden_layer_sizes(), n_outputs]
-        initialize = INITIALIZERS[self._initializer()]
+        initializer = self._initializer()
+        if initializer == "zeros" and len(layer_sizes) > 2:
+            warnings.warn(
+                "init='zeros' starts every unit of a hidden layer with the same weights, "
+                "so they receive the same gradients and stay identical: the network "
+                "cannot break symmetry. Use it only to see why random initialization "
+                "is needed.",
+                UserWarning,
+                stacklevel=5,  # _initial_network, _fit, _fit_or_restore, fit, the caller
+            )
         coefs = [
-            initialize(fan_in, fan_out, rng, dtype)
+            INITIALIZERS[initializer](fan_in, fan_out, rng, dtype)
             for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)
         ]
         intercepts = [np.zeros(n, dtype=dtype) for n in layer_sizes[1:]]
@@ -181,9 +231,9 @@ class BaseNetwork(BaseEstimator):
         fitted = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
         if expected != fitted:
             raise ValueError(
-                f"warm_start=True continues from the fitted layer sizes {fitted}, "
-                f"but the parameters now ask for {expected}. Set warm_start=False "
-                "to train a new network."
+                f"Training continues from the fitted layer sizes {fitted}, but the "
+                f"parameters now ask for {expected}. Set warm_start=False (or refit "
+                "instead of partial_fit) to train a new network."
             )
         return _copy_network(coefs, intercepts, X.dtype)
 
@@ -197,16 +247,21 @@ class BaseNetwork(BaseEstimator):
                 f"batch_size={self.batch_size} is larger than the {n_samples} "
                 "training samples; using the whole set as one batch.",
                 UserWarning,
-                stacklevel=5,  # _batch_size, _train, _fit, fit, the caller
+                stacklevel=6,  # _batch_size, _train, _fit, _fit_or_restore, fit, the caller
             )
             return n_samples
         return self.batch_size
 
-    def _make_optimizer(self, params):
+    def _make_optimizer(self, params, previous=None):
+        """The solver's optimizer; it takes over ``previous``'s state when it can.
+
+        The state carries over when the solver and the parameter shapes are the
+        same (warm start, partial_fit); the hyperparameters are always the current ones.
+        """
         options = {
             "gd": {},
             "sgd": {},
-            "momentum": {"beta_1": float(self.beta_1)},
+            "momentum": {"beta_1": float(self.beta_1), "nesterov": bool(self.nesterov)},
             "rmsprop": {"beta_2": float(self.beta_2), "epsilon": float(self.epsilon)},
             "adam": {
                 "beta_1": float(self.beta_1),
@@ -216,22 +271,44 @@ class BaseNetwork(BaseEstimator):
         }[self.solver]
         # Python floats, not NumPy scalars: a np.float64 factor would make every
         # in-place update of a float32 array compute in float64.
-        return OPTIMIZERS[self.solver](params, float(self.learning_rate), **options)
+        optimizer = OPTIMIZERS[self.solver](params, float(self.learning_rate), **options)
+        if type(previous) is type(optimizer) and [a.shape for a in previous._scratch] == [
+            p.shape for p in params
+        ]:
+            optimizer.continue_from(previous)
+            if self.lr_schedule == "adaptive":  # its rate is part of the history
+                optimizer.learning_rate = previous.learning_rate
+        return optimizer
 
-    def _train(self, X, Y, sample_weight, coefs, intercepts, output_activation, rng):
+    def _train(
+        self,
+        X,
+        Y,
+        sample_weight,
+        coefs,
+        intercepts,
+        output_activation,
+        rng,
+        *,
+        previous_optimizer=None,
+        first_epoch=0,
+        incremental=False,
+    ):
         """Run the optimizer over mini-batches (or the full set) until it stops.
+
+        ``first_epoch`` (epochs already trained) places the learning-rate schedule;
+        ``incremental`` runs exactly one epoch. Ctrl-C (KeyboardInterrupt) ends
+        training with a warning and keeps what was reached.
 
         Returns
         -------
-        coefs, intercepts : lists of ndarray
-            The trained parameters (views of one packed vector).
-        loss_curve : list of float
-            The mean cost over each epoch's batches, each taken before its step.
+        _Training
         """
         n_samples = X.shape[0]
         batch_size = self._batch_size(n_samples)
         layer_sizes = [X.shape[1]] + [W.shape[1] for W in coefs]
         activation = self._hidden_activation()
+        alpha = float(self.alpha)
 
         workspace = Workspace(batch_size, layer_sizes, X.dtype)
         # The trainable parameters and their gradients each live in one vector,
@@ -246,73 +323,103 @@ class BaseNetwork(BaseEstimator):
         else:  # fixed at zero: their gradient is computed but never applied
             db = [np.empty_like(b) for b in intercepts]
         grads = (dW, db)
-        optimizer = self._make_optimizer([params])
+        optimizer = self._make_optimizer([params], previous_optimizer)
 
         batches = _MiniBatches(X, Y, sample_weight, batch_size, self.shuffle, rng)
         total_weight = n_samples if sample_weight is None else _weight_sum(sample_weight)
 
-        loss_curve = []
+        training = _Training(coefs, intercepts, optimizer)
         best_loss, epochs_without_improvement = np.inf, 0
         divergence_limit = np.inf  # set from the first batch's cost
         print_every = 1 if self.verbose > 1 or self.solver != "gd" else 100
         start_time = time.perf_counter()
-        converged = False
-        for epoch in range(1, self.max_iter + 1):
-            epoch_cost = 0.0
-            for X_batch, Y_batch, w_batch, batch_weight in batches.epoch():
-                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    cost, _ = cost_and_gradients(
-                        X_batch,
-                        Y_batch,
-                        coefs,
-                        intercepts,
-                        activation,
-                        output_activation,
-                        float(self.alpha),
-                        w_batch,
-                        grads,
-                        workspace,
+        stopped = False
+        epochs = range(first_epoch + 1, first_epoch + (1 if incremental else self.max_iter) + 1)
+        epoch, epoch_cost, epoch_weight = epochs[0], 0.0, 0.0
+        try:
+            for epoch in epochs:
+                if self.lr_schedule != "adaptive":
+                    optimizer.learning_rate = scheduled_learning_rate(
+                        self.lr_schedule,
+                        float(self.learning_rate),
+                        epoch - 1,
+                        float(self.decay_rate),
+                        self.decay_steps,
+                        float(self.power_t),
                     )
-                    if not cost < divergence_limit:  # also catches NaN
-                        self._raise_diverged(epoch, cost)
-                    if divergence_limit == np.inf:
-                        divergence_limit = DIVERGENCE_FACTOR * max(cost, 1.0)
-                    optimizer.update([params], [param_grads])
-                epoch_cost += cost * batch_weight
+                epoch_cost, epoch_weight = 0.0, 0.0
+                for X_batch, Y_batch, w_batch, batch_weight in batches.epoch():
+                    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                        cost, _ = cost_and_gradients(
+                            X_batch,
+                            Y_batch,
+                            coefs,
+                            intercepts,
+                            activation,
+                            output_activation,
+                            alpha,
+                            w_batch,
+                            grads,
+                            workspace,
+                        )
+                        if not cost < divergence_limit:  # also catches NaN
+                            self._raise_diverged(epoch, cost)
+                        if divergence_limit == np.inf:
+                            divergence_limit = DIVERGENCE_FACTOR * max(cost, 1.0)
+                        optimizer.update([params], [param_grads])
+                    epoch_cost += cost * batch_weight
+                    epoch_weight += batch_weight
 
-            loss = epoch_cost / total_weight
-            loss_curve.append(loss)
-            if self.verbose and (epoch % print_every == 0 or epoch == 1):
-                print(
-                    f"Iteration {epoch}, loss = {loss:.8f}, "
-                    f"{time.perf_counter() - start_time:.2f} s"
-                )
-            if loss > best_loss - self.tol:
-                epochs_without_improvement += 1
-            else:
-                epochs_without_improvement = 0
-            best_loss = min(best_loss, loss)
-            if epochs_without_improvement >= self.n_iter_no_change:
-                converged = True
+                loss = epoch_cost / total_weight
+                training.record(loss, optimizer.learning_rate)
+                if self.verbose and (epoch % print_every == 0 or epoch == epochs[0]):
+                    print(
+                        f"Iteration {epoch}, loss = {loss:.8f}, learning rate = "
+                        f"{optimizer.learning_rate:.4g}, {time.perf_counter() - start_time:.2f} s"
+                    )
+                if incremental:
+                    continue
+                if loss > best_loss - self.tol:
+                    epochs_without_improvement += 1
+                else:
+                    epochs_without_improvement = 0
+                best_loss = min(best_loss, loss)
+                if epochs_without_improvement < self.n_iter_no_change:
+                    continue
+                if self.lr_schedule == "adaptive" and optimizer.learning_rate > 1e-6:
+                    optimizer.learning_rate /= 5
+                    epochs_without_improvement = 0
+                    continue
+                stopped = True
                 if self.verbose:
                     print(
                         f"Training loss did not improve more than tol={self.tol} for "
                         f"{self.n_iter_no_change} consecutive iterations. Stopping."
                     )
                 break
+        except KeyboardInterrupt:
+            if epoch_weight > 0:  # the interrupted epoch's batches so far
+                training.record(epoch_cost / epoch_weight, optimizer.learning_rate)
+            warnings.warn(
+                f"Training interrupted (KeyboardInterrupt) during iteration {epoch}: "
+                "the model keeps the weights reached so far.",
+                UserWarning,
+                stacklevel=5,  # _train, _fit, _fit_or_restore, fit, the caller
+            )
+            stopped = True
 
         # The last step can overflow the weights after the last cost was taken.
         if not np.isfinite(params).all():
-            self._raise_diverged(len(loss_curve), np.inf)
-        if not converged:
+            self._raise_diverged(first_epoch + len(training.loss_curve), np.inf)
+        if not stopped and not incremental:
             warnings.warn(
                 f"{type(self).__name__} reached max_iter={self.max_iter} iterations "
                 "before the training loss stopped improving; increase max_iter or "
                 "learning_rate for a converged model.",
                 ConvergenceWarning,
-                stacklevel=4,  # _train, _fit, fit, the caller
+                stacklevel=5,  # _train, _fit, _fit_or_restore, fit, the caller
             )
-        return coefs, intercepts, loss_curve
+        return training
 
     def _raise_diverged(self, iteration, cost):
         raise ValueError(
@@ -334,6 +441,18 @@ class BaseNetwork(BaseEstimator):
         return predict_logits(X, coefs, intercepts, self._hidden_activation())
 
 
+class _Training:
+    """What a run of the training loop produced: the weights, the curves, the optimizer."""
+
+    def __init__(self, coefs, intercepts, optimizer):
+        self.coefs, self.intercepts, self.optimizer = coefs, intercepts, optimizer
+        self.loss_curve, self.learning_rate_curve = [], []
+
+    def record(self, loss, learning_rate):
+        self.loss_curve.append(loss)
+        self.learning_rate_curve.append(learning_rate)
+
+
 class _MiniBatches:
     """The mini-batches of one training set, epoch after epoch, without copying ``X``.
 
@@ -350,12 +469,12 @@ class _MiniBatches:
         self.rng = rng
         # Shuffling a single full batch would only reorder the sum over samples.
         self.gather = shuffle and batch_size < X.shape[0]
+        if sparse.issparse(X) and batch_size < X.shape[0]:
+            X = X.tocsr()  # rows of a CSC matrix cost a pass over all its entries
         if self.gather:
             self.indices = np.arange(X.shape[0])
             self.Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
-            if sparse.issparse(X):
-                X = X.tocsr()
-            else:
+            if not sparse.issparse(X):
                 self.X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
         self.X = X
 

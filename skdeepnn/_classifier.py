@@ -20,7 +20,36 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         """The ``class_weight`` parameter, for the estimators that have one."""
         return None
 
-    def _encode_targets(self, y, sample_weight, dtype, reset):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch on ``(X, y)``, going on from the current state.
+
+        The weights, the optimizer's state (momentum and Adam averages, step
+        count), ``n_iter_`` and the curves all carry over from call to call, so a
+        data set too large for memory can be fed in chunks.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), default=None
+            Every class the model will see. Required on the first call, when a
+            chunk may hold only some of them; optional afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        if self._class_weight() == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: each chunk "
+                "would weigh the classes differently. Pass a dict of class weights."
+            )
+        if classes is None and not hasattr(self, "classes_"):
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        return self._fit_or_restore(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _encode_targets(self, y, sample_weight, dtype, reset, incremental, classes):
         """Encode labels as the network's targets ``Y``, and weigh the classes.
 
         Two classes give a column of 0/1 (for ``classes_[1]``) and a sigmoid
@@ -28,21 +57,39 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         multiplies each sample's weight by its class's.
         """
         check_classification_targets(y)
-        classes, y_index = np.unique(y, return_inverse=True)
-        if not reset and not np.array_equal(classes, self.classes_):
+        if classes is not None:
+            classes = np.unique(classes)
+            if not reset and not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"classes={classes.tolist()} differs from the classes "
+                    f"{self.classes_.tolist()} of the first call to partial_fit."
+                )
+        elif not reset:
+            classes = self.classes_
+        else:
+            classes = np.unique(y)
+        seen = np.unique(y)
+        unknown = seen[~np.isin(seen, classes)]
+        if unknown.size:
             raise ValueError(
-                f"y has classes {classes.tolist()}, but {type(self).__name__} was "
-                f"fitted on classes {self.classes_.tolist()}. Refit with "
-                "warm_start=False to learn new classes."
+                f"y has labels {unknown.tolist()} that are not among the classes "
+                f"{classes.tolist()} the model was fitted on or given; refit "
+                "(warm_start=False) to learn new classes."
             )
+        y_index = np.searchsorted(classes, y)
         if len(classes) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes; "
                 f"got 1 class: {classes.tolist()}."
             )
+        if not incremental and len(seen) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes; "
+                f"got 1 class: {seen.tolist()}."
+            )
         if self._class_weight() is not None:
             sample_weight = self._weigh_classes(y, y_index, classes, sample_weight, dtype)
-        if sample_weight is not None:
+        if sample_weight is not None and not incremental:
             weighted_classes = np.unique(y_index[sample_weight > 0])
             if len(weighted_classes) < 2:
                 raise ValueError(
@@ -141,10 +188,12 @@ class DeepNNClassifier(BaseNetworkClassifier):
         logistic regression.
     activation : {"relu", "leaky_relu", "tanh", "sigmoid", "identity"}, default="relu"
         Activation of the hidden layers (``leaky_relu`` has slope 0.01).
-    init : {"auto", "he", "xavier", "small_random"}, default="auto"
+    init : {"auto", "he", "xavier", "small_random", "zeros"}, default="auto"
         Weight initialization: "he" draws ``N(0, 2/n_{l-1})``, "xavier"
         ``N(0, 1/n_{l-1})``, "small_random" ``0.01 N(0, 1)``. "auto" picks "he" for
         relu and leaky_relu and "xavier" otherwise. Biases start at zero.
+        "zeros" is there for the course's lesson: it cannot break the symmetry
+        between hidden units, and fitting with it warns.
     solver : {"adam", "gd", "sgd", "momentum", "rmsprop"}, default="adam"
         "gd" takes one step per iteration on the whole training set; the others
         step once per mini-batch of ``batch_size`` samples.
@@ -172,6 +221,22 @@ class DeepNNClassifier(BaseNetworkClassifier):
         RMSProp's beta, and Adam's beta2.
     epsilon : float, default=1e-8
         RMSProp's and Adam's guard against division by zero.
+    nesterov : bool, default=False
+        With ``solver="momentum"``, take Nesterov's look-ahead step.
+    lr_schedule : {"constant", "invscaling", "inverse_time", "exponential", "step", \
+            "adaptive"}, default="constant"
+        How the learning rate changes from epoch ``t`` to epoch (for "gd",
+        iteration): "invscaling" ``lr / (t + 1) ** power_t``; "inverse_time"
+        ``lr / (1 + decay_rate t)``; "exponential" ``lr decay_rate ** t``; "step"
+        ``lr / (1 + decay_rate floor(t / decay_steps))``, the course's staircase;
+        "adaptive" divides it by 5 each time the loss has not improved by ``tol``
+        for ``n_iter_no_change`` epochs, and stops below 1e-6.
+    decay_rate : float, default=1.0
+        For "inverse_time", "exponential" (at most 1) and "step".
+    decay_steps : int, default=10
+        For "step": epochs between two decreases.
+    power_t : float, default=0.5
+        For "invscaling".
     shuffle : bool, default=True
         Shuffle the samples before each epoch of mini-batches.
     class_weight : dict, "balanced" or None, default=None
@@ -210,6 +275,8 @@ class DeepNNClassifier(BaseNetworkClassifier):
     loss_curve_ : list of float
         The training loss of each epoch: the mean cost over its mini-batches,
         each taken before that batch's update.
+    learning_rate_curve_ : list of float
+        The learning rate used in each epoch.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -244,7 +311,7 @@ class DeepNNClassifier(BaseNetworkClassifier):
             InstanceOf(dict, "a dict {label: weight}"),
         ],
         "activation": [Options(*(name for name in ACTIVATIONS if name != "softmax"))],
-        "init": [Options("auto", "he", "xavier", "small_random")],
+        "init": [Options("auto", "he", "xavier", "small_random", "zeros")],
     }
 
     def __init__(
@@ -263,6 +330,11 @@ class DeepNNClassifier(BaseNetworkClassifier):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
+        nesterov=False,
+        lr_schedule="constant",
+        decay_rate=1.0,
+        decay_steps=10,
+        power_t=0.5,
         shuffle=True,
         class_weight=None,
         random_state=None,
@@ -282,6 +354,11 @@ class DeepNNClassifier(BaseNetworkClassifier):
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.nesterov = nesterov
+        self.lr_schedule = lr_schedule
+        self.decay_rate = decay_rate
+        self.decay_steps = decay_steps
+        self.power_t = power_t
         self.shuffle = shuffle
         self.class_weight = class_weight
         self.random_state = random_state

@@ -36,6 +36,15 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         Mini-batch size for the other solvers; "auto" is ``min(200, n_samples)``.
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         The momentum, RMSProp and Adam constants.
+    nesterov : bool, default=False
+        With ``solver="momentum"``, take Nesterov's look-ahead step.
+    lr_schedule : str, default="constant"
+        "constant", "invscaling", "inverse_time", "exponential", "step" or
+        "adaptive"; see ``DeepNNClassifier``.
+    decay_rate : float, default=1.0
+    decay_steps : int, default=10
+    power_t : float, default=0.5
+        The schedules' constants; see ``DeepNNClassifier``.
     shuffle : bool, default=True
         Shuffle the samples before each epoch of mini-batches.
     random_state : int, RandomState instance or None, default=None
@@ -58,6 +67,8 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         The last training loss.
     loss_curve_ : list of float
         The training cost at each iteration (the course's ``costs``).
+    learning_rate_curve_ : list of float
+        The learning rate used at each iteration.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when X has string column names.
@@ -100,6 +111,11 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
+        nesterov=False,
+        lr_schedule="constant",
+        decay_rate=1.0,
+        decay_steps=10,
+        power_t=0.5,
         shuffle=True,
         random_state=None,
         verbose=0,
@@ -116,6 +132,11 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.nesterov = nesterov
+        self.lr_schedule = lr_schedule
+        self.decay_rate = decay_rate
+        self.decay_steps = decay_steps
+        self.power_t = power_t
         self.shuffle = shuffle
         self.random_state = random_state
         self.verbose = verbose

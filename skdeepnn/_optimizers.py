@@ -48,9 +48,28 @@ class GradientDescent:
             np.multiply(grad, self.learning_rate, out=step)
             param -= step
 
+    def _state(self):
+        """The arrays that carry the optimizer's memory from one step to the next."""
+        return []
+
+    def continue_from(self, previous):
+        """Take over ``previous``'s state (averages, step count), so training goes on.
+
+        ``previous`` must be an optimizer of the same kind over parameters of the
+        same shapes; this optimizer keeps its own hyperparameters.
+        """
+        for mine, theirs in zip(self._state(), previous._state(), strict=True):
+            np.copyto(mine, theirs)
+        if hasattr(previous, "t"):  # Adam's step count, for its bias corrections
+            self.t = previous.t
+
 
 class Momentum(GradientDescent):
-    """Gradient descent with momentum: steps along ``v``, the average of recent gradients.
+    r"""Gradient descent with momentum: steps along ``v``, the average of recent gradients.
+
+    With ``nesterov=True`` the step looks ahead, the way Nesterov's accelerated
+    gradient does: it moves along :math:`eta_1 v + (1 - eta_1)\, d	heta`, the
+    average as it will be after one more step in the same direction.
 
     Parameters
     ----------
@@ -58,21 +77,31 @@ class Momentum(GradientDescent):
     learning_rate : float
     beta_1 : float
         Decay of the gradient average; about ``1 / (1 - beta_1)`` steps are averaged.
+    nesterov : bool
     """
 
-    def __init__(self, params, learning_rate, beta_1=0.9):
+    def __init__(self, params, learning_rate, beta_1=0.9, nesterov=False):
         super().__init__(params, learning_rate)
         self.beta_1 = beta_1
+        self.nesterov = nesterov
         self.velocities = [np.zeros_like(p) for p in params]
 
     def update(self, params, grads):
         """``v = beta_1 v + (1 - beta_1) dtheta``; ``theta -= learning_rate * v``."""
         for param, grad, v, step in zip(params, grads, self.velocities, self._scratch, strict=True):
-            np.subtract(grad, v, out=step)  # v += (1 - beta_1) (g - v)
-            step *= 1 - self.beta_1
+            v *= self.beta_1
+            np.multiply(grad, 1 - self.beta_1, out=step)
             v += step
-            np.multiply(v, self.learning_rate, out=step)
+            if self.nesterov:  # step along beta_1 v + (1 - beta_1) g, v already updated
+                np.multiply(grad, 1 - self.beta_1, out=step)
+                step += self.beta_1 * v
+                step *= self.learning_rate
+            else:
+                np.multiply(v, self.learning_rate, out=step)
             param -= step
+
+    def _state(self):
+        return self.velocities
 
 
 class RMSProp(GradientDescent):
@@ -94,13 +123,16 @@ class RMSProp(GradientDescent):
         self.epsilon = epsilon
         self.squared_averages = [np.zeros_like(p) for p in params]
 
+    def _state(self):
+        return self.squared_averages
+
     def update(self, params, grads):
         """``s = beta_2 s + (1 - beta_2) dtheta**2``; ``theta -= lr dtheta / (sqrt(s) + eps)``."""
         for param, grad, s, step in zip(
             params, grads, self.squared_averages, self._scratch, strict=True
         ):
-            np.square(grad, out=step)  # s += (1 - beta_2) (g**2 - s)
-            step -= s
+            s *= self.beta_2
+            np.square(grad, out=step)
             step *= 1 - self.beta_2
             s += step
             np.sqrt(s, out=step)
@@ -138,6 +170,9 @@ class Adam(GradientDescent):
         self.velocities = [np.zeros_like(p) for p in params]
         self.squared_averages = [np.zeros_like(p) for p in params]
 
+    def _state(self):
+        return self.velocities + self.squared_averages
+
     def update(self, params, grads):
         r"""One Adam step on every parameter, in place.
 
@@ -147,26 +182,26 @@ class Adam(GradientDescent):
             \theta \leftarrow \theta - \alpha \frac{\hat v}{\sqrt{\hat s} + \epsilon}
         """
         self.t += 1
-        # With c1 = 1 - beta_1**t and c2 = sqrt(1 - beta_2**t), the step
-        # lr * (v / c1) / (sqrt(s) / c2 + eps) equals
-        # (lr * c2 / c1) * v / (sqrt(s) + eps * c2): two constants instead of two passes.
-        c1 = 1 - self.beta_1**self.t
-        c2 = math.sqrt(1 - self.beta_2**self.t)
+        v_correction = 1 - self.beta_1**self.t
+        s_root_correction = math.sqrt(1 - self.beta_2**self.t)
         for param, grad, v, s, step in zip(
             params, grads, self.velocities, self.squared_averages, self._scratch, strict=True
         ):
-            # v += (1 - beta_1) (g - v) is beta_1 v + (1 - beta_1) g, in one pass fewer.
-            np.subtract(grad, v, out=step)
-            step *= 1 - self.beta_1
+            # The textbook two-term averages: rewriting them as v += (1 - beta)(g - v)
+            # saves a pass but, in float32, loses g when beta is 0 and v >> g.
+            v *= self.beta_1
+            np.multiply(grad, 1 - self.beta_1, out=step)
             v += step
+            s *= self.beta_2
             np.square(grad, out=step)
-            step -= s
             step *= 1 - self.beta_2
             s += step
+            # step = lr * v_hat / (sqrt(s_hat) + eps), without temporaries.
             np.sqrt(s, out=step)
-            step += self.epsilon * c2
+            step /= s_root_correction
+            step += self.epsilon
             np.divide(v, step, out=step)
-            step *= self.learning_rate * c2 / c1
+            step *= self.learning_rate / v_correction
             param -= step
 
 
