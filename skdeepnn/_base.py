@@ -17,7 +17,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._initializers import INITIALIZERS
-from ._network import Workspace, cost_and_gradients, pack, predict_logits
+from ._network import (
+    Workspace,
+    cost_and_gradients,
+    draw_dropout_masks,
+    pack,
+    predict_logits,
+)
 from ._optimizers import OPTIMIZERS
 from ._params import Boolean, Interval, Options, RandomStateLike, validate_params
 from ._schedules import SCHEDULES, scheduled_learning_rate
@@ -85,6 +91,10 @@ class BaseNetwork(BaseEstimator):
     def _fits_intercepts(self):
         return True
 
+    def _keep_probs(self):
+        """Each hidden layer's probability of keeping a unit, or None without dropout."""
+        return None
+
     def _encode_targets(self, y, sample_weight, dtype, reset, incremental, classes):
         """Validate ``y``; return ``(Y, sample_weight, output_activation, fitted_attributes)``.
 
@@ -142,6 +152,7 @@ class BaseNetwork(BaseEstimator):
         ``incremental`` runs one epoch and never stops early, as ``partial_fit`` does.
         """
         validate_params(self)
+        keep_probs = self._keep_probs()  # checks dropout against the hidden layers
         if self.lr_schedule == "exponential" and self.decay_rate > 1:
             raise ValueError(
                 "decay_rate must be at most 1 with lr_schedule='exponential' (the "
@@ -165,6 +176,7 @@ class BaseNetwork(BaseEstimator):
             intercepts,
             output_activation,
             rng,
+            keep_probs=keep_probs,
             previous_optimizer=self._optimizer if continuing else None,
             first_epoch=self.n_iter_ if continuing else 0,
             incremental=incremental,
@@ -290,6 +302,7 @@ class BaseNetwork(BaseEstimator):
         output_activation,
         rng,
         *,
+        keep_probs=None,
         previous_optimizer=None,
         first_epoch=0,
         incremental=False,
@@ -310,7 +323,7 @@ class BaseNetwork(BaseEstimator):
         activation = self._hidden_activation()
         alpha = float(self.alpha)
 
-        workspace = Workspace(batch_size, layer_sizes, X.dtype)
+        workspace = Workspace(batch_size, layer_sizes, X.dtype, dropout=keep_probs is not None)
         # The trainable parameters and their gradients each live in one vector,
         # which the optimizer updates in one pass; coefs, dW, ... are views of them.
         n_layers = len(coefs)
@@ -349,6 +362,9 @@ class BaseNetwork(BaseEstimator):
                     )
                 epoch_cost, epoch_weight = 0.0, 0.0
                 for X_batch, Y_batch, w_batch, batch_weight in batches.epoch():
+                    masks = keep_probs and draw_dropout_masks(
+                        rng, X_batch.shape[0], layer_sizes[1:-1], keep_probs, X.dtype, workspace
+                    )
                     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                         cost, _ = cost_and_gradients(
                             X_batch,
@@ -361,6 +377,8 @@ class BaseNetwork(BaseEstimator):
                             w_batch,
                             grads,
                             workspace,
+                            masks,
+                            keep_probs,
                         )
                         if not cost < divergence_limit:  # also catches NaN
                             self._raise_diverged(epoch, cost)

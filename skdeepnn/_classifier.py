@@ -1,6 +1,6 @@
 """DeepNNClassifier, and the classification behaviour it shares with LogisticRegressionGD."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax
@@ -10,7 +10,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from ._activations import ACTIVATIONS, softmax
 from ._base import BaseNetwork
-from ._params import InstanceOf, LayerSizes, Options
+from ._params import DropoutRates, InstanceOf, LayerSizes, Options
 
 
 class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
@@ -194,6 +194,11 @@ class DeepNNClassifier(BaseNetworkClassifier):
         relu and leaky_relu and "xavier" otherwise. Biases start at zero.
         "zeros" is there for the course's lesson: it cannot break the symmetry
         between hidden units, and fitting with it warns.
+    dropout : float or tuple of float, default=0.0
+        Inverted dropout (course 2, week 1): the probability of dropping each
+        hidden unit for each sample of a training batch (``keep_prob = 1 -
+        dropout``), one float for every hidden layer or one per layer. Kept
+        units are scaled by ``1 / keep_prob``, so prediction uses every unit as is.
     solver : {"adam", "gd", "sgd", "momentum", "rmsprop"}, default="adam"
         "gd" takes one step per iteration on the whole training set; the others
         step once per mini-batch of ``batch_size`` samples.
@@ -310,6 +315,7 @@ class DeepNNClassifier(BaseNetworkClassifier):
             Options("balanced"),
             InstanceOf(dict, "a dict {label: weight}"),
         ],
+        "dropout": [DropoutRates()],
         "activation": [Options(*(name for name in ACTIVATIONS if name != "softmax"))],
         "init": [Options("auto", "he", "xavier", "small_random", "zeros")],
     }
@@ -320,6 +326,7 @@ class DeepNNClassifier(BaseNetworkClassifier):
         hidden_layer_sizes=(100,),
         activation="relu",
         init="auto",
+        dropout=0.0,
         solver="adam",
         learning_rate=0.001,
         batch_size="auto",
@@ -344,6 +351,7 @@ class DeepNNClassifier(BaseNetworkClassifier):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.init = init
+        self.dropout = dropout
         self.solver = solver
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -376,6 +384,21 @@ class DeepNNClassifier(BaseNetworkClassifier):
 
     def _class_weight(self):
         return self.class_weight
+
+    def _keep_probs(self):
+        n_hidden = len(self._hidden_layer_sizes())
+        if isinstance(self.dropout, Real):
+            rates = [float(self.dropout)] * n_hidden
+        else:
+            rates = [float(rate) for rate in self.dropout]
+            if len(rates) != n_hidden:
+                raise ValueError(
+                    f"dropout has {len(rates)} rates but hidden_layer_sizes has "
+                    f"{n_hidden} hidden layers: give one rate per hidden layer, or one float."
+                )
+        if not any(rates):
+            return None
+        return [1 - rate for rate in rates]
 
     def _initializer(self):
         if self.init != "auto":

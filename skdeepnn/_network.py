@@ -73,11 +73,48 @@ def pack(arrays, dtype):
     return flat, views
 
 
-def forward_propagation(X, coefs, intercepts, activation, buffers=None):
+def draw_dropout_masks(rng, n_rows, hidden_sizes, keep_probs, dtype, workspace=None):
+    """Inverted-dropout masks ``D[l] / keep_prob[l]`` for the hidden layers (course 2, week 1).
+
+    Each entry is 0 with probability ``1 - keep_prob`` (the unit is dropped for
+    that sample) and ``1 / keep_prob`` otherwise, so that ``A * mask`` keeps the
+    expected value of ``A`` and nothing needs rescaling at prediction time.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n_rows : int
+    hidden_sizes : list of int
+    keep_probs : list of float
+        One per hidden layer; a layer with ``keep_prob == 1`` gets no mask (None).
+    dtype : numpy dtype
+    workspace : Workspace, optional
+        Its ``masks`` buffers are reused; allocated if None.
+
+    Returns
+    -------
+    masks : list of (ndarray of shape (n_rows, n_l) or None)
+    """
+    masks = []
+    for l, (n_units, keep) in enumerate(zip(hidden_sizes, keep_probs, strict=True)):
+        if keep >= 1:
+            masks.append(None)
+            continue
+        mask = np.empty((n_rows, n_units), dtype) if workspace is None else workspace.masks[l]
+        mask = mask[:n_rows]
+        rng.random(dtype=mask.dtype, out=mask)
+        np.less(mask, keep, out=mask)  # 1.0 where the unit is kept
+        mask *= 1 / keep
+        masks.append(mask)
+    return masks
+
+
+def forward_propagation(X, coefs, intercepts, activation, buffers=None, masks=None):
     """Compute every layer's activation, keeping them as the caches for backward propagation.
 
     For ``l = 1 .. L``: ``Z[l] = A[l-1] @ W[l] + b[l]``, then ``A[l] = g(Z[l])``
-    for the hidden layers; the output layer keeps its logits ``Z[L]``.
+    for the hidden layers (times the dropout mask, if any); the output layer
+    keeps its logits ``Z[L]``.
 
     Parameters
     ----------
@@ -89,6 +126,8 @@ def forward_propagation(X, coefs, intercepts, activation, buffers=None):
     buffers : list of L ndarrays, optional
         From ``allocate_buffers``, with at least ``m`` rows; the caches are written
         into their first ``m`` rows. Allocated if None.
+    masks : list of L - 1 (ndarray or None), optional
+        Dropout masks from ``draw_dropout_masks``; None for no dropout.
 
     Returns
     -------
@@ -106,6 +145,8 @@ def forward_propagation(X, coefs, intercepts, activation, buffers=None):
         Z += b
         if l < n_layers:
             g(Z)
+            if masks is not None and masks[l - 1] is not None:
+                Z *= masks[l - 1]
         layers.append(Z)
     return layers
 
@@ -146,9 +187,11 @@ class Workspace:
         For ``alpha / m * W[l]`` on its way into ``dW[l]``.
     ones : ndarray of shape (batch_size,)
         ``db = ones @ dZ``: BLAS sums a batch's rows several times faster than ``sum``.
+    masks : list of L - 1 ndarrays of shape (batch_size, n_l)
+        For the dropout masks, when ``dropout`` is True.
     """
 
-    def __init__(self, batch_size, layer_sizes, dtype):
+    def __init__(self, batch_size, layer_sizes, dtype, dropout=False):
         self.buffers = allocate_buffers(batch_size, layer_sizes, dtype)
         self.deltas = allocate_buffers(batch_size, layer_sizes[:-1], dtype)
         self.l2_terms = [
@@ -156,9 +199,12 @@ class Workspace:
             for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)
         ]
         self.ones = np.ones(batch_size, dtype=dtype)
+        self.masks = allocate_buffers(batch_size, layer_sizes[:-1], dtype) if dropout else []
 
 
-def backward_propagation(caches, dZ, coefs, activation, alpha, m, grads, workspace=None):
+def backward_propagation(
+    caches, dZ, coefs, activation, alpha, m, grads, workspace=None, masks=None, keep_probs=None
+):
     r"""Gradients of the cost with respect to every ``W[l]`` and ``b[l]``.
 
     Starting from the output's ``dZ[L]`` (which already carries the ``1/m`` of the
@@ -187,6 +233,9 @@ def backward_propagation(caches, dZ, coefs, activation, alpha, m, grads, workspa
     workspace : Workspace, optional
         Preallocated arrays with at least as many rows as ``dZ``; without it,
         the temporaries are allocated.
+    masks, keep_probs : lists of L - 1, optional
+        The dropout masks the forward pass applied, and the keep probabilities.
+        A dropped unit passes no gradient back: ``dA[l] *= mask[l]``.
     """
     dW, db = grads
     derivative = DERIVATIVES[activation]
@@ -205,6 +254,12 @@ def backward_propagation(caches, dZ, coefs, activation, alpha, m, grads, workspa
                 np.empty_like(A_prev) if workspace is None else workspace.deltas[l - 2][:n_rows]
             )
             np.matmul(dZ, W.T, out=dA_prev)
+            mask = None if masks is None else masks[l - 2]
+            if mask is not None:
+                dA_prev *= mask
+                # g'(Z) is read from A, which dropout scaled by 1 / keep_prob on the
+                # kept units; the dropped ones have dA = 0 whatever g' says.
+                A_prev = A_prev * keep_probs[l - 2]
             dZ = derivative(A_prev, dA_prev)
     return grads
 
@@ -220,6 +275,8 @@ def cost_and_gradients(
     sample_weight=None,
     grads=None,
     workspace=None,
+    masks=None,
+    keep_probs=None,
 ):
     r"""The regularized cost ``J`` at the given parameters and its gradient.
 
@@ -241,6 +298,8 @@ def cost_and_gradients(
         Where to write the gradient; allocated if None.
     workspace : Workspace, optional
         Preallocated arrays for the step; allocated as needed if None.
+    masks, keep_probs : lists, optional
+        Dropout: the masks from ``draw_dropout_masks`` and the keep probabilities.
 
     Returns
     -------
@@ -249,13 +308,15 @@ def cost_and_gradients(
     """
     m = X.shape[0] if sample_weight is None else float(sample_weight.sum(dtype=np.float64))
     buffers = None if workspace is None else workspace.buffers
-    layers = forward_propagation(X, coefs, intercepts, activation, buffers)
+    layers = forward_propagation(X, coefs, intercepts, activation, buffers, masks)
     # The loss turns the logits Z[L] into dZ[L] in place.
     cost = LOSSES[output_activation](layers[-1], Y, sample_weight)
     cost += l2_penalty(coefs, alpha, m)
     if grads is None:
         grads = ([np.empty_like(W) for W in coefs], [np.empty_like(b) for b in intercepts])
-    backward_propagation(layers, layers[-1], coefs, activation, alpha, m, grads, workspace)
+    backward_propagation(
+        layers, layers[-1], coefs, activation, alpha, m, grads, workspace, masks, keep_probs
+    )
     return cost, grads
 
 

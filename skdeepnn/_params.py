@@ -7,7 +7,7 @@ range, naming the parameter, what it must be, and the value given.
 """
 
 import math
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -132,6 +132,30 @@ class LayerSizes:
 
     def __str__(self):
         return "a tuple of positive ints (one per hidden layer)"
+
+
+class DropoutRates:
+    """A probability in [0, 1), or a flat sequence of them (one per hidden layer)."""
+
+    def accepts_type(self, value):
+        if isinstance(value, (bool, np.bool_, str)):
+            return False
+        return isinstance(value, Real) or np.iterable(value)
+
+    def is_satisfied_by(self, value):
+        if not self.accepts_type(value):
+            return False
+        rates = [value] if isinstance(value, Real) else list(value)
+        return all(
+            isinstance(rate, Real)
+            and not isinstance(rate, (bool, np.bool_))
+            and math.isfinite(rate)
+            and 0 <= rate < 1
+            for rate in rates
+        )
+
+    def __str__(self):
+        return "a float in [0, 1) or a tuple of them, one per hidden layer (1.0 drops every unit)"
 
 
 def validate_params(estimator):

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import clone
 
 from ._base import _copy_network, _is_fitted, _make_generator
-from ._network import cost_and_gradients
+from ._network import cost_and_gradients, draw_dropout_masks
 from ._params import validate_params
 
 __all__ = ["gradient_check"]
@@ -79,6 +79,17 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
         rng = _make_generator(estimator.random_state)
         coefs, intercepts = estimator._initial_network(X.shape[1], Y.shape[1], rng, X.dtype)
 
+    # With dropout, one set of masks is drawn and held fixed: the check then
+    # differentiates the cost of that one thinned network.
+    keep_probs = estimator._keep_probs()
+    masks = keep_probs and draw_dropout_masks(
+        _make_generator(estimator.random_state),
+        X.shape[0],
+        [W.shape[1] for W in coefs[:-1]],
+        keep_probs,
+        X.dtype,
+    )
+
     def cost():
         return cost_and_gradients(
             X,
@@ -89,6 +100,8 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
             output_activation,
             estimator.alpha,
             sample_weight,
+            masks=masks,
+            keep_probs=keep_probs,
         )
 
     _, (dW, db) = cost()
