@@ -13,10 +13,17 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._initializers import INITIALIZERS
+from ._losses import LOSSES
 from ._network import (
     Workspace,
     cost_and_gradients,
@@ -65,6 +72,8 @@ class BaseNetwork(BaseEstimator):
         "decay_steps": [Interval(Integral, 1, None)],
         "power_t": [Interval(Real, 0, None)],
         "nesterov": [Boolean()],
+        "early_stopping": [Boolean()],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     }
 
     # The optimizer and its state, kept between fits for warm_start and partial_fit.
@@ -112,7 +121,7 @@ class BaseNetwork(BaseEstimator):
 
     # -- fit -----------------------------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, X_val=None, y_val=None, sample_weight_val=None):
         """Train the network on ``(X, y)``.
 
         Parameters
@@ -123,13 +132,23 @@ class BaseNetwork(BaseEstimator):
             Target labels, of any type.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; the cost becomes the weighted mean of the losses.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            A validation set of your own: its loss and accuracy are recorded after
+            every epoch, and ``early_stopping=True`` monitors its loss instead of
+            splitting ``validation_fraction`` off the training data. In a Pipeline,
+            route it with ``transform_input=["X_val"]`` so that the steps before
+            transform it too.
+        y_val : array-like of shape (n_val,), default=None
+            Its labels; required with ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit_or_restore(X, y, sample_weight, incremental=False)
+        validation = (X_val, y_val, sample_weight_val)
+        return self._fit_or_restore(X, y, sample_weight, incremental=False, validation=validation)
 
     def _fit_or_restore(self, *args, **kwargs):
         """Run ``_fit``; if it raises, put the estimator back as it was.
@@ -146,7 +165,7 @@ class BaseNetwork(BaseEstimator):
             raise
         return self
 
-    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None, validation=(None,) * 3):
         """Train from scratch, or go on from the fitted state (warm start, partial_fit).
 
         ``incremental`` runs one epoch and never stops early, as ``partial_fit`` does.
@@ -163,6 +182,12 @@ class BaseNetwork(BaseEstimator):
             X, y, sample_weight, reset=not continuing, incremental=incremental, classes=classes
         )
         rng = _make_generator(self.random_state)
+        if not incremental and (self.early_stopping or validation[0] is not None):
+            X, Y, sample_weight, validation = self._validation_set(
+                X, Y, sample_weight, *validation, target_attributes, rng
+            )
+        else:
+            validation = None
         if continuing:
             coefs, intercepts = self._starting_network_for_warm_start(X, Y)
         else:
@@ -177,6 +202,7 @@ class BaseNetwork(BaseEstimator):
             output_activation,
             rng,
             keep_probs=keep_probs,
+            validation=validation,
             previous_optimizer=self._optimizer if continuing else None,
             first_epoch=self.n_iter_ if continuing else 0,
             incremental=incremental,
@@ -194,6 +220,56 @@ class BaseNetwork(BaseEstimator):
         self.loss_ = loss_curve[-1] if loss_curve else np.nan
         self.loss_curve_ = loss_curve
         self.learning_rate_curve_ = learning_rate_curve
+        self.validation_loss_curve_ = training.validation_loss_curve if validation else None
+        self.validation_scores_ = training.validation_scores if validation else None
+        self.best_loss_ = training.best_loss
+        self.best_iteration_ = training.best_iteration
+
+    def _validation_set(
+        self, X, Y, sample_weight, X_val, y_val, sample_weight_val, target_attributes, rng
+    ):
+        """The validation set: the user's ``X_val``, or a stratified split of the training data.
+
+        Returns the training arrays (smaller after a split) and ``(X_val, Y_val, w_val)``.
+        """
+        if X_val is not None:
+            if y_val is None:
+                raise ValueError("X_val was given without y_val: pass both, or neither.")
+            X_val = validate_data(
+                self, X_val, reset=False, dtype=X.dtype, accept_sparse=SPARSE_FORMATS
+            )
+            check_consistent_length(X_val, y_val)
+            w_val = _check_sample_weight(sample_weight_val, X_val)
+            Y_val, w_val = self._encode_validation_targets(y_val, w_val, X.dtype, target_attributes)
+            return X, Y, sample_weight, (X_val, Y_val, w_val)
+        if y_val is not None or sample_weight_val is not None:
+            raise ValueError("y_val or sample_weight_val was given without X_val.")
+        labels = Y[:, 0] if Y.shape[1] == 1 else Y.argmax(axis=1)
+        try:
+            train, val = train_test_split(
+                np.arange(X.shape[0]),
+                test_size=self.validation_fraction,
+                stratify=labels,
+                random_state=int(rng.integers(2**31 - 1)),
+            )
+        except ValueError as error:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} cannot split the training "
+                f"data into two parts that both hold every class ({error}). Use a larger "
+                "validation_fraction, more data, or a validation set of your own (X_val, y_val)."
+            ) from error
+        for part, rows in (("training", train), ("validation", val)):
+            missing = np.setdiff1d(np.unique(labels), np.unique(labels[rows]))
+            if missing.size:
+                raise ValueError(
+                    f"validation_fraction={self.validation_fraction} leaves the {part} part "
+                    f"without samples of {missing.size} class(es). Use a larger "
+                    "validation_fraction, more data, or a validation set of your own."
+                )
+        weights = (
+            (None, None) if sample_weight is None else (sample_weight[train], sample_weight[val])
+        )
+        return X[train], Y[train], weights[0], (X[val], Y[val], weights[1])
 
     def _validate_training_data(self, X, y, sample_weight, reset, incremental=False, classes=None):
         """Check ``X``, ``y`` and ``sample_weight`` and encode the targets for the core.
@@ -303,6 +379,7 @@ class BaseNetwork(BaseEstimator):
         rng,
         *,
         keep_probs=None,
+        validation=None,
         previous_optimizer=None,
         first_epoch=0,
         incremental=False,
@@ -349,6 +426,8 @@ class BaseNetwork(BaseEstimator):
         stopped = False
         epochs = range(first_epoch + 1, first_epoch + (1 if incremental else self.max_iter) + 1)
         epoch, epoch_cost, epoch_weight = epochs[0], 0.0, 0.0
+        early_stopping = self.early_stopping and validation is not None and not incremental
+        best_params = None
         try:
             for epoch in epochs:
                 if self.lr_schedule != "adaptive":
@@ -390,18 +469,30 @@ class BaseNetwork(BaseEstimator):
 
                 loss = epoch_cost / total_weight
                 training.record(loss, optimizer.learning_rate)
+                progress = ""
+                if validation is not None:
+                    val_loss, val_score = _validation_loss_and_accuracy(
+                        validation, coefs, intercepts, activation, output_activation
+                    )
+                    training.record_validation(val_loss, val_score)
+                    progress = f", validation loss = {val_loss:.6f}, accuracy = {val_score:.4f}"
                 if self.verbose and (epoch % print_every == 0 or epoch == epochs[0]):
                     print(
-                        f"Iteration {epoch}, loss = {loss:.8f}, learning rate = "
+                        f"Iteration {epoch}, loss = {loss:.8f}{progress}, learning rate = "
                         f"{optimizer.learning_rate:.4g}, {time.perf_counter() - start_time:.2f} s"
                     )
-                if incremental:
-                    continue
-                if loss > best_loss - self.tol:
+                monitored = val_loss if early_stopping else loss
+                if monitored > best_loss - self.tol:
                     epochs_without_improvement += 1
                 else:
                     epochs_without_improvement = 0
-                best_loss = min(best_loss, loss)
+                if monitored < best_loss:
+                    best_loss = training.best_loss = monitored
+                    training.best_iteration = epoch
+                    if early_stopping:  # keep the best weights to return at the end
+                        best_params = params.copy()
+                if incremental:
+                    continue
                 if epochs_without_improvement < self.n_iter_no_change:
                     continue
                 if self.lr_schedule == "adaptive" and optimizer.learning_rate > 1e-6:
@@ -411,8 +502,9 @@ class BaseNetwork(BaseEstimator):
                 stopped = True
                 if self.verbose:
                     print(
-                        f"Training loss did not improve more than tol={self.tol} for "
-                        f"{self.n_iter_no_change} consecutive iterations. Stopping."
+                        f"{'Validation' if early_stopping else 'Training'} loss did not improve "
+                        f"more than tol={self.tol} for {self.n_iter_no_change} consecutive "
+                        "iterations. Stopping."
                     )
                 break
         except KeyboardInterrupt:
@@ -426,6 +518,8 @@ class BaseNetwork(BaseEstimator):
             )
             stopped = True
 
+        if best_params is not None:
+            np.copyto(params, best_params)  # coefs and intercepts are views of params
         # The last step can overflow the weights after the last cost was taken.
         if not np.isfinite(params).all():
             self._raise_diverged(first_epoch + len(training.loss_curve), np.inf)
@@ -465,10 +559,30 @@ class _Training:
     def __init__(self, coefs, intercepts, optimizer):
         self.coefs, self.intercepts, self.optimizer = coefs, intercepts, optimizer
         self.loss_curve, self.learning_rate_curve = [], []
+        self.validation_loss_curve, self.validation_scores = [], []
+        self.best_loss, self.best_iteration = np.inf, 0
 
     def record(self, loss, learning_rate):
         self.loss_curve.append(loss)
         self.learning_rate_curve.append(learning_rate)
+
+    def record_validation(self, loss, score):
+        self.validation_loss_curve.append(loss)
+        self.validation_scores.append(score)
+
+
+def _validation_loss_and_accuracy(validation, coefs, intercepts, activation, output_activation):
+    """The validation set's weighted cross-entropy (without the L2 term) and accuracy."""
+    X_val, Y_val, w_val = validation
+    Z = predict_logits(X_val, coefs, intercepts, activation)
+    if Z.shape[1] == 1:
+        correct = (Z[:, 0] > 0) == (Y_val[:, 0] > 0.5)
+    else:
+        correct = Z.argmax(axis=1) == Y_val.argmax(axis=1)
+    accuracy = float(np.average(correct, weights=w_val))
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = LOSSES[output_activation](Z, Y_val, w_val)  # overwrites Z
+    return loss, accuracy
 
 
 class _MiniBatches:

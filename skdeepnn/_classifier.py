@@ -7,10 +7,20 @@ from scipy.special import expit, log_expit, log_softmax
 from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
 
 from ._activations import ACTIVATIONS, softmax
 from ._base import BaseNetwork
 from ._params import DropoutRates, InstanceOf, LayerSizes, Options
+
+
+def _targets(y_index, n_classes, dtype):
+    """The network's targets: a 0/1 column for two classes, one-hot rows for more."""
+    if n_classes == 2:
+        return y_index.astype(dtype)[:, None]
+    Y = np.zeros((len(y_index), n_classes), dtype=dtype)
+    Y[np.arange(len(y_index)), y_index] = 1
+    return Y
 
 
 class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
@@ -87,8 +97,11 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
                 f"{type(self).__name__} needs samples of at least 2 classes; "
                 f"got 1 class: {seen.tolist()}."
             )
+        class_weights = None
         if self._class_weight() is not None:
-            sample_weight = self._weigh_classes(y, y_index, classes, sample_weight, dtype)
+            class_weights = self._class_weights(y, classes, sample_weight)
+            per_sample = class_weights[y_index].astype(dtype)
+            sample_weight = per_sample if sample_weight is None else sample_weight * per_sample
         if sample_weight is not None and not incremental:
             weighted_classes = np.unique(y_index[sample_weight > 0])
             if len(weighted_classes) < 2:
@@ -96,17 +109,31 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
                     f"{type(self).__name__} needs at least 2 classes with non-zero "
                     f"sample_weight; only class {classes[weighted_classes].tolist()} has any."
                 )
-        if len(classes) == 2:
-            Y = y_index.astype(dtype)[:, None]
-            output_activation = "sigmoid"
-        else:
-            Y = np.zeros((len(y_index), len(classes)), dtype=dtype)
-            Y[np.arange(len(y_index)), y_index] = 1
-            output_activation = "softmax"
-        return Y, sample_weight, output_activation, {"classes_": classes}
+        output_activation = "sigmoid" if len(classes) == 2 else "softmax"
+        attributes = {"classes_": classes, "_class_weights_of_fit": class_weights}
+        return _targets(y_index, len(classes), dtype), sample_weight, output_activation, attributes
 
-    def _weigh_classes(self, y, y_index, classes, sample_weight, dtype):
-        """``sample_weight`` (or ones) times each sample's class weight, as a new array."""
+    def _encode_validation_targets(self, y_val, sample_weight_val, dtype, attributes):
+        """Encode ``y_val`` like the training targets, and weigh its classes the same way."""
+        classes = attributes["classes_"]
+        y_val = column_or_1d(y_val, warn=True)
+        unknown = np.setdiff1d(np.unique(y_val), classes)
+        if unknown.size:
+            raise ValueError(
+                f"y_val has labels {unknown.tolist()} that are not among the classes "
+                f"{classes.tolist()} of y."
+            )
+        y_index = np.searchsorted(classes, y_val)
+        class_weights = attributes["_class_weights_of_fit"]
+        if class_weights is not None:
+            per_sample = class_weights[y_index].astype(dtype)
+            sample_weight_val = (
+                per_sample if sample_weight_val is None else sample_weight_val * per_sample
+            )
+        return _targets(y_index, len(classes), dtype), sample_weight_val
+
+    def _class_weights(self, y, classes, sample_weight):
+        """The weight of each class, from ``class_weight``: an array of shape (n_classes,)."""
         class_weight = self._class_weight()
         if isinstance(class_weight, dict):
             unknown = [label for label in class_weight if label not in set(classes.tolist())]
@@ -115,11 +142,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
                     f"class_weight has labels {unknown} that are not among the classes "
                     f"{classes.tolist()} of y."
                 )
-        class_weights = compute_class_weight(
-            class_weight, classes=classes, y=y, sample_weight=sample_weight
-        )
-        per_sample = class_weights[y_index].astype(dtype)
-        return per_sample if sample_weight is None else sample_weight * per_sample
+        return compute_class_weight(class_weight, classes=classes, y=y, sample_weight=sample_weight)
 
     def predict(self, X):
         """Predict the class of each sample.
@@ -242,6 +265,13 @@ class DeepNNClassifier(BaseNetworkClassifier):
         For "step": epochs between two decreases.
     power_t : float, default=0.5
         For "invscaling".
+    early_stopping : bool, default=False
+        Stop when the validation loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and keep the weights of its best epoch. The
+        validation set is ``fit``'s ``X_val, y_val`` if given, else a stratified
+        ``validation_fraction`` of the training data drawn from ``random_state``.
+    validation_fraction : float, default=0.1
+        The share of the training data set aside for early stopping.
     shuffle : bool, default=True
         Shuffle the samples before each epoch of mini-batches.
     class_weight : dict, "balanced" or None, default=None
@@ -282,6 +312,17 @@ class DeepNNClassifier(BaseNetworkClassifier):
         each taken before that batch's update.
     learning_rate_curve_ : list of float
         The learning rate used in each epoch.
+    validation_loss_curve_ : list of float or None
+        The validation loss (weighted cross-entropy, without the L2 term) after
+        each epoch, when there is a validation set.
+    validation_scores_ : list of float or None
+        The validation accuracy after each epoch, when there is a validation set.
+    best_loss_ : float
+        The best monitored loss: the validation loss with ``early_stopping``,
+        else the training loss.
+    best_iteration_ : int
+        The epoch (counted from 1) of ``best_loss_``; with ``early_stopping``, the
+        weights are those at the end of that epoch.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -342,6 +383,8 @@ class DeepNNClassifier(BaseNetworkClassifier):
         decay_rate=1.0,
         decay_steps=10,
         power_t=0.5,
+        early_stopping=False,
+        validation_fraction=0.1,
         shuffle=True,
         class_weight=None,
         random_state=None,
@@ -367,6 +410,8 @@ class DeepNNClassifier(BaseNetworkClassifier):
         self.decay_rate = decay_rate
         self.decay_steps = decay_steps
         self.power_t = power_t
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.shuffle = shuffle
         self.class_weight = class_weight
         self.random_state = random_state

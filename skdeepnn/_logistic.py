@@ -45,6 +45,9 @@ class LogisticRegressionGD(BaseNetworkClassifier):
     decay_steps : int, default=10
     power_t : float, default=0.5
         The schedules' constants; see ``DeepNNClassifier``.
+    early_stopping : bool, default=False
+        Stop on the validation loss and keep the best weights; see ``DeepNNClassifier``.
+    validation_fraction : float, default=0.1
     shuffle : bool, default=True
         Shuffle the samples before each epoch of mini-batches.
     random_state : int, RandomState instance or None, default=None
@@ -69,6 +72,11 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         The training cost at each iteration (the course's ``costs``).
     learning_rate_curve_ : list of float
         The learning rate used at each iteration.
+    validation_loss_curve_, validation_scores_ : list of float or None
+        Validation loss and accuracy per iteration, when there is a validation set.
+    best_loss_ : float
+    best_iteration_ : int
+        The best monitored loss and its iteration; see ``DeepNNClassifier``.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when X has string column names.
@@ -116,6 +124,8 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         decay_rate=1.0,
         decay_steps=10,
         power_t=0.5,
+        early_stopping=False,
+        validation_fraction=0.1,
         shuffle=True,
         random_state=None,
         verbose=0,
@@ -137,6 +147,8 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         self.decay_rate = decay_rate
         self.decay_steps = decay_steps
         self.power_t = power_t
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.shuffle = shuffle
         self.random_state = random_state
         self.verbose = verbose

@@ -1,0 +1,147 @@
+"""Early stopping on the validation loss, with a split of the training data or a
+validation set of the user's own."""
+
+import warnings
+
+import numpy as np
+import pytest
+import sklearn
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skdeepnn import DeepNNClassifier, LogisticRegressionGD
+
+
+@pytest.fixture(scope="module")
+def noisy():
+    """A small noisy set that a large network overfits: its validation loss turns up."""
+    X, y = make_classification(
+        n_samples=400, n_features=20, n_informative=5, flip_y=0.2, random_state=0
+    )
+    return train_test_split(X, y, test_size=0.3, random_state=0)
+
+
+def overfitting_net(**params):
+    defaults = dict(
+        hidden_layer_sizes=(128, 128),
+        learning_rate=0.01,
+        batch_size=32,
+        max_iter=300,
+        n_iter_no_change=5,
+        random_state=0,
+    )
+    return DeepNNClassifier(**{**defaults, **params})
+
+
+def test_early_stopping_restores_the_best_epoch(noisy):
+    X_train, X_val, y_train, y_val = noisy
+    net = overfitting_net(early_stopping=True).fit(X_train, y_train, X_val=X_val, y_val=y_val)
+    assert net.n_iter_ == net.best_iteration_ + 5 < 300  # patience of n_iter_no_change
+    curve = np.array(net.validation_loss_curve_)
+    assert net.best_loss_ == curve.min() == curve[net.best_iteration_ - 1]
+    # The returned weights are the best epoch's: sklearn's log_loss agrees with best_loss_.
+    assert log_loss(y_val, net.predict_proba(X_val)) == pytest.approx(net.best_loss_, rel=1e-9)
+    assert len(net.validation_scores_) == net.n_iter_
+
+
+def test_a_validation_set_without_early_stopping_is_only_recorded(noisy):
+    X_train, X_val, y_train, y_val = noisy
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        net = overfitting_net(max_iter=30, tol=0).fit(X_train, y_train, X_val=X_val, y_val=y_val)
+    assert net.n_iter_ == 30 == len(net.validation_loss_curve_)
+    assert net.validation_scores_[-1] == pytest.approx(net.score(X_val, y_val))
+    assert net.validation_loss_curve_[-1] == pytest.approx(
+        log_loss(y_val, net.predict_proba(X_val)), rel=1e-9
+    )
+    assert net.best_loss_ == min(net.loss_curve_)  # monitoring the training loss
+
+
+def test_validation_fraction_splits_off_a_stratified_part(noisy):
+    X_train, _, y_train, _ = noisy
+    net = overfitting_net(early_stopping=True, validation_fraction=0.2).fit(X_train, y_train)
+    assert net.n_iter_ < 300 and net.best_iteration_ == net.n_iter_ - 5
+    again = overfitting_net(early_stopping=True, validation_fraction=0.2).fit(X_train, y_train)
+    np.testing.assert_array_equal(net.validation_loss_curve_, again.validation_loss_curve_)
+    assert net.validation_scores_ is not None
+
+
+def test_class_weights_apply_to_the_validation_loss(noisy):
+    X_train, X_val, y_train, y_val = noisy
+    weights = {0: 3.0, 1: 1.0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        net = overfitting_net(class_weight=weights, max_iter=3).fit(
+            X_train, y_train, X_val=X_val, y_val=y_val
+        )
+    expected = log_loss(y_val, net.predict_proba(X_val), sample_weight=np.where(y_val == 0, 3, 1))
+    assert net.validation_loss_curve_[-1] == pytest.approx(expected, rel=1e-9)
+
+
+def test_logistic_regression_stops_early_too(noisy):
+    X_train, X_val, y_train, y_val = noisy
+    clf = LogisticRegressionGD(early_stopping=True, learning_rate=0.5, max_iter=5000, tol=1e-6).fit(
+        X_train, y_train, X_val=X_val, y_val=y_val
+    )
+    assert clf.n_iter_ < 5000 and clf.best_iteration_ <= clf.n_iter_
+
+
+@pytest.mark.parametrize(
+    ("fit_params", "message"),
+    [
+        (dict(X_val="same"), "X_val was given without y_val"),
+        (dict(y_val="same"), "given without X_val"),
+        (
+            dict(X_val="narrow", y_val="same"),
+            "X has 19 features, but DeepNNClassifier is expecting 20",
+        ),
+        (dict(X_val="same", y_val="new label"), r"y_val has labels \[7\] that are not among"),
+    ],
+)
+def test_bad_validation_sets(fit_params, message, noisy):
+    X_train, X_val, y_train, y_val = noisy
+    values = {"same": X_val, "narrow": X_val[:, :19]}
+    kwargs = {}
+    if "X_val" in fit_params:
+        kwargs["X_val"] = values[fit_params["X_val"]]
+    if "y_val" in fit_params:
+        kwargs["y_val"] = (
+            np.where(y_val == 1, 7, 0) if fit_params["y_val"] == "new label" else y_val
+        )
+    with pytest.raises(ValueError, match=message):
+        DeepNNClassifier(early_stopping=True).fit(X_train, y_train, **kwargs)
+
+
+def test_validation_fraction_that_leaves_a_class_out_is_refused():
+    X, y = make_classification(n_samples=30, n_features=4, random_state=0)
+    y[0] = 2  # a class of one sample cannot be in both parts
+    with pytest.raises(ValueError, match="validation_fraction=0.1 cannot split"):
+        DeepNNClassifier(early_stopping=True).fit(X, y)
+    with pytest.raises(ValueError, match="'validation_fraction' parameter"):
+        DeepNNClassifier(early_stopping=True, validation_fraction=1.0).fit(X, y)
+
+
+def test_x_val_is_transformed_by_the_pipeline(noisy):
+    """Pipeline(transform_input=["X_val"]) scales X_val with the scaler fitted on X."""
+    X_train, X_val, y_train, y_val = noisy
+    X_train, X_val = X_train * 50 + 7, X_val * 50 + 7  # unscaled inputs
+    params = dict(early_stopping=True, max_iter=50)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipeline = Pipeline(
+            [
+                ("scale", StandardScaler()),
+                ("net", overfitting_net(**params).set_fit_request(X_val=True, y_val=True)),
+            ],
+            transform_input=["X_val"],
+        ).fit(X_train, y_train, X_val=X_val, y_val=y_val)
+    scaler = StandardScaler().fit(X_train)
+    direct = overfitting_net(**params).fit(
+        scaler.transform(X_train), y_train, X_val=scaler.transform(X_val), y_val=y_val
+    )
+    np.testing.assert_allclose(
+        pipeline[-1].validation_loss_curve_, direct.validation_loss_curve_, rtol=1e-10
+    )
