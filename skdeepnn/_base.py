@@ -10,6 +10,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.optimize
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
@@ -58,7 +59,8 @@ class BaseNetwork(BaseEstimator):
         "tol": [Interval(Real, 0, None)],
         "n_iter_no_change": [Interval(Integral, 1, None)],
         "alpha": [Interval(Real, 0, None)],
-        "solver": [Options(*OPTIMIZERS)],
+        "solver": [Options(*OPTIMIZERS, "lbfgs")],
+        "max_fun": [Interval(Integral, 1, None)],
         "batch_size": [Options("auto"), Interval(Integral, 1, None)],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
@@ -177,6 +179,8 @@ class BaseNetwork(BaseEstimator):
                 "decay_rate must be at most 1 with lr_schedule='exponential' (the "
                 f"learning rate would grow); got {self.decay_rate}."
             )
+        if self.solver == "lbfgs":
+            self._check_lbfgs_options(incremental, keep_probs, validation)
         continuing = _is_fitted(self) and (incremental or self.warm_start)
         X, Y, sample_weight, output_activation, target_attributes = self._validate_training_data(
             X, y, sample_weight, reset=not continuing, incremental=incremental, classes=classes
@@ -224,6 +228,21 @@ class BaseNetwork(BaseEstimator):
         self.validation_scores_ = training.validation_scores if validation else None
         self.best_loss_ = training.best_loss
         self.best_iteration_ = training.best_iteration
+
+    def _check_lbfgs_options(self, incremental, keep_probs, validation):
+        """Refuse what L-BFGS, a deterministic full-batch method, cannot do."""
+        if incremental:
+            refused = "partial_fit, which trains one epoch of mini-batches"
+        elif keep_probs is not None:
+            refused = "dropout, whose random masks would change the cost it minimizes"
+        elif self.early_stopping or validation[0] is not None:
+            refused = "early_stopping and X_val, which monitor the epochs of the other solvers"
+        else:
+            return
+        raise ValueError(
+            f"solver='lbfgs' does not support {refused}. Use solver='adam' (or gd, sgd, "
+            "momentum, rmsprop) for it."
+        )
 
     def _validation_set(
         self, X, Y, sample_weight, X_val, y_val, sample_weight_val, target_attributes, rng
@@ -326,7 +345,7 @@ class BaseNetwork(BaseEstimator):
         return _copy_network(coefs, intercepts, X.dtype)
 
     def _batch_size(self, n_samples):
-        if self.solver == "gd" or (self.batch_size == "auto" and n_samples <= 200):
+        if self.solver in ("gd", "lbfgs") or (self.batch_size == "auto" and n_samples <= 200):
             return n_samples
         if self.batch_size == "auto":
             return 200
@@ -413,6 +432,26 @@ class BaseNetwork(BaseEstimator):
         else:  # fixed at zero: their gradient is computed but never applied
             db = [np.empty_like(b) for b in intercepts]
         grads = (dW, db)
+        if self.solver == "lbfgs":
+
+            def cost_and_gradient():
+                cost, _ = cost_and_gradients(
+                    X,
+                    Y,
+                    coefs,
+                    intercepts,
+                    activation,
+                    output_activation,
+                    alpha,
+                    sample_weight,
+                    grads,
+                    workspace,
+                )
+                return cost
+
+            training = _Training(coefs, intercepts, optimizer=None)
+            self._minimize_lbfgs(params, param_grads, cost_and_gradient, training, first_epoch)
+            return training
         optimizer = self._make_optimizer([params], previous_optimizer)
 
         batches = _MiniBatches(X, Y, sample_weight, batch_size, self.shuffle, rng)
@@ -533,6 +572,64 @@ class BaseNetwork(BaseEstimator):
             )
         return training
 
+    def _minimize_lbfgs(self, params, param_grads, cost_and_gradient, training, first_epoch):
+        """Full-batch L-BFGS through SciPy, on the packed parameter vector, in place.
+
+        ``cost_and_gradient()`` evaluates the cost at ``params`` and writes the
+        gradient into ``param_grads``. SciPy works in float64; the network keeps
+        its own dtype. ``max_iter`` bounds the iterations, ``max_fun`` the cost
+        evaluations (line searches take several), and ``tol`` the gradient's norm.
+        """
+        last = {}
+
+        def objective(theta):
+            np.copyto(params, theta)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                last["cost"] = cost_and_gradient()
+            return last["cost"], param_grads.astype(np.float64)
+
+        accepted = params.copy()
+
+        def after_iteration(theta):
+            # The line search's last evaluation is at the accepted point theta.
+            np.copyto(accepted, theta)
+            training.record(last["cost"])
+            if last["cost"] < training.best_loss:
+                training.best_loss = last["cost"]
+                training.best_iteration = first_epoch + len(training.loss_curve)
+
+        try:
+            result = scipy.optimize.minimize(
+                objective,
+                params.astype(np.float64),
+                jac=True,
+                method="L-BFGS-B",
+                callback=after_iteration,
+                options={"maxiter": self.max_iter, "maxfun": self.max_fun, "gtol": self.tol},
+            )
+        except KeyboardInterrupt:
+            np.copyto(params, accepted)
+            warnings.warn(
+                "Training interrupted (KeyboardInterrupt) after iteration "
+                f"{first_epoch + len(training.loss_curve)}: the model keeps the weights "
+                "reached so far.",
+                UserWarning,
+                stacklevel=5,  # _minimize_lbfgs, _train, _fit, _fit_or_restore, fit
+            )
+            return
+        np.copyto(params, result.x)
+        if not training.loss_curve:  # already optimal where it started
+            after_iteration(result.x)
+        if not np.isfinite(params).all():
+            self._raise_diverged(first_epoch + len(training.loss_curve), np.inf)
+        if result.status != 0:
+            warnings.warn(
+                f"{type(self).__name__}'s L-BFGS stopped before converging ({result.message}); "
+                "increase max_iter or max_fun.",
+                ConvergenceWarning,
+                stacklevel=6,  # _minimize_lbfgs, _train, _fit, _fit_or_restore, fit, the caller
+            )
+
     def _raise_diverged(self, iteration, cost):
         raise ValueError(
             f"Training diverged at iteration {iteration}: the loss became {cost:.4g}. "
@@ -562,9 +659,11 @@ class _Training:
         self.validation_loss_curve, self.validation_scores = [], []
         self.best_loss, self.best_iteration = np.inf, 0
 
-    def record(self, loss, learning_rate):
+    def record(self, loss, learning_rate=None):
+        """Record an epoch; L-BFGS has no learning rate to record."""
         self.loss_curve.append(loss)
-        self.learning_rate_curve.append(learning_rate)
+        if learning_rate is not None:
+            self.learning_rate_curve.append(learning_rate)
 
     def record_validation(self, loss, score):
         self.validation_loss_curve.append(loss)

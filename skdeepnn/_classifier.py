@@ -222,9 +222,12 @@ class DeepNNClassifier(BaseNetworkClassifier):
         hidden unit for each sample of a training batch (``keep_prob = 1 -
         dropout``), one float for every hidden layer or one per layer. Kept
         units are scaled by ``1 / keep_prob``, so prediction uses every unit as is.
-    solver : {"adam", "gd", "sgd", "momentum", "rmsprop"}, default="adam"
-        "gd" takes one step per iteration on the whole training set; the others
-        step once per mini-batch of ``batch_size`` samples.
+    solver : {"adam", "gd", "sgd", "momentum", "rmsprop", "lbfgs"}, default="adam"
+        "gd" takes one step per iteration on the whole training set; "sgd",
+        "momentum", "rmsprop" and "adam" step once per mini-batch of
+        ``batch_size`` samples. "lbfgs" minimizes the full-batch cost with SciPy's
+        L-BFGS-B (often the best choice on small data); it takes no learning rate,
+        dropout, early stopping or partial_fit.
     learning_rate : float, default=0.001
         The step size (the course's alpha).
     batch_size : int or "auto", default="auto"
@@ -272,6 +275,9 @@ class DeepNNClassifier(BaseNetworkClassifier):
         ``validation_fraction`` of the training data drawn from ``random_state``.
     validation_fraction : float, default=0.1
         The share of the training data set aside for early stopping.
+    max_fun : int, default=15000
+        For "lbfgs": the most cost evaluations (``max_iter`` bounds its iterations
+        and ``tol`` the norm of the gradient at which it stops).
     shuffle : bool, default=True
         Shuffle the samples before each epoch of mini-batches.
     class_weight : dict, "balanced" or None, default=None
@@ -385,6 +391,7 @@ class DeepNNClassifier(BaseNetworkClassifier):
         power_t=0.5,
         early_stopping=False,
         validation_fraction=0.1,
+        max_fun=15000,
         shuffle=True,
         class_weight=None,
         random_state=None,
@@ -412,6 +419,7 @@ class DeepNNClassifier(BaseNetworkClassifier):
         self.power_t = power_t
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.max_fun = max_fun
         self.shuffle = shuffle
         self.class_weight = class_weight
         self.random_state = random_state

@@ -30,8 +30,9 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         L2 regularization strength: the cost gains ``alpha / (2 m) * ||w||^2``.
     fit_intercept : bool, default=True
         Learn the bias ``b``; if False it stays at zero.
-    solver : {"gd", "sgd", "momentum", "rmsprop", "adam"}, default="gd"
-        "gd" steps once per iteration on the whole training set.
+    solver : {"gd", "sgd", "momentum", "rmsprop", "adam", "lbfgs"}, default="gd"
+        "gd" steps once per iteration on the whole training set; "lbfgs"
+        minimizes the same cost with SciPy's L-BFGS-B.
     batch_size : int or "auto", default="auto"
         Mini-batch size for the other solvers; "auto" is ``min(200, n_samples)``.
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
@@ -48,6 +49,8 @@ class LogisticRegressionGD(BaseNetworkClassifier):
     early_stopping : bool, default=False
         Stop on the validation loss and keep the best weights; see ``DeepNNClassifier``.
     validation_fraction : float, default=0.1
+    max_fun : int, default=15000
+        For "lbfgs": the most cost evaluations.
     shuffle : bool, default=True
         Shuffle the samples before each epoch of mini-batches.
     random_state : int, RandomState instance or None, default=None
@@ -126,6 +129,7 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         power_t=0.5,
         early_stopping=False,
         validation_fraction=0.1,
+        max_fun=15000,
         shuffle=True,
         random_state=None,
         verbose=0,
@@ -149,6 +153,7 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         self.power_t = power_t
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.max_fun = max_fun
         self.shuffle = shuffle
         self.random_state = random_state
         self.verbose = verbose

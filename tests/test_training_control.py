@@ -252,3 +252,72 @@ def test_nesterov_momentum_matches_the_formula_by_hand():
         v = 0.8 * v + 0.2 * g
         theta = theta - 0.1 * (0.8 * v + 0.2 * g)
         np.testing.assert_allclose(param, theta, rtol=1e-14)
+
+
+# -- L-BFGS ------------------------------------------------------------------------------
+
+
+def test_lbfgs_reaches_sklearns_logistic_regression_optimum():
+    """alpha / (2m) ||W||^2 on the mean loss is LogisticRegression(C=1/alpha)."""
+    from sklearn.datasets import make_blobs
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = make_blobs(n_samples=200, centers=3, cluster_std=4, random_state=0)
+    ours = LogisticRegressionGD(solver="lbfgs", alpha=5.0, tol=1e-10, max_iter=1000).fit(X, y)
+    theirs = LogisticRegression(C=1 / 5.0, tol=1e-10, max_iter=10_000).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-4, atol=1e-5)
+    assert ours.n_iter_ == len(ours.loss_curve_) and ours.learning_rate_curve_ == []
+    assert np.all(np.diff(ours.loss_curve_) <= 1e-12)  # L-BFGS-B never goes uphill
+
+
+def test_lbfgs_trains_a_network_and_honours_max_fun():
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(n_samples=300, noise=0.2, random_state=0)
+    net = DeepNNClassifier(hidden_layer_sizes=(20, 20), solver="lbfgs", random_state=0).fit(X, y)
+    assert net.score(X, y) > 0.95
+    with pytest.warns(ConvergenceWarning, match="L-BFGS stopped before converging"):
+        short = DeepNNClassifier(
+            hidden_layer_sizes=(20, 20), solver="lbfgs", max_fun=5, random_state=0
+        ).fit(X, y)
+    assert short.n_iter_ <= 5  # at most one iteration per cost evaluation
+
+
+@pytest.mark.parametrize(
+    ("params", "fit_kwargs", "message"),
+    [
+        (dict(dropout=0.2), {}, "does not support dropout"),
+        (dict(early_stopping=True), {}, "does not support early_stopping"),
+        (dict(max_fun=0), {}, "'max_fun' parameter"),
+    ],
+)
+def test_lbfgs_refuses_what_it_cannot_do(params, fit_kwargs, message, data):
+    with pytest.raises(ValueError, match=message):
+        DeepNNClassifier(solver="lbfgs", **params).fit(*data, **fit_kwargs)
+
+
+def test_lbfgs_refuses_partial_fit(data):
+    with pytest.raises(ValueError, match="does not support partial_fit"):
+        DeepNNClassifier(solver="lbfgs").partial_fit(*data, classes=[0, 1])
+
+
+# -- the course's comparison of optimizers ----------------------------------------------------
+
+
+def test_adam_beats_plain_mini_batch_gradient_descent_on_the_moons():
+    """Course 2, week 2: same network, batches and epochs, learning rate 0.0007."""
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(n_samples=300, noise=0.2, random_state=0)
+    params = dict(
+        hidden_layer_sizes=(5, 2),
+        learning_rate=0.0007,
+        batch_size=64,
+        max_iter=300,
+        tol=0,
+        random_state=0,
+    )
+    sgd = fit_quietly(DeepNNClassifier(solver="sgd", **params), X, y).score(X, y)
+    adam = fit_quietly(DeepNNClassifier(solver="adam", **params), X, y).score(X, y)
+    assert adam > sgd + 0.15
