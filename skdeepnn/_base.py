@@ -179,6 +179,8 @@ class BaseNetwork(BaseEstimator):
                 "decay_rate must be at most 1 with lr_schedule='exponential' (the "
                 f"learning rate would grow); got {self.decay_rate}."
             )
+        if validation[0] is None and (validation[1] is not None or validation[2] is not None):
+            raise ValueError("y_val or sample_weight_val was given without X_val.")
         if self.solver == "lbfgs":
             self._check_lbfgs_options(incremental, keep_probs, validation)
         continuing = _is_fitted(self) and (incremental or self.warm_start)
@@ -224,8 +226,15 @@ class BaseNetwork(BaseEstimator):
         self.loss_ = loss_curve[-1] if loss_curve else np.nan
         self.loss_curve_ = loss_curve
         self.learning_rate_curve_ = learning_rate_curve
-        self.validation_loss_curve_ = training.validation_loss_curve if validation else None
-        self.validation_scores_ = training.validation_scores if validation else None
+        validation_curves = (training.validation_loss_curve, training.validation_scores)
+        if not validation:
+            validation_curves = (None, None)
+        elif continuing and getattr(self, "validation_loss_curve_", None) is not None:
+            validation_curves = (
+                self.validation_loss_curve_ + validation_curves[0],
+                self.validation_scores_ + validation_curves[1],
+            )
+        self.validation_loss_curve_, self.validation_scores_ = validation_curves
         self.best_loss_ = training.best_loss
         self.best_iteration_ = training.best_iteration
 
@@ -258,11 +267,9 @@ class BaseNetwork(BaseEstimator):
                 self, X_val, reset=False, dtype=X.dtype, accept_sparse=SPARSE_FORMATS
             )
             check_consistent_length(X_val, y_val)
-            w_val = _check_sample_weight(sample_weight_val, X_val)
+            w_val = _check_sample_weight(sample_weight_val, X_val, name="sample_weight_val")
             Y_val, w_val = self._encode_validation_targets(y_val, w_val, X.dtype, target_attributes)
             return X, Y, sample_weight, (X_val, Y_val, w_val)
-        if y_val is not None or sample_weight_val is not None:
-            raise ValueError("y_val or sample_weight_val was given without X_val.")
         labels = Y[:, 0] if Y.shape[1] == 1 else Y.argmax(axis=1)
         try:
             train, val = train_test_split(
@@ -288,6 +295,13 @@ class BaseNetwork(BaseEstimator):
         weights = (
             (None, None) if sample_weight is None else (sample_weight[train], sample_weight[val])
         )
+        for part, part_weights in zip(("training", "validation"), weights, strict=True):
+            if part_weights is not None and not part_weights.any():
+                raise ValueError(
+                    f"validation_fraction={self.validation_fraction} leaves the {part} part "
+                    "with only zero sample_weight. Use another validation_fraction or "
+                    "random_state, or a validation set of your own (X_val, y_val)."
+                )
         return X[train], Y[train], weights[0], (X[val], Y[val], weights[1])
 
     def _validate_training_data(self, X, y, sample_weight, reset, incremental=False, classes=None):
@@ -379,9 +393,7 @@ class BaseNetwork(BaseEstimator):
         # Python floats, not NumPy scalars: a np.float64 factor would make every
         # in-place update of a float32 array compute in float64.
         optimizer = OPTIMIZERS[self.solver](params, float(self.learning_rate), **options)
-        if type(previous) is type(optimizer) and [a.shape for a in previous._scratch] == [
-            p.shape for p in params
-        ]:
+        if type(previous) is type(optimizer) and previous.shapes == [p.shape for p in params]:
             optimizer.continue_from(previous)
             if self.lr_schedule == "adaptive":  # its rate is part of the history
                 optimizer.learning_rate = previous.learning_rate
@@ -467,6 +479,13 @@ class BaseNetwork(BaseEstimator):
         epoch, epoch_cost, epoch_weight = epochs[0], 0.0, 0.0
         early_stopping = self.early_stopping and validation is not None and not incremental
         best_params = None
+        if early_stopping and first_epoch > 0:
+            # Going on from fitted weights: they are the best so far until an epoch beats them.
+            best_loss, _ = _validation_loss_and_accuracy(
+                validation, coefs, intercepts, activation, output_activation
+            )
+            training.best_loss, training.best_iteration = best_loss, first_epoch
+            best_params = params.copy()
         try:
             for epoch in epochs:
                 if self.lr_schedule != "adaptive":
@@ -508,6 +527,7 @@ class BaseNetwork(BaseEstimator):
 
                 loss = epoch_cost / total_weight
                 training.record(loss, optimizer.learning_rate)
+                epoch_weight = 0.0  # recorded: an interrupt from here on adds no partial epoch
                 progress = ""
                 if validation is not None:
                     val_loss, val_score = _validation_loss_and_accuracy(
@@ -565,8 +585,8 @@ class BaseNetwork(BaseEstimator):
         if not stopped and not incremental:
             warnings.warn(
                 f"{type(self).__name__} reached max_iter={self.max_iter} iterations "
-                "before the training loss stopped improving; increase max_iter or "
-                "learning_rate for a converged model.",
+                f"before the {'validation' if early_stopping else 'training'} loss stopped "
+                "improving; increase max_iter or learning_rate for a converged model.",
                 ConvergenceWarning,
                 stacklevel=5,  # _train, _fit, _fit_or_restore, fit, the caller
             )
@@ -782,7 +802,7 @@ def _make_generator(random_state):
     return np.random.default_rng(seed)
 
 
-def _check_sample_weight(sample_weight, X):
+def _check_sample_weight(sample_weight, X, name="sample_weight"):
     """Validate ``sample_weight`` against ``X``: an array of shape (n_samples,) in X's dtype.
 
     Returns None when no weights are given. Raises ValueError for a wrong shape,
@@ -793,16 +813,14 @@ def _check_sample_weight(sample_weight, X):
     n_samples = X.shape[0]
     if isinstance(sample_weight, Real):
         sample_weight = np.full(n_samples, sample_weight, dtype=X.dtype)
-    sample_weight = check_array(
-        sample_weight, ensure_2d=False, dtype=X.dtype, input_name="sample_weight"
-    )
+    sample_weight = check_array(sample_weight, ensure_2d=False, dtype=X.dtype, input_name=name)
     if sample_weight.shape != (n_samples,):
         raise ValueError(
-            f"sample_weight.shape == {sample_weight.shape}, expected ({n_samples},): "
+            f"{name}.shape == {sample_weight.shape}, expected ({n_samples},): "
             "one weight per sample."
         )
     if (sample_weight < 0).any():
-        raise ValueError("sample_weight must be non-negative; it has negative values.")
+        raise ValueError(f"{name} must be non-negative; it has negative values.")
     if not sample_weight.any():
-        raise ValueError("sample_weight must contain at least one non-zero weight.")
+        raise ValueError(f"{name} must contain at least one non-zero weight.")
     return sample_weight

@@ -68,6 +68,8 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         """
         check_classification_targets(y)
         if classes is not None:
+            if np.ndim(classes) != 1:
+                raise ValueError(f"classes must be a 1-D array-like of labels; got {classes!r}.")
             classes = np.unique(classes)
             if not reset and not np.array_equal(classes, self.classes_):
                 raise ValueError(
@@ -136,6 +138,12 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         """The weight of each class, from ``class_weight``: an array of shape (n_classes,)."""
         class_weight = self._class_weight()
         if isinstance(class_weight, dict):
+            for label, weight in class_weight.items():
+                if not (isinstance(weight, Real) and np.isfinite(weight) and weight >= 0):
+                    raise ValueError(
+                        "class_weight values must be finite non-negative numbers; got "
+                        f"{weight!r} for class {label!r}."
+                    )
             unknown = [label for label in class_weight if label not in set(classes.tolist())]
             if unknown:
                 raise ValueError(
@@ -292,8 +300,8 @@ class DeepNNClassifier(BaseNetworkClassifier):
         "gd"); 2 prints it after every iteration.
     warm_start : bool, default=False
         Continue from the fitted weights when ``fit`` is called again;
-        ``loss_curve_`` and ``n_iter_`` go on from the previous fit. The
-        optimizer's state (momentum and Adam averages) starts anew.
+        ``loss_curve_``, ``n_iter_``, the learning-rate schedule and the
+        optimizer's state (momentum and Adam averages) go on from the previous fit.
 
     Attributes
     ----------

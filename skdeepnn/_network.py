@@ -257,9 +257,11 @@ def backward_propagation(
             mask = None if masks is None else masks[l - 2]
             if mask is not None:
                 dA_prev *= mask
-                # g'(Z) is read from A, which dropout scaled by 1 / keep_prob on the
-                # kept units; the dropped ones have dA = 0 whatever g' says.
-                A_prev = A_prev * keep_probs[l - 2]
+                # tanh's and sigmoid's g'(Z) is read from the value of A, which
+                # dropout scaled by 1 / keep_prob on the kept units (the dropped ones
+                # have dA = 0 whatever g' says); the others only read A's sign.
+                if activation in ("tanh", "sigmoid"):
+                    A_prev = A_prev * keep_probs[l - 2]
             dZ = derivative(A_prev, dA_prev)
     return grads
 

@@ -40,11 +40,22 @@ class GradientDescent:
 
     def __init__(self, params, learning_rate):
         self.learning_rate = learning_rate
+        self.shapes = [p.shape for p in params]
         self._scratch = [np.empty_like(p) for p in params]
+
+    def __getstate__(self):
+        # The scratch arrays hold nothing between steps: keep them out of pickles.
+        return {**self.__dict__, "_scratch": None}
+
+    def _step_buffers(self, grads):
+        """The scratch arrays; allocated again, like ``grads``, after unpickling."""
+        if self._scratch is None:
+            self._scratch = [np.empty_like(g) for g in grads]
+        return self._scratch
 
     def update(self, params, grads):
         """Take one step on every parameter, in place."""
-        for param, grad, step in zip(params, grads, self._scratch, strict=True):
+        for param, grad, step in zip(params, grads, self._step_buffers(grads), strict=True):
             np.multiply(grad, self.learning_rate, out=step)
             param -= step
 
@@ -68,7 +79,7 @@ class Momentum(GradientDescent):
     r"""Gradient descent with momentum: steps along ``v``, the average of recent gradients.
 
     With ``nesterov=True`` the step looks ahead, the way Nesterov's accelerated
-    gradient does: it moves along :math:`eta_1 v + (1 - eta_1)\, d	heta`, the
+    gradient does: it moves along :math:`\beta_1 v + (1 - \beta_1)\, d\theta`, the
     average as it will be after one more step in the same direction.
 
     Parameters
@@ -88,7 +99,9 @@ class Momentum(GradientDescent):
 
     def update(self, params, grads):
         """``v = beta_1 v + (1 - beta_1) dtheta``; ``theta -= learning_rate * v``."""
-        for param, grad, v, step in zip(params, grads, self.velocities, self._scratch, strict=True):
+        for param, grad, v, step in zip(
+            params, grads, self.velocities, self._step_buffers(grads), strict=True
+        ):
             v *= self.beta_1
             np.multiply(grad, 1 - self.beta_1, out=step)
             v += step
@@ -129,7 +142,7 @@ class RMSProp(GradientDescent):
     def update(self, params, grads):
         """``s = beta_2 s + (1 - beta_2) dtheta**2``; ``theta -= lr dtheta / (sqrt(s) + eps)``."""
         for param, grad, s, step in zip(
-            params, grads, self.squared_averages, self._scratch, strict=True
+            params, grads, self.squared_averages, self._step_buffers(grads), strict=True
         ):
             s *= self.beta_2
             np.square(grad, out=step)
@@ -185,7 +198,12 @@ class Adam(GradientDescent):
         v_correction = 1 - self.beta_1**self.t
         s_root_correction = math.sqrt(1 - self.beta_2**self.t)
         for param, grad, v, s, step in zip(
-            params, grads, self.velocities, self.squared_averages, self._scratch, strict=True
+            params,
+            grads,
+            self.velocities,
+            self.squared_averages,
+            self._step_buffers(grads),
+            strict=True,
         ):
             # The textbook two-term averages: rewriting them as v += (1 - beta)(g - v)
             # saves a pass but, in float32, loses g when beta is 0 and v >> g.

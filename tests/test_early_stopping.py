@@ -87,7 +87,7 @@ def test_logistic_regression_stops_early_too(noisy):
     clf = LogisticRegressionGD(early_stopping=True, learning_rate=0.5, max_iter=5000, tol=1e-6).fit(
         X_train, y_train, X_val=X_val, y_val=y_val
     )
-    assert clf.n_iter_ < 5000 and clf.best_iteration_ <= clf.n_iter_
+    assert clf.n_iter_ == clf.best_iteration_ + clf.n_iter_no_change < 5000
 
 
 @pytest.mark.parametrize(
@@ -145,3 +145,52 @@ def test_x_val_is_transformed_by_the_pipeline(noisy):
     np.testing.assert_allclose(
         pipeline[-1].validation_loss_curve_, direct.validation_loss_curve_, rtol=1e-10
     )
+
+
+def test_interrupt_during_the_validation_pass_records_each_epoch_once(noisy, monkeypatch):
+    import skdeepnn._base
+
+    X_train, X_val, y_train, y_val = noisy
+    real = skdeepnn._base._validation_loss_and_accuracy
+    calls = {"n": 0}
+
+    def interrupted_on_the_third_call(*args):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(
+        skdeepnn._base, "_validation_loss_and_accuracy", interrupted_on_the_third_call
+    )
+    with pytest.warns(UserWarning, match="interrupted"):
+        net = overfitting_net(max_iter=10).fit(X_train, y_train, X_val=X_val, y_val=y_val)
+    assert net.n_iter_ == 3 == len(net.loss_curve_)  # epoch 3 trained, then interrupted
+    assert len(net.validation_loss_curve_) == 2
+
+
+def test_a_split_that_leaves_a_part_without_weight_is_refused():
+    X, y = make_classification(n_samples=100, n_features=5, random_state=0)
+    weights = np.zeros(100)
+    weights[np.flatnonzero(y == 0)[:2]] = weights[np.flatnonzero(y == 1)[:2]] = 1
+    with pytest.raises(ValueError, match="part with only zero sample_weight"):
+        DeepNNClassifier(early_stopping=True, validation_fraction=0.5, random_state=1).fit(
+            X, y, sample_weight=weights
+        )
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_y_val_without_x_val_is_refused(early_stopping, noisy):
+    X_train, _, y_train, _ = noisy
+    with pytest.raises(ValueError, match="y_val or sample_weight_val was given without X_val"):
+        DeepNNClassifier(early_stopping=early_stopping).fit(X_train, y_train, y_val=y_train)
+
+
+def test_warm_start_with_early_stopping_never_ends_worse_than_it_began(noisy):
+    X_train, X_val, y_train, y_val = noisy
+    net = overfitting_net(early_stopping=True, warm_start=True)
+    net.fit(X_train, y_train, X_val=X_val, y_val=y_val)
+    before = log_loss(y_val, net.predict_proba(X_val))
+    net.fit(X_train, y_train, X_val=X_val, y_val=y_val)
+    assert log_loss(y_val, net.predict_proba(X_val)) <= before + 1e-12
+    assert len(net.validation_loss_curve_) == len(net.loss_curve_) == net.n_iter_

@@ -321,3 +321,57 @@ def test_adam_beats_plain_mini_batch_gradient_descent_on_the_moons():
     sgd = fit_quietly(DeepNNClassifier(solver="sgd", **params), X, y).score(X, y)
     adam = fit_quietly(DeepNNClassifier(solver="adam", **params), X, y).score(X, y)
     assert adam > sgd + 0.15
+
+
+@pytest.mark.parametrize("weight", [-5.0, np.inf, np.nan, "a"])
+def test_class_weight_values_are_checked(weight, data):
+    with pytest.raises(ValueError, match="class_weight values must be finite non-negative"):
+        DeepNNClassifier(class_weight={0: weight}).fit(*data)
+
+
+def test_partial_fit_classes_must_be_one_dimensional(data):
+    with pytest.raises(ValueError, match="classes must be a 1-D array-like"):
+        DeepNNClassifier().partial_fit(*data, classes=[[0, 1], [2, 3]])
+
+
+def test_partial_fit_with_string_classes_in_any_order():
+    X, y = make_classification(
+        n_samples=90, n_features=6, n_informative=3, n_classes=3, random_state=0
+    )
+    labels = np.array(["low", "mid", "high"])[y]
+    clf = DeepNNClassifier(hidden_layer_sizes=(8,), random_state=0)
+    clf.partial_fit(X[:30], labels[:30], classes=["mid", "low", "high"])
+    clf.partial_fit(X[30:], labels[30:])
+    np.testing.assert_array_equal(clf.classes_, ["high", "low", "mid"])
+    assert set(clf.predict(X)) <= {"high", "low", "mid"}
+
+
+def test_pickles_leave_out_the_optimizers_scratch_and_still_train(data):
+    """The fitted model keeps Adam's two averages for warm starts, but not its scratch."""
+    import pickle
+
+    X, y = data
+    net = fit_quietly(DeepNNClassifier(hidden_layer_sizes=(64, 64), max_iter=3), X, y)
+    params_bytes = sum(a.nbytes for a in net.coefs_ + net.intercepts_)
+    blob = pickle.dumps(net)
+    assert len(blob) < 3.3 * params_bytes  # weights + two Adam averages, no scratch
+    loaded = pickle.loads(blob)
+    loaded.partial_fit(X, y)
+    assert loaded.n_iter_ == 4
+
+
+def test_ten_partial_fit_calls_match_one_epoch_of_fit():
+    """Ten chunks, one call each, are one pass over the data: as good as a one-epoch fit."""
+    X, y = make_classification(
+        n_samples=2000, n_features=10, n_informative=6, n_classes=3, random_state=1
+    )
+    X_train, y_train, X_test, y_test = X[:1500], y[:1500], X[1500:], y[1500:]
+    params = dict(hidden_layer_sizes=(32,), learning_rate=0.01, batch_size=32, random_state=0)
+    one_epoch = fit_quietly(DeepNNClassifier(max_iter=1, **params), X_train, y_train)
+    chunked = DeepNNClassifier(**params)
+    for X_chunk, y_chunk in zip(
+        np.array_split(X_train, 10), np.array_split(y_train, 10), strict=True
+    ):
+        chunked.partial_fit(X_chunk, y_chunk, classes=[0, 1, 2])
+    assert chunked.n_iter_ == 10
+    assert abs(chunked.score(X_test, y_test) - one_epoch.score(X_test, y_test)) < 0.03
