@@ -14,8 +14,9 @@ import numpy as np
 import scipy.optimize
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
@@ -23,6 +24,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._callbacks import CallbackSupportMixin, FitTasks, with_callbacks
 from ._initializers import INITIALIZERS
 from ._network import (
     Workspace,
@@ -32,9 +34,10 @@ from ._network import (
     predict_logits,
 )
 from ._optimizers import OPTIMIZERS
-from ._params import Boolean, Interval, Options, RandomStateLike, validate_params
+from ._params import Boolean, Interval, Options, RandomStateLike, Scoring, validate_params
 from ._schedules import SCHEDULES, scheduled_learning_rate
-from ._training import MiniBatches, Training, validation_loss_and_accuracy, weight_sum
+from ._training import MiniBatches, Training, weight_sum
+from ._validation import ValidationSet
 
 # Float dtypes kept as they are; any other numeric input becomes float64.
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -50,7 +53,7 @@ SPARSE_FORMATS = ("csr", "csc")
 DIVERGENCE_FACTOR = 1e4
 
 
-class BaseNetwork(BaseEstimator):
+class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     """Shared machinery of the network estimators; not for direct use."""
 
     _parameter_constraints = {
@@ -76,6 +79,7 @@ class BaseNetwork(BaseEstimator):
         "nesterov": [Boolean()],
         "early_stopping": [Boolean()],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "scoring": [Scoring()],
     }
 
     # The optimizer and its state, kept between fits for warm_start and partial_fit.
@@ -114,15 +118,30 @@ class BaseNetwork(BaseEstimator):
         """
         raise NotImplementedError
 
+    def _decode_targets(self, Y, target_attributes):
+        """The labels of encoded targets ``Y``: what a scorer compares predictions with."""
+        raise NotImplementedError
+
+    def _as_estimator(self, coefs, intercepts, target_attributes):
+        """The network ``(coefs, intercepts)`` as an estimator that scikit-learn's
+        scorers can call on validated input, without copying the weights."""
+        raise NotImplementedError
+
     def _get_network(self):
         """The fitted ``(coefs, intercepts)`` in the core's layout."""
         raise NotImplementedError
 
-    def _set_network(self, coefs, intercepts):
+    def _network_attributes(self, coefs, intercepts):
+        """The fitted attributes that hold the network ``(coefs, intercepts)``: a dict."""
         raise NotImplementedError
+
+    def _set_network(self, coefs, intercepts):
+        for name, value in self._network_attributes(coefs, intercepts).items():
+            setattr(self, name, value)
 
     # -- fit -----------------------------------------------------------------------
 
+    @with_callbacks
     def fit(self, X, y, sample_weight=None, X_val=None, y_val=None, sample_weight_val=None):
         """Train the network on ``(X, y)``.
 
@@ -152,27 +171,39 @@ class BaseNetwork(BaseEstimator):
         validation = (X_val, y_val, sample_weight_val)
         return self._fit_or_restore(X, y, sample_weight, incremental=False, validation=validation)
 
-    def _fit_or_restore(self, *args, **kwargs):
+    def _fit_or_restore(self, X, y, sample_weight, *, incremental, **kwargs):
         """Run ``_fit``; if it raises, put the estimator back as it was.
 
         Without this, what validation records (``n_features_in_``) would outlive
-        a fit that then fails, and the estimator would look fitted.
+        a fit that then fails, and the estimator would look fitted. The
+        parameters are checked first, and the callbacks set up, before the
+        estimator's state is saved: scikit-learn tears them down after the fit
+        from attributes that setting them up adds.
         """
+        validate_params(self)
+        if self.solver == "lbfgs":  # one subtask per iteration, and one it opens but never runs
+            max_epochs = self.max_iter + 1
+        else:
+            max_epochs = 1 if incremental else self.max_iter
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        tasks = FitTasks(self, "partial_fit" if incremental else "fit", max_epochs, X, y, metadata)
         state_before = dict(vars(self))
         try:
-            self._fit(*args, **kwargs)
+            self._fit(X, y, sample_weight, incremental=incremental, tasks=tasks, **kwargs)
         except BaseException:
             vars(self).clear()
             vars(self).update(state_before)
             raise
         return self
 
-    def _fit(self, X, y, sample_weight, *, incremental, classes=None, validation=(None,) * 3):
+    def _fit(
+        self, X, y, sample_weight, *, incremental, tasks, classes=None, validation=(None,) * 3
+    ):
         """Train from scratch, or go on from the fitted state (warm start, partial_fit).
 
-        ``incremental`` runs one epoch and never stops early, as ``partial_fit`` does.
+        ``incremental`` runs one epoch and never stops early, as ``partial_fit`` does;
+        ``tasks`` are the fit's callback tasks.
         """
-        validate_params(self)
         keep_probs = self._keep_probs()  # checks dropout against the hidden layers
         if self.lr_schedule == "exponential" and self.decay_rate > 1:
             raise ValueError(
@@ -183,15 +214,29 @@ class BaseNetwork(BaseEstimator):
             raise ValueError("y_val or sample_weight_val was given without X_val.")
         if self.solver == "lbfgs":
             self._check_lbfgs_options(incremental, keep_probs, validation)
+        scorer = self._check_scoring(incremental, validation)
         continuing = _is_fitted(self) and (incremental or self.warm_start)
+        X_raw, y_raw, sample_weight_raw = X, y, sample_weight
         X, Y, sample_weight, output_activation, target_attributes = self._validate_training_data(
             X, y, sample_weight, reset=not continuing, incremental=incremental, classes=classes
         )
         rng = _make_generator(self.random_state)
         if not incremental and (self.early_stopping or validation[0] is not None):
-            X, Y, sample_weight, validation = self._validation_set(
+            X, Y, sample_weight, validation, train_rows = self._validation_set(
                 X, Y, sample_weight, *validation, target_attributes, rng
             )
+            if scorer is not None:
+                validation.scorer = scorer
+                validation.labels = self._decode_targets(validation.Y, target_attributes)
+                validation.as_estimator = lambda coefs, intercepts: self._as_estimator(
+                    coefs, intercepts, target_attributes
+                )
+            if train_rows is not None:  # the callbacks see the part that trains
+                X_raw, y_raw = _safe_indexing(X_raw, train_rows), _safe_indexing(y_raw, train_rows)
+                if sample_weight_raw is not None:
+                    sample_weight_raw = _safe_indexing(sample_weight_raw, train_rows)
+                    tasks.data["metadata"] = {"sample_weight": sample_weight_raw}
+                tasks.data["X"], tasks.data["y"] = X_raw, y_raw
         else:
             validation = None
         if continuing:
@@ -199,6 +244,7 @@ class BaseNetwork(BaseEstimator):
         else:
             coefs, intercepts = self._initial_network(X.shape[1], Y.shape[1], rng, X.dtype)
 
+        tasks.begin_fit()
         training = self._train(
             X,
             Y,
@@ -212,6 +258,8 @@ class BaseNetwork(BaseEstimator):
             previous_optimizer=self._optimizer if continuing else None,
             first_epoch=self.n_iter_ if continuing else 0,
             incremental=incremental,
+            tasks=tasks,
+            target_attributes=target_attributes,
         )
 
         loss_curve, learning_rate_curve = training.loss_curve, training.learning_rate_curve
@@ -237,6 +285,27 @@ class BaseNetwork(BaseEstimator):
         self.validation_loss_curve_, self.validation_scores_ = validation_curves
         self.best_loss_ = training.best_loss
         self.best_iteration_ = training.best_iteration
+        self.best_validation_score_ = training.best_validation_score
+        tasks.end_fit()
+
+    def _check_scoring(self, incremental, validation):
+        """The scorer that ``scoring`` names, or None; warn when nothing will use it."""
+        if self.scoring is None:
+            return None
+        try:
+            scorer = check_scoring(self, self.scoring)
+        except ValueError as error:
+            raise ValueError(
+                f"scoring={self.scoring!r} is not a scorer scikit-learn knows ({error})"
+            ) from error
+        if incremental or not (self.early_stopping or validation[0] is not None):
+            _warn_fit_caller(
+                f"scoring={self.scoring!r} has no effect: it scores the validation set, "
+                "which only fit with early_stopping=True or X_val has.",
+                UserWarning,
+                below_fit=1,
+            )
+        return scorer
 
     def _check_lbfgs_options(self, incremental, keep_probs, validation):
         """Refuse what L-BFGS, a deterministic full-batch method, cannot do."""
@@ -258,7 +327,8 @@ class BaseNetwork(BaseEstimator):
     ):
         """The validation set: the user's ``X_val``, or a stratified split of the training data.
 
-        Returns the training arrays (smaller after a split) and ``(X_val, Y_val, w_val)``.
+        Returns the training arrays (smaller after a split), the ``ValidationSet``,
+        and the rows of the training data that train (None without a split).
         """
         if X_val is not None:
             if y_val is None:
@@ -269,7 +339,7 @@ class BaseNetwork(BaseEstimator):
             check_consistent_length(X_val, y_val)
             w_val = _check_sample_weight(sample_weight_val, X_val, name="sample_weight_val")
             Y_val, w_val = self._encode_validation_targets(y_val, w_val, X.dtype, target_attributes)
-            return X, Y, sample_weight, (X_val, Y_val, w_val)
+            return X, Y, sample_weight, ValidationSet(X_val, Y_val, w_val), None
         labels = Y[:, 0] if Y.shape[1] == 1 else Y.argmax(axis=1)
         try:
             train, val = train_test_split(
@@ -302,7 +372,8 @@ class BaseNetwork(BaseEstimator):
                     "with only zero sample_weight. Use another validation_fraction or "
                     "random_state, or a validation set of your own (X_val, y_val)."
                 )
-        return X[train], Y[train], weights[0], (X[val], Y[val], weights[1])
+        validation = ValidationSet(X[val], Y[val], weights[1])
+        return X[train], Y[train], weights[0], validation, train
 
     def _validate_training_data(self, X, y, sample_weight, reset, incremental=False, classes=None):
         """Check ``X``, ``y`` and ``sample_weight`` and encode the targets for the core.
@@ -330,13 +401,13 @@ class BaseNetwork(BaseEstimator):
         layer_sizes = [n_features, *self._hidden_layer_sizes(), n_outputs]
         initializer = self._initializer()
         if initializer == "zeros" and len(layer_sizes) > 2:
-            warnings.warn(
+            _warn_fit_caller(
                 "init='zeros' starts every unit of a hidden layer with the same weights, "
                 "so they receive the same gradients and stay identical: the network "
                 "cannot break symmetry. Use it only to see why random initialization "
                 "is needed.",
                 UserWarning,
-                stacklevel=5,  # _initial_network, _fit, _fit_or_restore, fit, the caller
+                below_fit=1,
             )
         coefs = [
             INITIALIZERS[initializer](fan_in, fan_out, rng, dtype)
@@ -364,11 +435,11 @@ class BaseNetwork(BaseEstimator):
         if self.batch_size == "auto":
             return 200
         if self.batch_size > n_samples:
-            warnings.warn(
+            _warn_fit_caller(
                 f"batch_size={self.batch_size} is larger than the {n_samples} "
                 "training samples; using the whole set as one batch.",
                 UserWarning,
-                stacklevel=6,  # _batch_size, _train, _fit, _fit_or_restore, fit, the caller
+                below_fit=2,
             )
             return n_samples
         return self.batch_size
@@ -409,17 +480,20 @@ class BaseNetwork(BaseEstimator):
         output_activation,
         rng,
         *,
-        keep_probs=None,
-        validation=None,
-        previous_optimizer=None,
-        first_epoch=0,
-        incremental=False,
+        keep_probs,
+        validation,
+        previous_optimizer,
+        first_epoch,
+        incremental,
+        tasks,
+        target_attributes,
     ):
         """Run the optimizer over mini-batches (or the full set) until it stops.
 
         ``first_epoch`` (epochs already trained) places the learning-rate schedule;
-        ``incremental`` runs exactly one epoch. Ctrl-C (KeyboardInterrupt) ends
-        training with a warning and keeps what was reached.
+        ``incremental`` runs exactly one epoch. Training stops early when the
+        monitored loss stops improving, when a callback asks, or on Ctrl-C
+        (KeyboardInterrupt), which warns and keeps what was reached.
 
         Returns
         -------
@@ -444,6 +518,17 @@ class BaseNetwork(BaseEstimator):
         else:  # fixed at zero: their gradient is computed but never applied
             db = [np.empty_like(b) for b in intercepts]
         grads = (dW, db)
+
+        def model_after(n_epochs):
+            """What a callback's ``fitted_estimator`` needs: the model as it stands."""
+            return lambda: {
+                **target_attributes,
+                **self._network_attributes(
+                    [W.copy() for W in coefs], [b.copy() for b in intercepts]
+                ),
+                "n_iter_": n_epochs,
+            }
+
         if self.solver == "lbfgs":
 
             def cost_and_gradient():
@@ -462,7 +547,9 @@ class BaseNetwork(BaseEstimator):
                 return cost
 
             training = Training(coefs, intercepts, optimizer=None)
-            self._minimize_lbfgs(params, param_grads, cost_and_gradient, training, first_epoch)
+            self._minimize_lbfgs(
+                params, param_grads, cost_and_gradient, training, first_epoch, tasks, model_after
+            )
             return training
         optimizer = self._make_optimizer([params], previous_optimizer)
 
@@ -470,7 +557,9 @@ class BaseNetwork(BaseEstimator):
         total_weight = n_samples if sample_weight is None else weight_sum(sample_weight)
 
         training = Training(coefs, intercepts, optimizer)
-        best_loss, epochs_without_improvement = np.inf, 0
+        # The monitored quantity, lower is better: the training loss, or with early
+        # stopping the validation loss, or minus the validation score with `scoring`.
+        best_monitored, epochs_without_improvement = np.inf, 0
         divergence_limit = np.inf  # set from the first batch's cost
         print_every = 1 if self.verbose > 1 or self.solver != "gd" else 100
         start_time = time.perf_counter()
@@ -478,16 +567,20 @@ class BaseNetwork(BaseEstimator):
         epochs = range(first_epoch + 1, first_epoch + (1 if incremental else self.max_iter) + 1)
         epoch, epoch_cost, epoch_weight = epochs[0], 0.0, 0.0
         early_stopping = self.early_stopping and validation is not None and not incremental
+        monitors_score = early_stopping and validation.scorer is not None
         best_params = None
         if early_stopping and first_epoch > 0:
             # Going on from fitted weights: they are the best so far until an epoch beats them.
-            best_loss, _ = validation_loss_and_accuracy(
-                validation, coefs, intercepts, activation, output_activation
+            val_loss, val_score = validation.evaluate(
+                coefs, intercepts, activation, output_activation
             )
-            training.best_loss, training.best_iteration = best_loss, first_epoch
+            best_monitored = -val_score if monitors_score else val_loss
+            training.best_loss, training.best_iteration = val_loss, first_epoch
+            training.best_validation_score = val_score
             best_params = params.copy()
         try:
             for epoch in epochs:
+                tasks.begin_epoch(model_after(epoch - 1))
                 if self.lr_schedule != "adaptive":
                     optimizer.learning_rate = scheduled_learning_rate(
                         self.lr_schedule,
@@ -530,26 +623,37 @@ class BaseNetwork(BaseEstimator):
                 epoch_weight = 0.0  # recorded: an interrupt from here on adds no partial epoch
                 progress = ""
                 if validation is not None:
-                    val_loss, val_score = validation_loss_and_accuracy(
-                        validation, coefs, intercepts, activation, output_activation
+                    val_loss, val_score = validation.evaluate(
+                        coefs, intercepts, activation, output_activation
                     )
                     training.record_validation(val_loss, val_score)
-                    progress = f", validation loss = {val_loss:.6f}, accuracy = {val_score:.4f}"
+                    score_name = "accuracy" if validation.scorer is None else "score"
+                    progress = f", validation loss = {val_loss:.6f}, {score_name} = {val_score:.4f}"
                 if self.verbose and (epoch % print_every == 0 or epoch == epochs[0]):
                     print(
                         f"Iteration {epoch}, loss = {loss:.8f}{progress}, learning rate = "
                         f"{optimizer.learning_rate:.4g}, {time.perf_counter() - start_time:.2f} s"
                     )
-                monitored = val_loss if early_stopping else loss
-                if monitored > best_loss - self.tol:
+                if not early_stopping:
+                    monitored = loss
+                else:
+                    monitored = -val_score if monitors_score else val_loss
+                if monitored > best_monitored - self.tol:
                     epochs_without_improvement += 1
                 else:
                     epochs_without_improvement = 0
-                if monitored < best_loss:
-                    best_loss = training.best_loss = monitored
+                if monitored < best_monitored:
+                    best_monitored = monitored
                     training.best_iteration = epoch
+                    training.best_loss = val_loss if early_stopping else loss
                     if early_stopping:  # keep the best weights to return at the end
+                        training.best_validation_score = val_score
                         best_params = params.copy()
+                if tasks.end_epoch(model_after(epoch)):
+                    stopped = True
+                    if self.verbose:
+                        print(f"A callback asked training to stop after iteration {epoch}.")
+                    break
                 if incremental:
                     continue
                 if epochs_without_improvement < self.n_iter_no_change:
@@ -561,19 +665,20 @@ class BaseNetwork(BaseEstimator):
                 stopped = True
                 if self.verbose:
                     print(
-                        f"{'Validation' if early_stopping else 'Training'} loss did not improve "
-                        f"more than tol={self.tol} for {self.n_iter_no_change} consecutive "
-                        "iterations. Stopping."
+                        f"{'Validation' if early_stopping else 'Training'} "
+                        f"{'score' if monitors_score else 'loss'} did not improve more than "
+                        f"tol={self.tol} for {self.n_iter_no_change} consecutive iterations. "
+                        "Stopping."
                     )
                 break
         except KeyboardInterrupt:
             if epoch_weight > 0:  # the interrupted epoch's batches so far
                 training.record(epoch_cost / epoch_weight, optimizer.learning_rate)
-            warnings.warn(
+            _warn_fit_caller(
                 f"Training interrupted (KeyboardInterrupt) during iteration {epoch}: "
                 "the model keeps the weights reached so far.",
                 UserWarning,
-                stacklevel=5,  # _train, _fit, _fit_or_restore, fit, the caller
+                below_fit=1,
             )
             stopped = True
 
@@ -583,22 +688,28 @@ class BaseNetwork(BaseEstimator):
         if not np.isfinite(params).all():
             self._raise_diverged(first_epoch + len(training.loss_curve), np.inf)
         if not stopped and not incremental:
-            warnings.warn(
+            monitored_name = "training loss"
+            if early_stopping:
+                monitored_name = "validation score" if monitors_score else "validation loss"
+            _warn_fit_caller(
                 f"{type(self).__name__} reached max_iter={self.max_iter} iterations "
-                f"before the {'validation' if early_stopping else 'training'} loss stopped "
-                "improving; increase max_iter or learning_rate for a converged model.",
+                f"before the {monitored_name} stopped improving; increase max_iter or "
+                "learning_rate for a converged model.",
                 ConvergenceWarning,
-                stacklevel=5,  # _train, _fit, _fit_or_restore, fit, the caller
+                below_fit=1,
             )
         return training
 
-    def _minimize_lbfgs(self, params, param_grads, cost_and_gradient, training, first_epoch):
+    def _minimize_lbfgs(
+        self, params, param_grads, cost_and_gradient, training, first_epoch, tasks, model_after
+    ):
         """Full-batch L-BFGS through SciPy, on the packed parameter vector, in place.
 
         ``cost_and_gradient()`` evaluates the cost at ``params`` and writes the
         gradient into ``param_grads``. SciPy works in float64; the network keeps
         its own dtype. ``max_iter`` bounds the iterations, ``max_fun`` the cost
         evaluations (line searches take several), and ``tol`` the gradient's norm.
+        Each iteration is a callback subtask; a callback can stop the minimization.
         """
         last = {}
 
@@ -614,10 +725,18 @@ class BaseNetwork(BaseEstimator):
             # The line search's last evaluation is at the accepted point theta.
             np.copyto(accepted, theta)
             training.record(last["cost"])
+            iteration = first_epoch + len(training.loss_curve)
             if last["cost"] < training.best_loss:
                 training.best_loss = last["cost"]
-                training.best_iteration = first_epoch + len(training.loss_curve)
+                training.best_iteration = iteration
+            np.copyto(params, theta)  # what a callback's fitted_estimator sees
+            stop = tasks.end_epoch(model_after(iteration))
+            tasks.begin_epoch(model_after(iteration))
+            if stop:
+                last["stopped by a callback"] = True
+                raise StopIteration  # SciPy ends the minimization at theta
 
+        tasks.begin_epoch(model_after(first_epoch))
         try:
             result = scipy.optimize.minimize(
                 objective,
@@ -629,25 +748,28 @@ class BaseNetwork(BaseEstimator):
             )
         except KeyboardInterrupt:
             np.copyto(params, accepted)
-            warnings.warn(
+            _warn_fit_caller(
                 "Training interrupted (KeyboardInterrupt) after iteration "
                 f"{first_epoch + len(training.loss_curve)}: the model keeps the weights "
                 "reached so far.",
                 UserWarning,
-                stacklevel=5,  # _minimize_lbfgs, _train, _fit, _fit_or_restore, fit
+                below_fit=2,
             )
             return
+        finally:
+            tasks.end_epoch()  # the subtask opened for an iteration that never ran
         np.copyto(params, result.x)
         if not training.loss_curve:  # already optimal where it started
-            after_iteration(result.x)
+            training.record(float(result.fun))
+            training.best_loss, training.best_iteration = float(result.fun), first_epoch + 1
         if not np.isfinite(params).all():
             self._raise_diverged(first_epoch + len(training.loss_curve), np.inf)
-        if result.status != 0:
-            warnings.warn(
+        if result.status != 0 and "stopped by a callback" not in last:
+            _warn_fit_caller(
                 f"{type(self).__name__}'s L-BFGS stopped before converging ({result.message}); "
                 "increase max_iter or max_fun.",
                 ConvergenceWarning,
-                stacklevel=6,  # _minimize_lbfgs, _train, _fit, _fit_or_restore, fit, the caller
+                below_fit=2,
             )
 
     def _raise_diverged(self, iteration, cost):
@@ -668,6 +790,16 @@ class BaseNetwork(BaseEstimator):
         coefs = [W.astype(X.dtype, copy=False) for W in coefs]
         intercepts = [b.astype(X.dtype, copy=False) for b in intercepts]
         return predict_logits(X, coefs, intercepts, self._hidden_activation())
+
+
+def _warn_fit_caller(message, category, below_fit):
+    """Warn from inside a fit, pointing at the code that called ``fit`` or ``partial_fit``.
+
+    ``below_fit`` counts the calls from ``_fit`` down to the one that warns (0 in
+    ``_fit`` itself). Above ``_fit`` come ``_fit_or_restore``, the public method
+    and the callback wrapper around it.
+    """
+    warnings.warn(message, category, stacklevel=below_fit + 6)
 
 
 def _is_fitted(estimator):

@@ -11,6 +11,8 @@ from sklearn.utils.validation import column_or_1d
 
 from ._activations import ACTIVATIONS, softmax
 from ._base import BaseNetwork
+from ._callbacks import with_callbacks
+from ._network import predict_logits
 from ._params import DropoutRates, InstanceOf, LayerSizes, Options
 
 
@@ -30,6 +32,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         """The ``class_weight`` parameter, for the estimators that have one."""
         return None
 
+    @with_callbacks
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``(X, y)``, going on from the current state.
 
@@ -133,6 +136,17 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
                 per_sample if sample_weight_val is None else sample_weight_val * per_sample
             )
         return _targets(y_index, len(classes), dtype), sample_weight_val
+
+    def _decode_targets(self, Y, target_attributes):
+        classes = target_attributes["classes_"]
+        if Y.shape[1] == 1:
+            return classes[(Y[:, 0] > 0.5).astype(np.intp)]
+        return classes[Y.argmax(axis=1)]
+
+    def _as_estimator(self, coefs, intercepts, target_attributes):
+        return _NetworkAsClassifier(
+            coefs, intercepts, self._hidden_activation(), target_attributes["classes_"]
+        )
 
     def _class_weights(self, y, classes, sample_weight):
         """The weight of each class, from ``class_weight``: an array of shape (n_classes,)."""
@@ -283,6 +297,13 @@ class DeepNNClassifier(BaseNetworkClassifier):
         ``validation_fraction`` of the training data drawn from ``random_state``.
     validation_fraction : float, default=0.1
         The share of the training data set aside for early stopping.
+    scoring : str, callable or None, default=None
+        What the validation set is scored with after each epoch
+        (``validation_scores_``) and, with ``early_stopping``, what is monitored.
+        None records the accuracy and monitors the validation loss. A scorer's
+        name ("roc_auc", "f1_macro", ...; see ``sklearn.metrics.get_scorer_names()``)
+        or a callable ``scorer(estimator, X, y)`` is recorded and monitored
+        instead: higher is better, and ``tol`` is the least gain that counts.
     max_fun : int, default=15000
         For "lbfgs": the most cost evaluations (``max_iter`` bounds its iterations
         and ``tol`` the norm of the gradient at which it stops).
@@ -330,13 +351,18 @@ class DeepNNClassifier(BaseNetworkClassifier):
         The validation loss (weighted cross-entropy, without the L2 term) after
         each epoch, when there is a validation set.
     validation_scores_ : list of float or None
-        The validation accuracy after each epoch, when there is a validation set.
-    best_loss_ : float
-        The best monitored loss: the validation loss with ``early_stopping``,
-        else the training loss.
+        The validation score (``scoring``'s, else the accuracy) after each epoch,
+        when there is a validation set.
     best_iteration_ : int
-        The epoch (counted from 1) of ``best_loss_``; with ``early_stopping``, the
-        weights are those at the end of that epoch.
+        The epoch (counted from 1) where the monitored quantity was best: the
+        training loss, or with ``early_stopping`` the validation loss (the
+        validation score with ``scoring``). With ``early_stopping`` the weights
+        are those at the end of that epoch.
+    best_loss_ : float
+        The training loss at ``best_iteration_``, or with ``early_stopping`` the
+        validation loss.
+    best_validation_score_ : float or None
+        With ``early_stopping``, the validation score at ``best_iteration_``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -399,6 +425,7 @@ class DeepNNClassifier(BaseNetworkClassifier):
         power_t=0.5,
         early_stopping=False,
         validation_fraction=0.1,
+        scoring=None,
         max_fun=15000,
         shuffle=True,
         class_weight=None,
@@ -427,6 +454,7 @@ class DeepNNClassifier(BaseNetworkClassifier):
         self.power_t = power_t
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.scoring = scoring
         self.max_fun = max_fun
         self.shuffle = shuffle
         self.class_weight = class_weight
@@ -469,9 +497,43 @@ class DeepNNClassifier(BaseNetworkClassifier):
     def _get_network(self):
         return self.coefs_, self.intercepts_
 
-    def _set_network(self, coefs, intercepts):
-        self.coefs_ = coefs
-        self.intercepts_ = intercepts
-        self.n_layers_ = len(coefs) + 1
-        self.n_outputs_ = coefs[-1].shape[1]
-        self.out_activation_ = "sigmoid" if self.n_outputs_ == 1 else "softmax"
+    def _network_attributes(self, coefs, intercepts):
+        n_outputs = coefs[-1].shape[1]
+        return {
+            "coefs_": coefs,
+            "intercepts_": intercepts,
+            "n_layers_": len(coefs) + 1,
+            "n_outputs_": n_outputs,
+            "out_activation_": "sigmoid" if n_outputs == 1 else "softmax",
+        }
+
+
+class _NetworkAsClassifier(BaseNetworkClassifier):
+    """A network during training, as a classifier that scikit-learn's scorers can call.
+
+    Scoring the validation set after each epoch needs an object with ``predict``,
+    ``predict_proba`` and ``decision_function``. Its input is the validation set,
+    already validated, so its predictions come straight from the core, with the
+    weights as they stand (not copied).
+
+    Parameters
+    ----------
+    coefs, intercepts : lists of L ndarrays
+    activation : str
+    classes : ndarray of shape (n_classes,)
+    """
+
+    def __init__(self, coefs, intercepts, activation, classes):
+        self.coefs = coefs
+        self.intercepts = intercepts
+        self.activation = activation
+        self.classes_ = classes
+
+    def _forward_logits(self, X):
+        return predict_logits(X, self.coefs, self.intercepts, self.activation)
+
+    def decision_function(self, X):
+        """The logits: one column for two classes (positive for ``classes_[1]``), else one
+        per class."""
+        Z = self._forward_logits(X)
+        return Z[:, 0] if Z.shape[1] == 1 else Z

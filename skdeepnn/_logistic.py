@@ -49,6 +49,9 @@ class LogisticRegressionGD(BaseNetworkClassifier):
     early_stopping : bool, default=False
         Stop on the validation loss and keep the best weights; see ``DeepNNClassifier``.
     validation_fraction : float, default=0.1
+    scoring : str, callable or None, default=None
+        The validation set's score, recorded and (with ``early_stopping``)
+        monitored; see ``DeepNNClassifier``.
     max_fun : int, default=15000
         For "lbfgs": the most cost evaluations.
     shuffle : bool, default=True
@@ -76,10 +79,13 @@ class LogisticRegressionGD(BaseNetworkClassifier):
     learning_rate_curve_ : list of float
         The learning rate used at each iteration.
     validation_loss_curve_, validation_scores_ : list of float or None
-        Validation loss and accuracy per iteration, when there is a validation set.
+        Validation loss and score (accuracy, or ``scoring``'s) per iteration, when
+        there is a validation set.
     best_loss_ : float
     best_iteration_ : int
-        The best monitored loss and its iteration; see ``DeepNNClassifier``.
+    best_validation_score_ : float or None
+        The best monitored iteration, and the loss and validation score there;
+        see ``DeepNNClassifier``.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when X has string column names.
@@ -129,6 +135,7 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         power_t=0.5,
         early_stopping=False,
         validation_fraction=0.1,
+        scoring=None,
         max_fun=15000,
         shuffle=True,
         random_state=None,
@@ -153,6 +160,7 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         self.power_t = power_t
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.scoring = scoring
         self.max_fun = max_fun
         self.shuffle = shuffle
         self.random_state = random_state
@@ -173,9 +181,8 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         # the core wants one column per unit.
         return [self.coef_.T], [self.intercept_]
 
-    def _set_network(self, coefs, intercepts):
-        self.coef_ = np.ascontiguousarray(coefs[0].T)
-        self.intercept_ = intercepts[0]
+    def _network_attributes(self, coefs, intercepts):
+        return {"coef_": np.ascontiguousarray(coefs[0].T), "intercept_": intercepts[0]}
 
     def decision_function(self, X):
         """The logits ``x^T w + b``: confidence scores, positive for ``classes_[1]`` when binary.

@@ -112,6 +112,21 @@ class RandomStateLike:
         return "None, an int in [0, 2**32 - 1] or a numpy.random.RandomState"
 
 
+class Scoring:
+    """None, the name of a scikit-learn scorer, or a callable ``scorer(estimator, X, y)``.
+
+    Whether a name is known is checked by scikit-learn's ``check_scoring`` at fit.
+    """
+
+    def accepts_type(self, value):
+        return value is None or isinstance(value, str) or callable(value)
+
+    is_satisfied_by = accepts_type
+
+    def __str__(self):
+        return "None, a scorer's name (a str) or a callable scorer"
+
+
 class LayerSizes:
     """One positive int, or a flat sequence (possibly empty) of them: tuple, list, range, array."""
 

@@ -1,10 +1,7 @@
-"""What the training loop works with: its mini-batches, its record, the validation loss."""
+"""What the training loop works with: its mini-batches and the record of a run."""
 
 import numpy as np
 from scipy import sparse
-
-from ._losses import LOSSES
-from ._network import predict_logits
 
 
 class Training:
@@ -15,6 +12,8 @@ class Training:
         self.loss_curve, self.learning_rate_curve = [], []
         self.validation_loss_curve, self.validation_scores = [], []
         self.best_loss, self.best_iteration = np.inf, 0
+        # The validation score at best_iteration, when early stopping monitors one.
+        self.best_validation_score = None
 
     def record(self, loss, learning_rate=None):
         """Record an epoch; L-BFGS has no learning rate to record."""
@@ -25,20 +24,6 @@ class Training:
     def record_validation(self, loss, score):
         self.validation_loss_curve.append(loss)
         self.validation_scores.append(score)
-
-
-def validation_loss_and_accuracy(validation, coefs, intercepts, activation, output_activation):
-    """The validation set's weighted cross-entropy (without the L2 term) and accuracy."""
-    X_val, Y_val, w_val = validation
-    Z = predict_logits(X_val, coefs, intercepts, activation)
-    if Z.shape[1] == 1:
-        correct = (Z[:, 0] > 0) == (Y_val[:, 0] > 0.5)
-    else:
-        correct = Z.argmax(axis=1) == Y_val.argmax(axis=1)
-    accuracy = float(np.average(correct, weights=w_val))
-    with np.errstate(over="ignore", invalid="ignore"):
-        loss = LOSSES[output_activation](Z, Y_val, w_val)  # overwrites Z
-    return loss, accuracy
 
 
 class MiniBatches:

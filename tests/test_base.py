@@ -49,6 +49,7 @@ INVALID_PARAMS = [
     ("random_state", "seed", TypeError),
     ("verbose", -1, ValueError),
     ("warm_start", 1.0, TypeError),
+    ("scoring", 3, TypeError),
     # NaN fails every comparison: it must not slip through as "in range".
     ("learning_rate", float("nan"), ValueError),
     ("learning_rate", float("inf"), ValueError),

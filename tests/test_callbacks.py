@@ -1,0 +1,193 @@
+"""scikit-learn's callback API: ``set_callbacks``, ProgressBar and ScoringMonitor, alone
+and inside Pipeline and GridSearchCV; and the estimators without it."""
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skdeepnn import DeepNNClassifier, LogisticRegressionGD
+
+callback = pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9 has no callbacks")
+
+
+class Recorder:
+    """A FitCallback that records every hook, and can ask training to stop."""
+
+    def __init__(self, stop_after=None):
+        self.stop_after = stop_after
+        self.events, self.models = [], []
+
+    def setup(self, estimator, context):
+        self.events.append("setup")
+
+    def teardown(self, estimator, context):
+        self.events.append("teardown")
+
+    def on_fit_task_begin(self, estimator, context, *, fitted_estimator=None):
+        self.events.append(("begin", context.task_name))
+
+    def on_fit_task_end(self, estimator, context, *, X=None, y=None, fitted_estimator=None):
+        self.events.append(("end", context.task_name))
+        if context.task_name in ("epoch",) and fitted_estimator is not None:
+            self.models.append(fitted_estimator)
+            return self.stop_after is not None and len(self.models) >= self.stop_after
+        return False
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(n_samples=200, n_features=6, random_state=0)
+
+
+def small_net(**params):
+    return DeepNNClassifier(
+        **{"hidden_layer_sizes": (8,), "max_iter": 6, "tol": 0, "random_state": 0, **params}
+    )
+
+
+def fit_quietly(estimator, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(*args, **kwargs)
+
+
+@pytest.mark.parametrize("solver", ["adam", "gd", "lbfgs"])
+def test_each_epoch_is_a_task_that_sees_the_model_as_it_stands(solver, data):
+    X, y = data
+    recorder = Recorder()
+    model = fit_quietly(small_net(solver=solver).set_callbacks(recorder), X, y)
+    assert recorder.events[0] == "setup" and recorder.events[-1] == "teardown"
+    assert recorder.events[1] == ("begin", "fit") and recorder.events[-2] == ("end", "fit")
+    epochs_ended = recorder.events.count(("end", "epoch"))
+    # L-BFGS ends one more, empty, subtask: the iteration it opened but never ran.
+    assert epochs_ended == model.n_iter_ + (solver == "lbfgs")
+    assert [m.n_iter_ for m in recorder.models] == list(range(1, model.n_iter_ + 1))
+    # Each fitted_estimator is a snapshot: the last is the final model, the first is not.
+    np.testing.assert_array_equal(recorder.models[-1].predict_proba(X), model.predict_proba(X))
+    assert not np.allclose(recorder.models[0].coefs_[0], model.coefs_[0])
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_a_callback_can_stop_training(solver, data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # a requested stop is no failure
+        model = small_net(solver=solver, max_iter=50).set_callbacks(Recorder(stop_after=3))
+        model.fit(X, y)
+    assert model.n_iter_ == 3 == len(model.loss_curve_)
+
+
+def test_teardown_runs_when_the_fit_fails(data):
+    X, y = data
+    recorder = Recorder()
+    model = LogisticRegressionGD(learning_rate=1e6, alpha=1e6).set_callbacks(recorder)
+    with pytest.raises(ValueError, match="diverged"):
+        model.fit(X * 1e3, y)
+    assert recorder.events[-1] == "teardown"
+    assert not hasattr(model, "coef_") and not hasattr(model, "_callback_fit_ctx")
+
+
+def test_partial_fit_is_one_epoch_task(data):
+    X, y = data
+    recorder = Recorder()
+    model = small_net().set_callbacks(recorder)
+    model.partial_fit(X, y, classes=[0, 1])
+    assert recorder.events[1:-1] == [
+        ("begin", "partial_fit"),
+        ("begin", "epoch"),
+        ("end", "epoch"),
+        ("end", "partial_fit"),
+    ]
+
+
+def test_scoring_monitor_scores_every_epoch_on_the_training_data(data):
+    X, y = data
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    model = fit_quietly(small_net().set_callbacks(monitor), X, y)
+    rows = monitor.get_logs().data
+    epochs = [row for row in rows if row["task_name"] == "epoch"]
+    assert len(epochs) == model.n_iter_
+    assert epochs[-1]["accuracy"] == pytest.approx(model.score(X, y))
+
+
+def test_scoring_monitor_sees_only_the_training_part_of_a_split(data):
+    X, y = data
+    pytest.importorskip("pandas")
+    import pandas as pd
+
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    model = small_net(early_stopping=True, validation_fraction=0.25).set_callbacks(monitor)
+    with warnings.catch_warnings():
+        # A feature-name warning would mean the callbacks got a bare array.
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(frame, y)
+    assert len(monitor.get_logs().data) == model.n_iter_ + 1
+
+
+def test_callbacks_in_a_pipeline_and_a_grid_search(data, capsys):
+    pytest.importorskip("rich")
+    X, y = data
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    pipeline = make_pipeline(StandardScaler(), small_net().set_callbacks(monitor))
+    search = GridSearchCV(pipeline, {"deepnnclassifier__max_iter": [2, 3]}, cv=2)
+    search.set_callbacks(callback.ProgressBar(max_propagation_depth=None))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    assert "DeepNNClassifier - fit" in capsys.readouterr().out
+    rows = monitor.get_logs(select="all")
+    # 2 candidates x 2 folds, then the refit: each scores its epochs and its whole fit.
+    epochs = sum(row["task_name"] == "epoch" for log in rows for row in log.data)
+    assert epochs == 2 * (2 + 3) + search.best_params_["deepnnclassifier__max_iter"]
+
+
+def test_progress_bar_alone(data, capsys):
+    pytest.importorskip("rich")
+    X, y = data
+    fit_quietly(small_net().set_callbacks(callback.ProgressBar()), X, y)
+    assert "DeepNNClassifier - fit" in capsys.readouterr().out
+
+
+def test_clone_keeps_the_callbacks_and_set_callbacks_checks_them(data):
+    recorder = Recorder()
+    model = small_net().set_callbacks(recorder)
+    assert clone(model)._skl_callbacks == [recorder]
+    with pytest.raises(TypeError, match="FitCallback"):
+        small_net().set_callbacks(object())
+
+
+def test_without_the_callback_api_the_estimators_still_work():
+    """What an older scikit-learn, without sklearn.callback, gets: no set_callbacks."""
+    code = """
+import sys
+import warnings
+from sklearn.datasets import make_classification
+import sklearn.metrics, sklearn.model_selection  # scikit-learn's own imports of it are done
+sys.modules["sklearn.callback"] = None  # importing it now raises ImportError
+from skdeepnn import DeepNNClassifier, LogisticRegressionGD
+X, y = make_classification(n_samples=100, random_state=0)
+for model in (DeepNNClassifier(max_iter=3), LogisticRegressionGD(max_iter=3)):
+    assert not hasattr(model, "set_callbacks")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    assert caught[0].filename == "<string>", caught[0].filename  # points at this caller
+    assert model.predict(X).shape == (100,)
+print("ok")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
