@@ -24,12 +24,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._batch_norm import BatchNorm
 from ._callbacks import CallbackSupportMixin, FitTasks, with_callbacks
 from ._initializers import INITIALIZERS
 from ._network import (
     Workspace,
     cost_and_gradients,
     draw_dropout_masks,
+    forward_propagation,
     pack,
     predict_logits,
 )
@@ -110,6 +112,14 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """Each hidden layer's probability of keeping a unit, or None without dropout."""
         return None
 
+    def _batch_norm_momentum(self):
+        """The running statistics' momentum with batch normalization, or None without it."""
+        return None
+
+    def _fitted_batch_norm(self):
+        """The fitted ``BatchNorm`` (sharing the fitted arrays), or None."""
+        return None
+
     def _encode_targets(self, y, sample_weight, dtype, reset, incremental, classes):
         """Validate ``y``; return ``(Y, sample_weight, output_activation, fitted_attributes)``.
 
@@ -131,13 +141,19 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """The fitted ``(coefs, intercepts)`` in the core's layout."""
         raise NotImplementedError
 
-    def _network_attributes(self, coefs, intercepts):
-        """The fitted attributes that hold the network ``(coefs, intercepts)``: a dict."""
+    def _network_attributes(self, coefs, intercepts, batch_norm=None):
+        """The fitted attributes that hold the network: a dict."""
         raise NotImplementedError
 
-    def _set_network(self, coefs, intercepts):
-        for name, value in self._network_attributes(coefs, intercepts).items():
+    def _set_network(self, coefs, intercepts, batch_norm=None):
+        for name, value in self._network_attributes(coefs, intercepts, batch_norm).items():
             setattr(self, name, value)
+
+    def _inference_network(self):
+        """The fitted ``(coefs, intercepts)`` for prediction, batch normalization folded in."""
+        coefs, intercepts = self._get_network()
+        batch_norm = self._fitted_batch_norm()
+        return (coefs, intercepts) if batch_norm is None else batch_norm.fold(coefs, intercepts)
 
     # -- fit -----------------------------------------------------------------------
 
@@ -240,9 +256,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         else:
             validation = None
         if continuing:
-            coefs, intercepts = self._starting_network_for_warm_start(X, Y)
+            coefs, intercepts, batch_norm = self._starting_network_for_warm_start(X, Y)
         else:
             coefs, intercepts = self._initial_network(X.shape[1], Y.shape[1], rng, X.dtype)
+            momentum = self._batch_norm_momentum()
+            batch_norm = None
+            if momentum is not None:
+                batch_norm = BatchNorm.initial(self._hidden_layer_sizes(), momentum, X.dtype)
 
         tasks.begin_fit()
         training = self._train(
@@ -260,6 +280,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             incremental=incremental,
             tasks=tasks,
             target_attributes=target_attributes,
+            batch_norm=batch_norm,
         )
 
         loss_curve, learning_rate_curve = training.loss_curve, training.learning_rate_curve
@@ -268,7 +289,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             learning_rate_curve = self.learning_rate_curve_ + learning_rate_curve
         for name, value in target_attributes.items():
             setattr(self, name, value)
-        self._set_network(training.coefs, training.intercepts)
+        self._set_network(training.coefs, training.intercepts, training.batch_norm)
         self._optimizer = training.optimizer
         self.n_iter_ = len(loss_curve)
         self.loss_ = loss_curve[-1] if loss_curve else np.nan
@@ -417,7 +438,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         return coefs, intercepts
 
     def _starting_network_for_warm_start(self, X, Y):
-        """Copies of the fitted weights, in X's dtype, after checking they still fit."""
+        """Copies of the fitted network, in X's dtype, after checking it still fits.
+
+        Returns ``(coefs, intercepts, batch_norm)``; ``batch_norm`` is None without
+        batch normalization.
+        """
         coefs, intercepts = self._get_network()
         expected = [X.shape[1], *self._hidden_layer_sizes(), Y.shape[1]]
         fitted = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
@@ -427,7 +452,19 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 f"parameters now ask for {expected}. Set warm_start=False (or refit "
                 "instead of partial_fit) to train a new network."
             )
-        return _copy_network(coefs, intercepts, X.dtype)
+        batch_norm = self._fitted_batch_norm()
+        momentum = self._batch_norm_momentum()
+        if (batch_norm is None) != (momentum is None):
+            raise ValueError(
+                "Training continues from a network fitted "
+                f"{'without' if batch_norm is None else 'with'} batch normalization, but "
+                f"batch_norm is now {momentum is not None}. Set warm_start=False (or refit "
+                "instead of partial_fit) to train a new network."
+            )
+        if batch_norm is not None:
+            batch_norm = batch_norm.copy(X.dtype)
+            batch_norm.momentum = momentum
+        return (*_copy_network(coefs, intercepts, X.dtype), batch_norm)
 
     def _batch_size(self, n_samples):
         if self.solver in ("gd", "lbfgs") or (self.batch_size == "auto" and n_samples <= 200):
@@ -487,6 +524,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         incremental,
         tasks,
         target_attributes,
+        batch_norm,
     ):
         """Run the optimizer over mini-batches (or the full set) until it stops.
 
@@ -506,25 +544,24 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         alpha = float(self.alpha)
 
         workspace = Workspace(batch_size, layer_sizes, X.dtype, dropout=keep_probs is not None)
-        # The trainable parameters and their gradients each live in one vector,
-        # which the optimizer updates in one pass; coefs, dW, ... are views of them.
-        n_layers = len(coefs)
-        trainable = coefs + intercepts if self._fits_intercepts() else coefs
-        params, views = pack(trainable, X.dtype)
-        param_grads, grad_views = pack(trainable, X.dtype)
-        coefs, dW = views[:n_layers], grad_views[:n_layers]
-        if self._fits_intercepts():
-            intercepts, db = views[n_layers:], grad_views[n_layers:]
-        else:  # fixed at zero: their gradient is computed but never applied
-            db = [np.empty_like(b) for b in intercepts]
-        grads = (dW, db)
+        coefs, intercepts, params, param_grads, grads = _pack_trainable(
+            coefs, intercepts, batch_norm, self._fits_intercepts(), X.dtype
+        )
+
+        def inference_network():
+            """The network as prediction sees it: batch normalization folded in."""
+            if batch_norm is None:
+                return coefs, intercepts
+            return batch_norm.fold(coefs, intercepts)
 
         def model_after(n_epochs):
             """What a callback's ``fitted_estimator`` needs: the model as it stands."""
             return lambda: {
                 **target_attributes,
                 **self._network_attributes(
-                    [W.copy() for W in coefs], [b.copy() for b in intercepts]
+                    [W.copy() for W in coefs],
+                    [b.copy() for b in intercepts],
+                    batch_norm and batch_norm.copy(),
                 ),
                 "n_iter_": n_epochs,
             }
@@ -543,20 +580,37 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                     sample_weight,
                     grads,
                     workspace,
+                    batch_norm=batch_norm,
                 )
                 return cost
 
-            training = Training(coefs, intercepts, optimizer=None)
+            training = Training(coefs, intercepts, optimizer=None, batch_norm=batch_norm)
             self._minimize_lbfgs(
                 params, param_grads, cost_and_gradient, training, first_epoch, tasks, model_after
             )
+            if batch_norm is not None:
+                # The line searches' trial points must not enter the running statistics:
+                # they become those of the whole training set, at the final weights.
+                batch_norm.take_statistics_of(
+                    lambda: forward_propagation(
+                        X,
+                        coefs,
+                        intercepts,
+                        activation,
+                        workspace.buffers,
+                        batch_norm=batch_norm,
+                        sample_weight=sample_weight,
+                    )
+                )
             return training
         optimizer = self._make_optimizer([params], previous_optimizer)
 
         batches = MiniBatches(X, Y, sample_weight, batch_size, self.shuffle, rng)
         total_weight = n_samples if sample_weight is None else weight_sum(sample_weight)
 
-        training = Training(coefs, intercepts, optimizer)
+        training = Training(coefs, intercepts, optimizer, batch_norm)
+        if batch_norm is not None:
+            batch_norm.update_running = True  # each training batch enters the averages
         # The monitored quantity, lower is better: the training loss, or with early
         # stopping the validation loss, or minus the validation score with `scoring`.
         best_monitored, epochs_without_improvement = np.inf, 0
@@ -568,16 +622,18 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         epoch, epoch_cost, epoch_weight = epochs[0], 0.0, 0.0
         early_stopping = self.early_stopping and validation is not None and not incremental
         monitors_score = early_stopping and validation.scorer is not None
-        best_params = None
+        best_params = best_running = None
         if early_stopping and first_epoch > 0:
             # Going on from fitted weights: they are the best so far until an epoch beats them.
             val_loss, val_score = validation.evaluate(
-                coefs, intercepts, activation, output_activation
+                *inference_network(), activation, output_activation
             )
             best_monitored = -val_score if monitors_score else val_loss
             training.best_loss, training.best_iteration = val_loss, first_epoch
             training.best_validation_score = val_score
             best_params = params.copy()
+            if batch_norm is not None:
+                best_running = batch_norm.copy_running()
         try:
             for epoch in epochs:
                 tasks.begin_epoch(model_after(epoch - 1))
@@ -609,6 +665,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                             workspace,
                             masks,
                             keep_probs,
+                            batch_norm,
                         )
                         if not cost < divergence_limit:  # also catches NaN
                             self._raise_diverged(epoch, cost)
@@ -624,7 +681,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 progress = ""
                 if validation is not None:
                     val_loss, val_score = validation.evaluate(
-                        coefs, intercepts, activation, output_activation
+                        *inference_network(), activation, output_activation
                     )
                     training.record_validation(val_loss, val_score)
                     score_name = "accuracy" if validation.scorer is None else "score"
@@ -649,6 +706,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                     if early_stopping:  # keep the best weights to return at the end
                         training.best_validation_score = val_score
                         best_params = params.copy()
+                        if batch_norm is not None:
+                            best_running = batch_norm.copy_running()
                 if tasks.end_epoch(model_after(epoch)):
                     stopped = True
                     if self.verbose:
@@ -682,8 +741,12 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             )
             stopped = True
 
+        if batch_norm is not None:
+            batch_norm.update_running = False
         if best_params is not None:
             np.copyto(params, best_params)  # coefs and intercepts are views of params
+            if batch_norm is not None:
+                batch_norm.restore_running(best_running)
         # The last step can overflow the weights after the last cost was taken.
         if not np.isfinite(params).all():
             self._raise_diverged(first_epoch + len(training.loss_curve), np.inf)
@@ -785,11 +848,52 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """Validate ``X`` and return the logits ``Z[L]``, of shape (n_samples, n_outputs)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES, accept_sparse=SPARSE_FORMATS)
-        coefs, intercepts = self._get_network()
+        coefs, intercepts = self._inference_network()
         # Compute in the input's precision; casting the weights is cheaper than X.
         coefs = [W.astype(X.dtype, copy=False) for W in coefs]
         intercepts = [b.astype(X.dtype, copy=False) for b in intercepts]
         return predict_logits(X, coefs, intercepts, self._hidden_activation())
+
+
+def _pack_trainable(coefs, intercepts, batch_norm, fits_intercepts, dtype):
+    """Put every trainable parameter in one vector, and every gradient in another.
+
+    The optimizer then updates them all in one pass; ``coefs``, ``dW``, ... become
+    views of the two vectors. The biases are trainable unless ``fits_intercepts``
+    is False or batch normalization replaces them (in the hidden layers, by
+    ``beta``); such a bias keeps its value and gets no gradient (None in ``db``).
+    With batch normalization, its ``gammas`` and ``betas`` (and their gradients)
+    become views too.
+
+    Returns
+    -------
+    coefs, intercepts : lists of L ndarrays
+    params, param_grads : ndarray
+        The packed vectors.
+    grads : tuple (dW, db)
+        For ``cost_and_gradients``.
+    """
+    n_layers = len(coefs)
+    normalized = batch_norm is not None
+    biased = [
+        l for l in range(n_layers) if fits_intercepts and not (normalized and l < n_layers - 1)
+    ]
+    trainable = coefs + [intercepts[l] for l in biased]
+    if normalized:
+        trainable += batch_norm.gammas + batch_norm.betas
+    params, views = pack(trainable, dtype)
+    param_grads, grad_views = pack(trainable, dtype)
+    coefs, dW = views[:n_layers], grad_views[:n_layers]
+    intercepts, db = list(intercepts), [None] * n_layers
+    for position, l in enumerate(biased, start=n_layers):
+        intercepts[l], db[l] = views[position], grad_views[position]
+    if normalized:
+        n_hidden, start = n_layers - 1, n_layers + len(biased)
+        batch_norm.gammas = views[start : start + n_hidden]
+        batch_norm.betas = views[start + n_hidden :]
+        batch_norm.dgammas = grad_views[start : start + n_hidden]
+        batch_norm.dbetas = grad_views[start + n_hidden :]
+    return coefs, intercepts, params, param_grads, (dW, db)
 
 
 def _warn_fit_caller(message, category, below_fit):

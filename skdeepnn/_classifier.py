@@ -11,9 +11,10 @@ from sklearn.utils.validation import column_or_1d
 
 from ._activations import ACTIVATIONS, softmax
 from ._base import BaseNetwork
+from ._batch_norm import BatchNorm
 from ._callbacks import with_callbacks
 from ._network import predict_logits
-from ._params import DropoutRates, InstanceOf, LayerSizes, Options
+from ._params import Boolean, DropoutRates, InstanceOf, Interval, LayerSizes, Options
 
 
 def _targets(y_index, n_classes, dtype):
@@ -244,6 +245,17 @@ class DeepNNClassifier(BaseNetworkClassifier):
         hidden unit for each sample of a training batch (``keep_prob = 1 -
         dropout``), one float for every hidden layer or one per layer. Kept
         units are scaled by ``1 / keep_prob``, so prediction uses every unit as is.
+    batch_norm : bool, default=False
+        Batch normalization (course 2, week 3): each hidden layer normalizes
+        ``Z = A_prev W`` over the samples of the batch (weighted by
+        ``sample_weight``), then scales and shifts it by the learned ``gamma`` and
+        ``beta`` before the activation; ``beta`` replaces the layer's bias ``b``,
+        which stays at zero. Prediction normalizes with running averages of the
+        batches' means and variances. Full-batch L-BFGS takes the whole training
+        set's statistics instead. It lets larger learning rates train deep networks.
+    batch_norm_momentum : float, default=0.9
+        The weight of the old value in each update of the running averages (the
+        course's beta): ``running = momentum * running + (1 - momentum) * batch``.
     solver : {"adam", "gd", "sgd", "momentum", "rmsprop", "lbfgs"}, default="adam"
         "gd" takes one step per iteration on the whole training set; "sgd",
         "momentum", "rmsprop" and "adam" step once per mini-batch of
@@ -338,6 +350,12 @@ class DeepNNClassifier(BaseNetworkClassifier):
         Output units: 1 for two classes, else the number of classes.
     out_activation_ : str
         "sigmoid" or "softmax".
+    gammas_, betas_ : list of ndarray or None
+        With ``batch_norm``, the learned scale and shift of each hidden layer,
+        of shape (n_l,); None without it.
+    running_means_, running_vars_ : list of ndarray or None
+        With ``batch_norm``, the running averages of each hidden layer's batch
+        mean and variance, used at prediction; None without it.
     n_iter_ : int
         Epochs (or "gd" iterations) run.
     loss_ : float
@@ -397,6 +415,8 @@ class DeepNNClassifier(BaseNetworkClassifier):
             InstanceOf(dict, "a dict {label: weight}"),
         ],
         "dropout": [DropoutRates()],
+        "batch_norm": [Boolean()],
+        "batch_norm_momentum": [Interval(Real, 0, 1, closed="left")],
         "activation": [Options(*(name for name in ACTIVATIONS if name != "softmax"))],
         "init": [Options("auto", "he", "xavier", "small_random", "zeros")],
     }
@@ -408,6 +428,8 @@ class DeepNNClassifier(BaseNetworkClassifier):
         activation="relu",
         init="auto",
         dropout=0.0,
+        batch_norm=False,
+        batch_norm_momentum=0.9,
         solver="adam",
         learning_rate=0.001,
         batch_size="auto",
@@ -437,6 +459,8 @@ class DeepNNClassifier(BaseNetworkClassifier):
         self.activation = activation
         self.init = init
         self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
         self.solver = solver
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -489,6 +513,22 @@ class DeepNNClassifier(BaseNetworkClassifier):
             return None
         return [1 - rate for rate in rates]
 
+    def _batch_norm_momentum(self):
+        if not self.batch_norm or not self._hidden_layer_sizes():
+            return None
+        return float(self.batch_norm_momentum)
+
+    def _fitted_batch_norm(self):
+        if getattr(self, "gammas_", None) is None:
+            return None
+        return BatchNorm(
+            self.gammas_,
+            self.betas_,
+            self.running_means_,
+            self.running_vars_,
+            float(self.batch_norm_momentum),
+        )
+
     def _initializer(self):
         if self.init != "auto":
             return self.init
@@ -497,14 +537,19 @@ class DeepNNClassifier(BaseNetworkClassifier):
     def _get_network(self):
         return self.coefs_, self.intercepts_
 
-    def _network_attributes(self, coefs, intercepts):
+    def _network_attributes(self, coefs, intercepts, batch_norm=None):
         n_outputs = coefs[-1].shape[1]
+        normalized = batch_norm is not None
         return {
             "coefs_": coefs,
             "intercepts_": intercepts,
             "n_layers_": len(coefs) + 1,
             "n_outputs_": n_outputs,
             "out_activation_": "sigmoid" if n_outputs == 1 else "softmax",
+            "gammas_": batch_norm.gammas if normalized else None,
+            "betas_": batch_norm.betas if normalized else None,
+            "running_means_": batch_norm.running_means if normalized else None,
+            "running_vars_": batch_norm.running_vars if normalized else None,
         }
 
 

@@ -181,7 +181,7 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         # the core wants one column per unit.
         return [self.coef_.T], [self.intercept_]
 
-    def _network_attributes(self, coefs, intercepts):
+    def _network_attributes(self, coefs, intercepts, batch_norm=None):
         return {"coef_": np.ascontiguousarray(coefs[0].T), "intercept_": intercepts[0]}
 
     def decision_function(self, X):

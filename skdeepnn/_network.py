@@ -109,12 +109,23 @@ def draw_dropout_masks(rng, n_rows, hidden_sizes, keep_probs, dtype, workspace=N
     return masks
 
 
-def forward_propagation(X, coefs, intercepts, activation, buffers=None, masks=None):
+def forward_propagation(
+    X,
+    coefs,
+    intercepts,
+    activation,
+    buffers=None,
+    masks=None,
+    batch_norm=None,
+    sample_weight=None,
+):
     """Compute every layer's activation, keeping them as the caches for backward propagation.
 
     For ``l = 1 .. L``: ``Z[l] = A[l-1] @ W[l] + b[l]``, then ``A[l] = g(Z[l])``
     for the hidden layers (times the dropout mask, if any); the output layer
-    keeps its logits ``Z[L]``.
+    keeps its logits ``Z[L]``. With batch normalization, a hidden layer's
+    ``Z[l] = A[l-1] @ W[l]`` is normalized over the batch, then scaled and shifted
+    (its ``b[l]`` is not used).
 
     Parameters
     ----------
@@ -128,6 +139,10 @@ def forward_propagation(X, coefs, intercepts, activation, buffers=None, masks=No
         into their first ``m`` rows. Allocated if None.
     masks : list of L - 1 (ndarray or None), optional
         Dropout masks from ``draw_dropout_masks``; None for no dropout.
+    batch_norm : BatchNorm, optional
+        Normalizes every hidden layer with the batch's statistics.
+    sample_weight : ndarray of shape (m,), optional
+        Weighs the rows in the batch's statistics.
 
     Returns
     -------
@@ -142,7 +157,10 @@ def forward_propagation(X, coefs, intercepts, activation, buffers=None, masks=No
     n_layers = len(coefs)
     for l, (W, b, buffer) in enumerate(zip(coefs, intercepts, buffers, strict=True), start=1):
         Z = _product_into(layers[-1], W, out=buffer[:m])
-        Z += b
+        if batch_norm is not None and l < n_layers:
+            batch_norm.forward(l - 1, Z, sample_weight)
+        else:
+            Z += b
         if l < n_layers:
             g(Z)
             if masks is not None and masks[l - 1] is not None:
@@ -203,7 +221,17 @@ class Workspace:
 
 
 def backward_propagation(
-    caches, dZ, coefs, activation, alpha, m, grads, workspace=None, masks=None, keep_probs=None
+    caches,
+    dZ,
+    coefs,
+    activation,
+    alpha,
+    m,
+    grads,
+    workspace=None,
+    masks=None,
+    keep_probs=None,
+    batch_norm=None,
 ):
     r"""Gradients of the cost with respect to every ``W[l]`` and ``b[l]``.
 
@@ -229,13 +257,17 @@ def backward_propagation(
     m : float
         The number of samples, or the sum of their weights, that ``alpha / m`` divides.
     grads : tuple (dW, db) of lists of L ndarrays
-        Written in place: ``dW[l-1]`` has the shape of ``coefs[l-1]``.
+        Written in place: ``dW[l-1]`` has the shape of ``coefs[l-1]``. A ``db[l-1]``
+        that is None is skipped: that bias is not trained.
     workspace : Workspace, optional
         Preallocated arrays with at least as many rows as ``dZ``; without it,
         the temporaries are allocated.
     masks, keep_probs : lists of L - 1, optional
         The dropout masks the forward pass applied, and the keep probabilities.
         A dropped unit passes no gradient back: ``dA[l] *= mask[l]``.
+    batch_norm : BatchNorm, optional
+        The normalization the forward pass applied to the hidden layers; its
+        ``dgammas`` and ``dbetas`` are written too.
     """
     dW, db = grads
     derivative = DERIVATIVES[activation]
@@ -248,7 +280,8 @@ def backward_propagation(
             l2_term = np.empty_like(W) if workspace is None else workspace.l2_terms[l - 1]
             np.multiply(W, alpha / m, out=l2_term)
             dW[l - 1] += l2_term
-        np.matmul(ones, dZ, out=db[l - 1])
+        if db[l - 1] is not None:
+            np.matmul(ones, dZ, out=db[l - 1])
         if l > 1:
             dA_prev = (
                 np.empty_like(A_prev) if workspace is None else workspace.deltas[l - 2][:n_rows]
@@ -263,6 +296,8 @@ def backward_propagation(
                 if activation in ("tanh", "sigmoid"):
                     A_prev = A_prev * keep_probs[l - 2]
             dZ = derivative(A_prev, dA_prev)
+            if batch_norm is not None:
+                dZ = batch_norm.backward(l - 2, dZ)
     return grads
 
 
@@ -279,6 +314,7 @@ def cost_and_gradients(
     workspace=None,
     masks=None,
     keep_probs=None,
+    batch_norm=None,
 ):
     r"""The regularized cost ``J`` at the given parameters and its gradient.
 
@@ -302,6 +338,9 @@ def cost_and_gradients(
         Preallocated arrays for the step; allocated as needed if None.
     masks, keep_probs : lists, optional
         Dropout: the masks from ``draw_dropout_masks`` and the keep probabilities.
+    batch_norm : BatchNorm, optional
+        Batch normalization of the hidden layers, with this batch's statistics;
+        its ``dgammas`` and ``dbetas`` receive their part of the gradient.
 
     Returns
     -------
@@ -310,14 +349,31 @@ def cost_and_gradients(
     """
     m = X.shape[0] if sample_weight is None else float(sample_weight.sum(dtype=np.float64))
     buffers = None if workspace is None else workspace.buffers
-    layers = forward_propagation(X, coefs, intercepts, activation, buffers, masks)
+    layers = forward_propagation(
+        X, coefs, intercepts, activation, buffers, masks, batch_norm, sample_weight
+    )
     # The loss turns the logits Z[L] into dZ[L] in place.
     cost = LOSSES[output_activation](layers[-1], Y, sample_weight)
     cost += l2_penalty(coefs, alpha, m)
     if grads is None:
-        grads = ([np.empty_like(W) for W in coefs], [np.empty_like(b) for b in intercepts])
+        n_hidden = len(coefs) - 1
+        db = [
+            None if batch_norm is not None and l < n_hidden else np.empty_like(b)
+            for l, b in enumerate(intercepts)
+        ]
+        grads = ([np.empty_like(W) for W in coefs], db)
     backward_propagation(
-        layers, layers[-1], coefs, activation, alpha, m, grads, workspace, masks, keep_probs
+        layers,
+        layers[-1],
+        coefs,
+        activation,
+        alpha,
+        m,
+        grads,
+        workspace,
+        masks,
+        keep_probs,
+        batch_norm,
     )
     return cost, grads
 

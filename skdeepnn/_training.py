@@ -7,8 +7,9 @@ from scipy import sparse
 class Training:
     """What a run of the training loop produced: the weights, the curves, the optimizer."""
 
-    def __init__(self, coefs, intercepts, optimizer):
+    def __init__(self, coefs, intercepts, optimizer, batch_norm=None):
         self.coefs, self.intercepts, self.optimizer = coefs, intercepts, optimizer
+        self.batch_norm = batch_norm
         self.loss_curve, self.learning_rate_curve = [], []
         self.validation_loss_curve, self.validation_scores = [], []
         self.best_loss, self.best_iteration = np.inf, 0

@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.base import clone
 
 from ._base import _copy_network, _is_fitted, _make_generator
+from ._batch_norm import BatchNorm
 from ._network import cost_and_gradients, draw_dropout_masks
 from ._params import validate_params
 
@@ -13,7 +14,8 @@ __all__ = ["gradient_check"]
 def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
     r"""Compare backward propagation's gradient with a finite-difference estimate.
 
-    For every parameter :math:`\theta_i` (each entry of every ``W[l]`` and ``b[l]``)
+    For every parameter :math:`\theta_i` (each entry of every ``W[l]`` and ``b[l]``,
+    and of every ``gamma[l]`` and ``beta[l]`` with batch normalization)
     the two-sided difference
 
     .. math:: g^{approx}_i = \frac{J(\theta_i + \epsilon) - J(\theta_i - \epsilon)}{2\epsilon}
@@ -24,8 +26,9 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
     .. math:: \frac{\|g^{approx} - g\|_2}{\|g^{approx}\|_2 + \|g\|_2}
 
     ``J`` is the full-batch regularized cost the estimator minimizes, with its
-    ``alpha``. Below ``1e-7`` the gradient is right; above ``1e-3`` it almost
-    surely has a bug.
+    ``alpha``; with batch normalization, the whole of ``X`` is the batch whose
+    statistics normalize it. Below ``1e-7`` the gradient is right; above ``1e-3``
+    it almost surely has a bug.
 
     Parameters
     ----------
@@ -75,9 +78,16 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
     )
     if fitted:
         coefs, intercepts = _copy_network(*estimator._get_network(), X.dtype)
+        batch_norm = estimator._fitted_batch_norm()
+        if batch_norm is not None:
+            batch_norm = batch_norm.copy(X.dtype)
     else:
         rng = _make_generator(estimator.random_state)
         coefs, intercepts = estimator._initial_network(X.shape[1], Y.shape[1], rng, X.dtype)
+        momentum = estimator._batch_norm_momentum()
+        batch_norm = None
+        if momentum is not None:
+            batch_norm = BatchNorm.initial([W.shape[1] for W in coefs[:-1]], momentum, X.dtype)
 
     # With dropout, one set of masks is drawn and held fixed: the check then
     # differentiates the cost of that one thinned network.
@@ -102,14 +112,20 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
             sample_weight,
             masks=masks,
             keep_probs=keep_probs,
+            batch_norm=batch_norm,
         )
 
     _, (dW, db) = cost()
     params, grads = list(coefs), list(dW)
     if estimator._fits_intercepts():
-        params += intercepts
-        grads += db
-    gradient = np.concatenate([g.ravel() for g in grads])
+        # Batch normalization drops the hidden layers' biases: they have no gradient.
+        trained = [l for l, gradient in enumerate(db) if gradient is not None]
+        params += [intercepts[l] for l in trained]
+        grads += [db[l] for l in trained]
+    if batch_norm is not None:
+        params += batch_norm.gammas + batch_norm.betas
+        grads += batch_norm.dgammas + batch_norm.dbetas
+    gradient = np.concatenate([g.ravel() for g in grads])  # a copy: cost() rewrites grads
 
     approximation = np.empty_like(gradient)
     i = 0

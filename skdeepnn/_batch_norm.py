@@ -1,0 +1,200 @@
+r"""Batch normalization of the hidden layers (course 2, week 3).
+
+In training, each hidden layer normalizes its ``Z`` over the rows of the batch,
+then scales and shifts it with the learned ``gamma`` and ``beta`` before the
+activation; ``beta`` takes over the role of the bias ``b``, which is dropped:
+
+.. math::
+    \mu = \sum_i p_i z^{(i)}, \quad \sigma^2 = \sum_i p_i (z^{(i)} - \mu)^2, \quad
+    \hat z^{(i)} = \frac{z^{(i)} - \mu}{\sqrt{\sigma^2 + \varepsilon}}, \quad
+    \tilde z^{(i)} = \gamma \hat z^{(i)} + \beta
+
+with ``p_i = 1/m``, or ``w_i / sum(w)`` with sample weights (a sample of weight 0
+then changes nothing). Exponentially weighted averages of ``mu`` and ``sigma^2``
+over the batches stand in for them at prediction, where the normalization is an
+affine map that ``fold`` merges into ``W`` and ``b``.
+"""
+
+import numpy as np
+
+#: The course's epsilon in ``sqrt(sigma^2 + epsilon)``: keeps a unit that is
+#: constant over a batch from dividing by zero.
+EPSILON = 1e-5
+
+
+class BatchNorm:
+    """The batch-normalization parameters and statistics of every hidden layer.
+
+    Parameters
+    ----------
+    gammas, betas : list of L - 1 ndarrays of shape (n_l,)
+        The learned scale and shift, updated in place by the optimizer.
+    running_means, running_vars : list of L - 1 ndarrays of shape (n_l,)
+        The averages used at prediction, updated in place while training.
+    momentum : float
+        The weight of the old average in each update of the running statistics
+        (the course's beta): ``running = momentum * running + (1 - momentum) * batch``.
+
+    Attributes
+    ----------
+    dgammas, dbetas : list of L - 1 ndarrays of shape (n_l,)
+        The gradients that ``backward`` writes; may be replaced by views of a
+        packed gradient vector.
+    update_running : bool
+        Whether ``forward`` updates the running statistics (the training loop
+        sets it; a gradient check leaves them alone).
+    """
+
+    def __init__(self, gammas, betas, running_means, running_vars, momentum):
+        self.gammas, self.betas = gammas, betas
+        self.running_means, self.running_vars = running_means, running_vars
+        self.momentum = momentum
+        self.dgammas = [np.empty_like(gamma) for gamma in gammas]
+        self.dbetas = [np.empty_like(beta) for beta in betas]
+        self.update_running = False
+        # What forward keeps for backward: each layer's Z_hat, 1 / sqrt(var + eps)
+        # and the sample weights p_i (None for 1/m).
+        self._normalized = [None] * len(gammas)
+        self._inv_stds = [None] * len(gammas)
+        self._p = None
+
+    @classmethod
+    def initial(cls, hidden_sizes, momentum, dtype):
+        """Identity scale and shift, and the running statistics of a standard normal."""
+        return cls(
+            [np.ones(n, dtype) for n in hidden_sizes],
+            [np.zeros(n, dtype) for n in hidden_sizes],
+            [np.zeros(n, dtype) for n in hidden_sizes],
+            [np.ones(n, dtype) for n in hidden_sizes],
+            momentum,
+        )
+
+    def copy(self, dtype=None):
+        """A BatchNorm with copies of the parameters and statistics (in ``dtype``, if given)."""
+
+        def copies(arrays):
+            return [np.array(a, dtype=dtype or a.dtype) for a in arrays]
+
+        return BatchNorm(
+            copies(self.gammas),
+            copies(self.betas),
+            copies(self.running_means),
+            copies(self.running_vars),
+            self.momentum,
+        )
+
+    def copy_running(self):
+        """Copies of the running statistics, for ``restore_running``."""
+        return [m.copy() for m in self.running_means], [v.copy() for v in self.running_vars]
+
+    def restore_running(self, running):
+        """Put back running statistics that ``copy_running`` saved (early stopping's best)."""
+        for kept, saved in zip(
+            self.running_means + self.running_vars, running[0] + running[1], strict=True
+        ):
+            np.copyto(kept, saved)
+
+    def take_statistics_of(self, forward):
+        """Set the running statistics to the batch statistics of one call of ``forward()``.
+
+        For full-batch L-BFGS: the statistics of the whole training set, rather than
+        an average over the trial points of its line searches.
+        """
+        momentum = self.momentum
+        self.update_running, self.momentum = True, 0.0
+        try:
+            forward()
+        finally:
+            self.update_running, self.momentum = False, momentum
+
+    def forward(self, l, Z, sample_weight=None):
+        """Normalize hidden layer ``l``'s ``Z`` (0-based) in place into ``gamma * Z_hat + beta``.
+
+        Parameters
+        ----------
+        l : int
+            The hidden layer, from 0.
+        Z : ndarray of shape (m, n_l)
+            ``A_prev @ W``, overwritten.
+        sample_weight : ndarray of shape (m,), optional
+        """
+        m = Z.shape[0]
+        if sample_weight is None:
+            self._p = None
+            mean = Z.mean(axis=0)
+            Z -= mean
+            var = np.einsum("ij,ij->j", Z, Z) / m
+        else:
+            self._p = sample_weight / sample_weight.sum(dtype=np.float64)
+            self._p = self._p.astype(Z.dtype, copy=False)
+            mean = self._p @ Z
+            Z -= mean
+            var = np.einsum("i,ij,ij->j", self._p, Z, Z)
+        inv_std = 1 / np.sqrt(var + EPSILON)
+        Z *= inv_std
+        normalized = self._normalized[l]
+        if normalized is None or normalized.shape[0] < m:
+            normalized = self._normalized[l] = np.empty_like(Z)
+        np.copyto(normalized[:m], Z)
+        self._inv_stds[l] = inv_std
+        Z *= self.gammas[l]
+        Z += self.betas[l]
+        # A single row has no spread to learn a variance from.
+        if self.update_running and m > 1:
+            keep = self.momentum
+            self.running_means[l] *= keep
+            self.running_means[l] += (1 - keep) * mean
+            self.running_vars[l] *= keep
+            self.running_vars[l] += (1 - keep) * var
+        return Z
+
+    def backward(self, l, dZ_tilde):
+        r"""Turn ``dZ_tilde`` into ``dZ`` in place, writing ``dgamma`` and ``dbeta``.
+
+        .. math::
+            d\beta = \sum_i d\tilde z^{(i)}, \quad
+            d\gamma = \sum_i d\tilde z^{(i)} \hat z^{(i)}, \quad
+            dz^{(i)} = \frac{\gamma}{\sqrt{\sigma^2 + \varepsilon}}
+                \left(d\tilde z^{(i)} - p_i\, d\beta - p_i\, \hat z^{(i)} d\gamma\right)
+
+        Parameters
+        ----------
+        l : int
+            The hidden layer, from 0; ``forward`` must have run on this batch.
+        dZ_tilde : ndarray of shape (m, n_l)
+            The gradient with respect to ``gamma * Z_hat + beta``, overwritten.
+        """
+        m = dZ_tilde.shape[0]
+        normalized = self._normalized[l][:m]
+        dbeta = dZ_tilde.sum(axis=0, out=self.dbetas[l])
+        dgamma = np.einsum("ij,ij->j", dZ_tilde, normalized, out=self.dgammas[l])
+        correction = normalized * dgamma
+        correction += dbeta
+        if self._p is None:
+            correction *= 1 / m
+        else:
+            correction *= self._p[:, None]
+        dZ_tilde -= correction
+        dZ_tilde *= self.gammas[l] * self._inv_stds[l]
+        return dZ_tilde
+
+    def fold(self, coefs, intercepts):
+        """The network for prediction, with each normalization merged into ``W`` and ``b``.
+
+        With the running statistics, ``gamma * (Z - mean) / sqrt(var + eps) + beta``
+        is ``A_prev @ (W * scale) + (beta - mean * scale)``, ``scale = gamma /
+        sqrt(var + eps)``: one matrix product per layer, as without normalization.
+
+        Returns
+        -------
+        coefs, intercepts : lists of L ndarrays
+            New arrays for the hidden layers; the output layer's are the same.
+        """
+        coefs, intercepts = list(coefs), list(intercepts)
+        for l, (gamma, beta, mean, var) in enumerate(
+            zip(self.gammas, self.betas, self.running_means, self.running_vars, strict=True)
+        ):
+            scale = gamma / np.sqrt(var + EPSILON)
+            coefs[l] = coefs[l] * scale
+            intercepts[l] = beta - mean * scale
+        return coefs, intercepts
