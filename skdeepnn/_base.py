@@ -232,14 +232,19 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             self._check_lbfgs_options(incremental, keep_probs, validation)
         scorer = self._check_scoring(incremental, validation)
         continuing = _is_fitted(self) and (incremental or self.warm_start)
-        X_raw, y_raw, sample_weight_raw = X, y, sample_weight
+        X_given, sample_weight_given = X, sample_weight
         X, Y, sample_weight, output_activation, target_attributes = self._validate_training_data(
             X, y, sample_weight, reset=not continuing, incremental=incremental, classes=classes
         )
+        # The user's weights, validated but without the class weights that multiply
+        # them in the cost: what scorers and callbacks are given with the data.
+        user_weight = _check_sample_weight(sample_weight_given, X)
+        if tasks.has_callbacks and user_weight is not None:
+            tasks.data["metadata"] = {"sample_weight": user_weight}
         rng = _make_generator(self.random_state)
         if not incremental and (self.early_stopping or validation[0] is not None):
             X, Y, sample_weight, validation, train_rows = self._validation_set(
-                X, Y, sample_weight, *validation, target_attributes, rng
+                X, Y, sample_weight, user_weight, *validation, target_attributes, rng
             )
             if scorer is not None:
                 validation.scorer = scorer
@@ -247,12 +252,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 validation.as_estimator = lambda coefs, intercepts: self._as_estimator(
                     coefs, intercepts, target_attributes
                 )
-            if train_rows is not None:  # the callbacks see the part that trains
-                X_raw, y_raw = _safe_indexing(X_raw, train_rows), _safe_indexing(y_raw, train_rows)
-                if sample_weight_raw is not None:
-                    sample_weight_raw = _safe_indexing(sample_weight_raw, train_rows)
-                    tasks.data["metadata"] = {"sample_weight": sample_weight_raw}
-                tasks.data["X"], tasks.data["y"] = X_raw, y_raw
+            if train_rows is not None and tasks.has_callbacks:  # they see the part that trains
+                # A DataFrame's rows keep its column names, which predict checks.
+                named = hasattr(self, "feature_names_in_")
+                tasks.data["X"] = _safe_indexing(X_given, train_rows) if named else X
+                tasks.data["y"] = self._decode_targets(Y, target_attributes)
+                if user_weight is not None:
+                    tasks.data["metadata"] = {"sample_weight": user_weight[train_rows]}
         else:
             validation = None
         if continuing:
@@ -344,9 +350,22 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         )
 
     def _validation_set(
-        self, X, Y, sample_weight, X_val, y_val, sample_weight_val, target_attributes, rng
+        self,
+        X,
+        Y,
+        sample_weight,
+        user_weight,
+        X_val,
+        y_val,
+        sample_weight_val,
+        target_attributes,
+        rng,
     ):
         """The validation set: the user's ``X_val``, or a stratified split of the training data.
+
+        ``sample_weight`` includes the class weights, ``user_weight`` does not: the
+        validation loss is weighed like the training cost, the score like a metric
+        the user would compute.
 
         Returns the training arrays (smaller after a split), the ``ValidationSet``,
         and the rows of the training data that train (None without a split).
@@ -358,9 +377,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 self, X_val, reset=False, dtype=X.dtype, accept_sparse=SPARSE_FORMATS
             )
             check_consistent_length(X_val, y_val)
-            w_val = _check_sample_weight(sample_weight_val, X_val, name="sample_weight_val")
-            Y_val, w_val = self._encode_validation_targets(y_val, w_val, X.dtype, target_attributes)
-            return X, Y, sample_weight, ValidationSet(X_val, Y_val, w_val), None
+            score_weight = _check_sample_weight(sample_weight_val, X_val, name="sample_weight_val")
+            Y_val, w_val = self._encode_validation_targets(
+                y_val, score_weight, X.dtype, target_attributes
+            )
+            return X, Y, sample_weight, ValidationSet(X_val, Y_val, w_val, score_weight), None
         labels = Y[:, 0] if Y.shape[1] == 1 else Y.argmax(axis=1)
         try:
             train, val = train_test_split(
@@ -393,7 +414,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                     "with only zero sample_weight. Use another validation_fraction or "
                     "random_state, or a validation set of your own (X_val, y_val)."
                 )
-        validation = ValidationSet(X[val], Y[val], weights[1])
+        score_weight = None if user_weight is None else user_weight[val]
+        validation = ValidationSet(X[val], Y[val], weights[1], score_weight)
         return X[train], Y[train], weights[0], validation, train
 
     def _validate_training_data(self, X, y, sample_weight, reset, incremental=False, classes=None):
@@ -623,6 +645,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         early_stopping = self.early_stopping and validation is not None and not incremental
         monitors_score = early_stopping and validation.scorer is not None
         best_params = best_running = None
+        warned_nan = False
         if early_stopping and first_epoch > 0:
             # Going on from fitted weights: they are the best so far until an epoch beats them.
             val_loss, val_score = validation.evaluate(
@@ -695,10 +718,19 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                     monitored = loss
                 else:
                     monitored = -val_score if monitors_score else val_loss
-                if monitored > best_monitored - self.tol:
-                    epochs_without_improvement += 1
-                else:
+                if monitored <= best_monitored - self.tol:
                     epochs_without_improvement = 0
+                else:  # NaN too: a score undefined on this validation set never improves
+                    epochs_without_improvement += 1
+                    if np.isnan(monitored) and not warned_nan:
+                        warned_nan = True
+                        _warn_fit_caller(
+                            f"The validation score ({self.scoring!r}) is NaN at iteration "
+                            f"{epoch}: it cannot be monitored (a validation set with a "
+                            "single class, for instance, has no ROC AUC).",
+                            UserWarning,
+                            below_fit=1,
+                        )
                 if monitored < best_monitored:
                     best_monitored = monitored
                     training.best_iteration = epoch
@@ -740,6 +772,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 below_fit=1,
             )
             stopped = True
+        finally:
+            tasks.end_epoch()  # an epoch cut short by an interrupt or an error ends empty
 
         if batch_norm is not None:
             batch_norm.update_running = False

@@ -54,8 +54,11 @@ class FitTasks:
                 task_name=task_name, max_subtasks=max_epochs
             )
         # Without callbacks of its own (set or propagated from a meta-estimator),
-        # the fit skips the per-epoch contexts: a "gd" fit can run 10,000 epochs.
-        self.per_epoch = self.root is not None and bool(getattr(estimator, "_skl_callbacks", []))
+        # the fit skips the per-epoch contexts (a "gd" fit can run 10,000 epochs)
+        # and the work of preparing data for them.
+        self.has_callbacks = self.root is not None and bool(
+            getattr(estimator, "_skl_callbacks", [])
+        )
 
     def begin_fit(self):
         if self.root is not None:
@@ -74,7 +77,7 @@ class FitTasks:
         ``fitted_attributes`` is a callable returning the attributes of the model
         as it stands; it is called only if a callback asks for the model.
         """
-        if self.per_epoch:
+        if self.has_callbacks:
             self.epoch = self.root.subcontext(task_name="epoch")
             self.epoch.call_on_fit_task_begin(
                 estimator=self.estimator, **self.data, reconstruction_attributes=fitted_attributes

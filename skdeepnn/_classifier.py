@@ -315,7 +315,11 @@ class DeepNNClassifier(BaseNetworkClassifier):
         None records the accuracy and monitors the validation loss. A scorer's
         name ("roc_auc", "f1_macro", ...; see ``sklearn.metrics.get_scorer_names()``)
         or a callable ``scorer(estimator, X, y)`` is recorded and monitored
-        instead: higher is better, and ``tol`` is the least gain that counts.
+        instead: higher is better, and ``tol`` is the least gain that counts. A
+        callable is given ``sample_weight=`` too when the validation set has
+        weights (``sample_weight_val``, or the split part of ``sample_weight``;
+        never ``class_weight``); its ``estimator`` is the network as it stands,
+        with ``predict``, ``predict_proba``, ``decision_function`` and ``classes_``.
     max_fun : int, default=15000
         For "lbfgs": the most cost evaluations (``max_iter`` bounds its iterations
         and ``tol`` the norm of the gradient at which it stops).
@@ -572,7 +576,8 @@ class _NetworkAsClassifier(BaseNetworkClassifier):
         self.coefs = coefs
         self.intercepts = intercepts
         self.activation = activation
-        self.classes_ = classes
+        self.classes = classes
+        self.classes_ = classes  # what scorers read
 
     def _forward_logits(self, X):
         return predict_logits(X, self.coefs, self.intercepts, self.activation)

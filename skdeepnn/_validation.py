@@ -15,10 +15,13 @@ class ValidationSet:
     Y : ndarray of shape (n_val, n_outputs)
         Encoded like the training targets.
     sample_weight : ndarray of shape (n_val,) or None
-        Class weights included.
+        The weights of the validation loss, class weights included.
+    score_weight : ndarray of shape (n_val,) or None
+        The weights of the score: the user's, without class weights, so that the
+        score is the metric the user would compute on the same data.
     scorer : callable or None
-        A scikit-learn scorer, ``scorer(estimator, X, y, sample_weight=...)``;
-        None scores accuracy.
+        A scikit-learn scorer, ``scorer(estimator, X, y)``, given
+        ``sample_weight=score_weight`` too when there are weights; None scores accuracy.
     labels : ndarray of shape (n_val,), optional
         The labels the scorer compares predictions with; needed with a scorer.
     as_estimator : callable, optional
@@ -27,8 +30,10 @@ class ValidationSet:
         with a scorer.
     """
 
-    def __init__(self, X, Y, sample_weight, scorer=None, labels=None, as_estimator=None):
-        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+    def __init__(
+        self, X, Y, sample_weight, score_weight=None, scorer=None, labels=None, as_estimator=None
+    ):
+        self.X, self.Y, self.sample_weight, self.score_weight = X, Y, sample_weight, score_weight
         self.scorer, self.labels, self.as_estimator = scorer, labels, as_estimator
 
     def evaluate(self, coefs, intercepts, activation, output_activation):
@@ -46,9 +51,9 @@ class ValidationSet:
                 correct = (Z[:, 0] > 0) == (self.Y[:, 0] > 0.5)
             else:
                 correct = Z.argmax(axis=1) == self.Y.argmax(axis=1)
-            score = float(np.average(correct, weights=self.sample_weight))
+            score = float(np.average(correct, weights=self.score_weight))
         else:
-            weights = {} if self.sample_weight is None else {"sample_weight": self.sample_weight}
+            weights = {} if self.score_weight is None else {"sample_weight": self.score_weight}
             estimator = self.as_estimator(coefs, intercepts)
             score = float(self.scorer(estimator, self.X, self.labels, **weights))
         with np.errstate(over="ignore", invalid="ignore"):

@@ -24,7 +24,7 @@ class Recorder:
 
     def __init__(self, stop_after=None):
         self.stop_after = stop_after
-        self.events, self.models = [], []
+        self.events, self.models, self.data = [], [], []
 
     def setup(self, estimator, context):
         self.events.append("setup")
@@ -35,8 +35,11 @@ class Recorder:
     def on_fit_task_begin(self, estimator, context, *, fitted_estimator=None):
         self.events.append(("begin", context.task_name))
 
-    def on_fit_task_end(self, estimator, context, *, X=None, y=None, fitted_estimator=None):
+    def on_fit_task_end(
+        self, estimator, context, *, X=None, y=None, metadata=None, fitted_estimator=None
+    ):
         self.events.append(("end", context.task_name))
+        self.data.append((X, y, metadata))
         if context.task_name in ("epoch",) and fitted_estimator is not None:
             self.models.append(fitted_estimator)
             return self.stop_after is not None and len(self.models) >= self.stop_after
@@ -119,20 +122,60 @@ def test_scoring_monitor_scores_every_epoch_on_the_training_data(data):
     assert epochs[-1]["accuracy"] == pytest.approx(model.score(X, y))
 
 
-def test_scoring_monitor_sees_only_the_training_part_of_a_split(data):
+def test_callbacks_see_only_the_training_part_of_a_split(data):
+    pd = pytest.importorskip("pandas")
     X, y = data
-    pytest.importorskip("pandas")
-    import pandas as pd
-
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
-    monitor = callback.ScoringMonitor(scoring="accuracy")
-    model = small_net(early_stopping=True, validation_fraction=0.25).set_callbacks(monitor)
+    labels = np.where(y == 1, "yes", "no")
+    weights = np.linspace(1, 2, len(y))
+    recorder = Recorder()
+    model = small_net(early_stopping=True, validation_fraction=0.25).set_callbacks(recorder)
     with warnings.catch_warnings():
-        # A feature-name warning would mean the callbacks got a bare array.
-        warnings.simplefilter("error", UserWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(frame, y)
-    assert len(monitor.get_logs().data) == model.n_iter_ + 1
+        model.fit(frame, labels, sample_weight=weights)
+    X_seen, y_seen, metadata = recorder.data[-1]
+    assert isinstance(X_seen, pd.DataFrame) and list(X_seen.columns) == list(frame.columns)
+    assert len(X_seen) == len(y_seen) == len(metadata["sample_weight"]) == 150
+    # The rows, labels and weights are the training part's own, still matched.
+    rows = X_seen.index.to_numpy()
+    np.testing.assert_array_equal(y_seen, labels[rows])
+    np.testing.assert_array_equal(metadata["sample_weight"], weights[rows])
+    # The fitted_estimator predicts on it without a feature-name warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        recorder.models[-1].predict(X_seen)
+
+
+def test_an_interrupted_epoch_still_ends_its_task(data, monkeypatch):
+    import skdeepnn._base
+
+    X, y = data
+    recorder = Recorder()
+    real = skdeepnn._base.cost_and_gradients
+    calls = {"n": 0}
+
+    def interrupted_on_the_fifth_batch(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(skdeepnn._base, "cost_and_gradients", interrupted_on_the_fifth_batch)
+    with pytest.warns(UserWarning, match="interrupted"):
+        small_net(batch_size=50, max_iter=10).set_callbacks(recorder).fit(X, y)
+    begins = [event for event in recorder.events if event[0] == "begin"]
+    ends = [event for event in recorder.events if event[0] == "end"]
+    assert len(begins) == len(ends) == 1 + 2  # the fit, epoch 1 and the interrupted epoch 2
+
+
+def test_sparse_coo_and_a_scalar_weight_with_a_split(data):
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = data
+    plain = small_net(early_stopping=True)
+    watched = small_net(early_stopping=True).set_callbacks(Recorder())
+    for model in (plain, watched):
+        fit_quietly(model, sparse.coo_matrix(X), y, sample_weight=2.0)
+    np.testing.assert_array_equal(plain.predict_proba(X), watched.predict_proba(X))
 
 
 def test_callbacks_in_a_pipeline_and_a_grid_search(data, capsys):

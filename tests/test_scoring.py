@@ -126,3 +126,47 @@ def test_scoring_without_a_validation_set_warns_that_it_is_unused(noisy):
     with pytest.warns(UserWarning, match="scoring='roc_auc' has no effect") as record:
         fit_quietly(net(scoring="roc_auc", max_iter=2), X_train, y_train)
     assert record[0].filename == __file__  # the warning points at the caller
+
+
+def test_scores_leave_class_weights_out_like_the_users_own_metric(noisy):
+    from sklearn.metrics import get_scorer
+
+    X_train, X_val, y_train, y_val = noisy
+    for scoring in (None, "accuracy", "neg_log_loss"):
+        model = fit_quietly(
+            net(class_weight={0: 1, 1: 5}, scoring=scoring, max_iter=4),
+            X_train,
+            y_train,
+            X_val=X_val,
+            y_val=y_val,
+        )
+        expected = get_scorer(scoring or "accuracy")(model, X_val, y_val)
+        assert model.validation_scores_[-1] == pytest.approx(expected, rel=1e-10)
+
+
+def test_a_bare_callable_scorer_works_with_class_weights(noisy):
+    X_train, X_val, y_train, y_val = noisy
+
+    def balanced_error(estimator, X, y):
+        return -np.mean([np.mean(estimator.predict(X[y == c]) != c) for c in (0, 1)])
+
+    model = fit_quietly(
+        net(class_weight="balanced", scoring=balanced_error, max_iter=3),
+        X_train,
+        y_train,
+        X_val=X_val,
+        y_val=y_val,
+    )
+    assert model.validation_scores_[-1] == pytest.approx(balanced_error(model, X_val, y_val))
+
+
+def test_an_undefined_score_warns_and_counts_as_no_improvement(noisy):
+    X_train, X_val, y_train, y_val = noisy
+    one_class = y_val == 1
+    with pytest.warns(UserWarning, match="validation score .* is NaN"):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Only one class")  # scikit-learn's
+            model = net(
+                early_stopping=True, scoring="roc_auc", n_iter_no_change=3, max_iter=50
+            ).fit(X_train, y_train, X_val=X_val[one_class], y_val=y_val[one_class])
+    assert model.n_iter_ == 3  # stopped on patience instead of running to max_iter
