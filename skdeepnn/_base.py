@@ -478,6 +478,12 @@ class BaseNetwork(BaseEstimator):
         epochs = range(first_epoch + 1, first_epoch + (1 if incremental else self.max_iter) + 1)
         epoch, epoch_cost, epoch_weight = epochs[0], 0.0, 0.0
         early_stopping = self.early_stopping and validation is not None and not incremental
+        # "gd" records the exact cost at the weights of each step, which a small enough
+        # step always lowers. A loss that moves by more than tol between iterations
+        # without beating the best has not levelled off: the steps overshoot and the loss
+        # oscillates, often for a while only (a logistic loss flattens as its sigmoids
+        # saturate). Stopping there would return a transient, so such a run goes on.
+        exact_loss = self.solver == "gd" and keep_probs is None and not early_stopping
         best_params = None
         if early_stopping and first_epoch > 0:
             # Going on from fitted weights: they are the best so far until an epoch beats them.
@@ -558,6 +564,10 @@ class BaseNetwork(BaseEstimator):
                     optimizer.learning_rate /= 5
                     epochs_without_improvement = 0
                     continue
+                if exact_loss and np.any(
+                    np.abs(_last_changes(training.loss_curve, self.n_iter_no_change)) > self.tol
+                ):
+                    continue
                 stopped = True
                 if self.verbose:
                     print(
@@ -583,10 +593,19 @@ class BaseNetwork(BaseEstimator):
         if not np.isfinite(params).all():
             self._raise_diverged(first_epoch + len(training.loss_curve), np.inf)
         if not stopped and not incremental:
+            changes = _last_changes(training.loss_curve, self.n_iter_no_change)
+            # Rises within the cost's rounding, which tol=0 would count, are no overshoot.
+            rounding = np.sqrt(np.finfo(X.dtype).eps) * abs(training.loss_curve[-1])
+            advice = (
+                "the loss still rises between iterations, so the steps overshoot: lower "
+                "learning_rate or scale the inputs (e.g. StandardScaler in a Pipeline)"
+                if exact_loss and np.any(changes > max(self.tol, rounding))
+                else "increase max_iter or learning_rate for a converged model"
+            )
             warnings.warn(
                 f"{type(self).__name__} reached max_iter={self.max_iter} iterations "
                 f"before the {'validation' if early_stopping else 'training'} loss stopped "
-                "improving; increase max_iter or learning_rate for a converged model.",
+                f"improving; {advice}.",
                 ConvergenceWarning,
                 stacklevel=5,  # _train, _fit, _fit_or_restore, fit, the caller
             )
@@ -676,6 +695,11 @@ def _is_fitted(estimator):
     except Exception:
         return False
     return True
+
+
+def _last_changes(loss_curve, n_iterations):
+    """The changes of the loss over its last ``n_iterations`` iterations (fewer at the start)."""
+    return np.diff(loss_curve[-(n_iterations + 1) :])
 
 
 def _copy_network(coefs, intercepts, dtype):

@@ -254,6 +254,10 @@ class DeepNNClassifier(BaseNetworkClassifier):
         ``max_iter`` iterations as the course does.
     n_iter_no_change : int, default=10
         Training stops after this many epochs in a row without improvement.
+        With ``solver="gd"`` (and no dropout or early stopping), each of those
+        iterations must also change the loss by at most ``tol``: "gd" records the
+        exact cost, and a loss that still rises and falls is oscillating (steps too
+        large for the inputs' scale), not converged.
     beta_1 : float, default=0.9
         Momentum's beta, and Adam's beta1.
     beta_2 : float, default=0.999

@@ -26,6 +26,10 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         The least decrease of the training loss that counts as an improvement.
     n_iter_no_change : int, default=10
         Training stops after this many iterations in a row without improvement.
+        With ``solver="gd"`` (without early stopping), each of those
+        iterations must also change the loss by at most ``tol``: "gd" records the
+        exact cost, and a loss that still rises and falls is oscillating (steps too
+        large for the inputs' scale), not converged.
     alpha : float, default=0.0
         L2 regularization strength: the cost gains ``alpha / (2 m) * ||w||^2``.
     fit_intercept : bool, default=True

@@ -89,3 +89,39 @@ def test_same_model_as_a_network_without_hidden_layers():
     # The cost is convex: from zeros and from small random weights, the same
     # training reaches predictions that agree.
     assert np.mean(lr.predict(X) == net.predict(X)) > 0.95
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_gd_trains_through_an_oscillating_start(n_classes):
+    """Unscaled inputs: at learning_rate=0.1 the loss first oscillates, then settles.
+
+    Stopping after n_iter_no_change iterations that fail to beat an early lucky
+    low would return that transient (a model that mostly predicts the light
+    classes). Training instead goes on until the loss levels off, and reaches
+    the model of scikit-learn's weighted optimum.
+    """
+    X, y = make_blobs(n_samples=120, centers=n_classes, cluster_std=15, random_state=1)
+    sample_weight = np.where(y == 0, 100.0, 0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = LogisticRegressionGD().fit(X, y, sample_weight=sample_weight)
+    changes = np.diff(clf.loss_curve_)
+    assert changes.max() > 1  # the loss did oscillate
+    # It stopped on a plateau: the last n_iter_no_change iterations each moved it by <= tol.
+    assert np.all(np.abs(changes[-clf.n_iter_no_change :]) <= clf.tol)
+    assert clf.loss_ <= clf.best_loss_ + clf.tol
+    theirs = LogisticRegression(C=np.inf, max_iter=10_000).fit(X, y, sample_weight=sample_weight)
+    np.testing.assert_array_equal(clf.predict(X), theirs.predict(X))
+
+
+def test_gd_that_keeps_oscillating_warns_to_lower_the_learning_rate():
+    """Inputs far from zero and random labels: at learning_rate=0.1 the loss never settles.
+
+    Training must neither pass this off as converged nor advise a larger learning rate.
+    """
+    rng = np.random.default_rng(0)
+    X = rng.normal(loc=50, size=(100, 2))
+    y = rng.integers(0, 2, size=100)
+    with pytest.warns(ConvergenceWarning, match="lower learning_rate or scale the inputs"):
+        clf = LogisticRegressionGD(max_iter=200).fit(X, y)
+    assert clf.n_iter_ == 200
