@@ -295,7 +295,8 @@ class DeepNNClassifier(BaseNetworkClassifier):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, ``{label: weight}``, multiplied with
         ``sample_weight``; "balanced" weighs each class by
-        ``n_samples / (n_classes * count)``. Labels absent from the dict weigh 1.
+        ``n_samples / (n_classes * count)`` (with ``sample_weight``, by the sums of
+        the weights). Labels absent from the dict weigh 1.
     random_state : int, RandomState instance or None, default=None
         Seeds the weight initialization and the shuffling; an int makes fits
         reproducible bit for bit.

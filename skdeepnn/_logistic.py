@@ -4,7 +4,7 @@ import numpy as np
 
 from ._base import BaseNetwork
 from ._classifier import BaseNetworkClassifier
-from ._params import Boolean
+from ._params import Boolean, InstanceOf, Options
 
 
 class LogisticRegressionGD(BaseNetworkClassifier):
@@ -57,6 +57,12 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         For "lbfgs": the most cost evaluations.
     shuffle : bool, default=True
         Shuffle the samples before each epoch of mini-batches.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, ``{label: weight}``, multiplied with
+        ``sample_weight`` in the training and the validation loss; "balanced"
+        weighs each class by ``n_samples / (n_classes * count)`` (with
+        ``sample_weight``, by the sums of the weights). Labels absent from the dict
+        weigh 1.
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling of mini-batches.
     verbose : int, default=0
@@ -110,6 +116,11 @@ class LogisticRegressionGD(BaseNetworkClassifier):
     _parameter_constraints = {
         **BaseNetwork._parameter_constraints,
         "fit_intercept": [Boolean()],
+        "class_weight": [
+            InstanceOf(type(None), "None"),
+            Options("balanced"),
+            InstanceOf(dict, "a dict {label: weight}"),
+        ],
     }
 
     def __init__(
@@ -135,6 +146,7 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         validation_fraction=0.1,
         max_fun=15000,
         shuffle=True,
+        class_weight=None,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -159,12 +171,16 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         self.validation_fraction = validation_fraction
         self.max_fun = max_fun
         self.shuffle = shuffle
+        self.class_weight = class_weight
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
 
     def _hidden_layer_sizes(self):
         return []
+
+    def _class_weight(self):
+        return self.class_weight
 
     def _initializer(self):
         return "zeros"
