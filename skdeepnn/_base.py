@@ -644,6 +644,12 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         epoch, epoch_cost, epoch_weight = epochs[0], 0.0, 0.0
         early_stopping = self.early_stopping and validation is not None and not incremental
         monitors_score = early_stopping and validation.scorer is not None
+        # "gd" records the exact cost at the weights of each step, which a small enough
+        # step always lowers. A loss that moves by more than tol between iterations
+        # without beating the best has not levelled off: the steps overshoot and the loss
+        # oscillates, often for a while only (a logistic loss flattens as its sigmoids
+        # saturate). Stopping there would return a transient, so such a run goes on.
+        exact_loss = self.solver == "gd" and keep_probs is None and not early_stopping
         best_params = best_running = None
         warned_nan = False
         if early_stopping and first_epoch > 0:
@@ -753,6 +759,10 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                     optimizer.learning_rate /= 5
                     epochs_without_improvement = 0
                     continue
+                if exact_loss and np.any(
+                    np.abs(_last_changes(training.loss_curve, self.n_iter_no_change)) > self.tol
+                ):
+                    continue
                 stopped = True
                 if self.verbose:
                     print(
@@ -788,10 +798,18 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             monitored_name = "training loss"
             if early_stopping:
                 monitored_name = "validation score" if monitors_score else "validation loss"
+            changes = _last_changes(training.loss_curve, self.n_iter_no_change)
+            # Rises within the cost's rounding, which tol=0 would count, are no overshoot.
+            rounding = np.sqrt(np.finfo(X.dtype).eps) * abs(training.loss_curve[-1])
+            advice = (
+                "the loss still rises between iterations, so the steps overshoot: lower "
+                "learning_rate or scale the inputs (e.g. StandardScaler in a Pipeline)"
+                if exact_loss and np.any(changes > max(self.tol, rounding))
+                else "increase max_iter or learning_rate for a converged model"
+            )
             _warn_fit_caller(
                 f"{type(self).__name__} reached max_iter={self.max_iter} iterations "
-                f"before the {monitored_name} stopped improving; increase max_iter or "
-                "learning_rate for a converged model.",
+                f"before the {monitored_name} stopped improving; {advice}.",
                 ConvergenceWarning,
                 below_fit=1,
             )
@@ -946,6 +964,11 @@ def _is_fitted(estimator):
     except Exception:
         return False
     return True
+
+
+def _last_changes(loss_curve, n_iterations):
+    """The changes of the loss over its last ``n_iterations`` iterations (fewer at the start)."""
+    return np.diff(loss_curve[-(n_iterations + 1) :])
 
 
 def _copy_network(coefs, intercepts, dtype):

@@ -280,6 +280,10 @@ class DeepNNClassifier(BaseNetworkClassifier):
         ``max_iter`` iterations as the course does.
     n_iter_no_change : int, default=10
         Training stops after this many epochs in a row without improvement.
+        With ``solver="gd"`` (and no dropout or early stopping), each of those
+        iterations must also change the loss by at most ``tol``: "gd" records the
+        exact cost, and a loss that still rises and falls is oscillating (steps too
+        large for the inputs' scale), not converged.
     beta_1 : float, default=0.9
         Momentum's beta, and Adam's beta1.
     beta_2 : float, default=0.999
@@ -328,7 +332,8 @@ class DeepNNClassifier(BaseNetworkClassifier):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, ``{label: weight}``, multiplied with
         ``sample_weight``; "balanced" weighs each class by
-        ``n_samples / (n_classes * count)``. Labels absent from the dict weigh 1.
+        ``n_samples / (n_classes * count)`` (with ``sample_weight``, by the sums of
+        the weights). Labels absent from the dict weigh 1.
     random_state : int, RandomState instance or None, default=None
         Seeds the weight initialization and the shuffling; an int makes fits
         reproducible bit for bit.

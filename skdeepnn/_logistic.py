@@ -4,7 +4,7 @@ import numpy as np
 
 from ._base import BaseNetwork
 from ._classifier import BaseNetworkClassifier
-from ._params import Boolean
+from ._params import Boolean, InstanceOf, Options
 
 
 class LogisticRegressionGD(BaseNetworkClassifier):
@@ -26,6 +26,10 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         The least decrease of the training loss that counts as an improvement.
     n_iter_no_change : int, default=10
         Training stops after this many iterations in a row without improvement.
+        With ``solver="gd"`` (without early stopping), each of those
+        iterations must also change the loss by at most ``tol``: "gd" records the
+        exact cost, and a loss that still rises and falls is oscillating (steps too
+        large for the inputs' scale), not converged.
     alpha : float, default=0.0
         L2 regularization strength: the cost gains ``alpha / (2 m) * ||w||^2``.
     fit_intercept : bool, default=True
@@ -56,6 +60,12 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         For "lbfgs": the most cost evaluations.
     shuffle : bool, default=True
         Shuffle the samples before each epoch of mini-batches.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, ``{label: weight}``, multiplied with
+        ``sample_weight`` in the training and the validation loss; "balanced"
+        weighs each class by ``n_samples / (n_classes * count)`` (with
+        ``sample_weight``, by the sums of the weights). Labels absent from the dict
+        weigh 1.
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling of mini-batches.
     verbose : int, default=0
@@ -112,6 +122,11 @@ class LogisticRegressionGD(BaseNetworkClassifier):
     _parameter_constraints = {
         **BaseNetwork._parameter_constraints,
         "fit_intercept": [Boolean()],
+        "class_weight": [
+            InstanceOf(type(None), "None"),
+            Options("balanced"),
+            InstanceOf(dict, "a dict {label: weight}"),
+        ],
     }
 
     def __init__(
@@ -138,6 +153,7 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         scoring=None,
         max_fun=15000,
         shuffle=True,
+        class_weight=None,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -163,12 +179,16 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         self.scoring = scoring
         self.max_fun = max_fun
         self.shuffle = shuffle
+        self.class_weight = class_weight
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
 
     def _hidden_layer_sizes(self):
         return []
+
+    def _class_weight(self):
+        return self.class_weight
 
     def _initializer(self):
         return "zeros"

@@ -8,9 +8,11 @@ from scipy.special import softmax
 from sklearn.datasets import load_breast_cancer, load_digits, make_blobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.metrics import log_loss
+from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.class_weight import compute_class_weight
 
 from skdeepnn import DeepNNClassifier, LogisticRegressionGD
 
@@ -89,3 +91,160 @@ def test_same_model_as_a_network_without_hidden_layers():
     # The cost is convex: from zeros and from small random weights, the same
     # training reaches predictions that agree.
     assert np.mean(lr.predict(X) == net.predict(X)) > 0.95
+
+
+def fit_quietly(classifier, X, y, **fit_params):
+    """Fit a fixed number of iterations, where reaching max_iter is the point."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return classifier.fit(X, y, **fit_params)
+
+
+def per_class(weights_of_classes, y):
+    """The sample weights that give each sample its class's weight."""
+    return np.array([weights_of_classes[label] for label in y], dtype=float)
+
+
+@pytest.mark.parametrize("with_sample_weight", [False, True])
+def test_class_weight_is_the_same_model_as_per_class_sample_weights(with_sample_weight):
+    """class_weight multiplies sample_weight; labels absent from the dict weigh 1."""
+    X, y = make_blobs(n_samples=150, centers=3, cluster_std=2.0, random_state=0)
+    sample_weight = np.linspace(0.5, 2.0, len(y)) if with_sample_weight else np.ones(len(y))
+    params = dict(learning_rate=0.05, max_iter=200, tol=0)
+    weighted = fit_quietly(
+        LogisticRegressionGD(class_weight={0: 1, 1: 3}, **params),
+        X,
+        y,
+        sample_weight=sample_weight if with_sample_weight else None,
+    )
+    by_hand = fit_quietly(
+        LogisticRegressionGD(**params),
+        X,
+        y,
+        sample_weight=sample_weight * per_class({0: 1, 1: 3, 2: 1}, y),
+    )
+    np.testing.assert_allclose(weighted.coef_, by_hand.coef_, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(weighted.intercept_, by_hand.intercept_, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(weighted.loss_curve_, by_hand.loss_curve_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("with_sample_weight", [False, True])
+def test_balanced_class_weight_matches_sklearns_compute_class_weight(with_sample_weight):
+    """With sample_weight, "balanced" counts each class by the sum of its weights."""
+    X, y = make_blobs(n_samples=[80, 30, 10], cluster_std=2.0, random_state=1)
+    labels = np.array(["cat", "dog", "emu"])[y]
+    sample_weight = np.linspace(0.5, 2.0, len(y)) if with_sample_weight else None
+    params = dict(learning_rate=0.05, max_iter=200, tol=0)
+    balanced = fit_quietly(
+        LogisticRegressionGD(class_weight="balanced", **params),
+        X,
+        labels,
+        sample_weight=sample_weight,
+    )
+    classes = np.unique(labels)
+    reference = compute_class_weight(
+        "balanced", classes=classes, y=labels, sample_weight=sample_weight
+    )
+    per_sample = per_class(dict(zip(classes, reference, strict=True)), labels)
+    by_hand = fit_quietly(
+        LogisticRegressionGD(**params),
+        X,
+        labels,
+        sample_weight=per_sample if sample_weight is None else sample_weight * per_sample,
+    )
+    np.testing.assert_allclose(balanced.coef_, by_hand.coef_, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(balanced.intercept_, by_hand.intercept_, rtol=1e-12, atol=1e-15)
+
+
+def test_class_weight_reaches_sklearns_class_weighted_optimum():
+    X, y = make_blobs(n_samples=200, centers=2, cluster_std=4, random_state=0)
+    class_weight = {0: 1, 1: 3}
+    ours = fit_quietly(
+        LogisticRegressionGD(class_weight=class_weight, learning_rate=0.5, max_iter=20_000, tol=0),
+        X,
+        y,
+    )
+    theirs = LogisticRegression(
+        C=np.inf, class_weight=class_weight, tol=1e-10, max_iter=10_000
+    ).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-4)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-4)
+
+
+def test_class_weight_weighs_the_validation_loss():
+    X, y = make_blobs(n_samples=200, centers=3, cluster_std=3.0, random_state=2)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, random_state=0)
+    class_weight = {0: 5.0, 1: 1.0, 2: 0.5}
+    clf = fit_quietly(
+        LogisticRegressionGD(class_weight=class_weight, max_iter=50),
+        X_train,
+        y_train,
+        X_val=X_val,
+        y_val=y_val,
+    )
+    # The last validation loss is taken after the last step: at the fitted weights.
+    expected = log_loss(
+        y_val, clf.predict_proba(X_val), sample_weight=per_class(class_weight, y_val)
+    )
+    assert clf.validation_loss_curve_[-1] == pytest.approx(expected, rel=1e-10)
+    assert expected != pytest.approx(log_loss(y_val, clf.predict_proba(X_val)), rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("class_weight", "error", "message"),
+    [
+        ("even", ValueError, "'class_weight' parameter of LogisticRegressionGD"),
+        ({0: -1.0}, ValueError, "class_weight values must be finite non-negative"),
+        ({0: np.nan}, ValueError, "class_weight values must be finite non-negative"),
+        ({7: 2.0}, ValueError, r"class_weight has labels \[7\] that are not among"),
+        ([1.0, 2.0], TypeError, "'class_weight' parameter of LogisticRegressionGD"),
+    ],
+)
+def test_invalid_class_weight_is_refused(class_weight, error, message):
+    X, y = make_blobs(n_samples=40, centers=2, random_state=0)
+    clf = LogisticRegressionGD(class_weight=class_weight)
+    with pytest.raises(error, match=message):
+        clf.fit(X, y)
+    assert not hasattr(clf, "coef_")
+
+
+def test_partial_fit_refuses_balanced_class_weight():
+    X, y = make_blobs(n_samples=40, centers=2, random_state=0)
+    with pytest.raises(ValueError, match="class_weight='balanced' is not supported"):
+        LogisticRegressionGD(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_gd_trains_through_an_oscillating_start(n_classes):
+    """Unscaled inputs: at learning_rate=0.1 the loss first oscillates, then settles.
+
+    Stopping after n_iter_no_change iterations that fail to beat an early lucky
+    low would return that transient (a model that mostly predicts the light
+    classes). Training instead goes on until the loss levels off, and reaches
+    the model of scikit-learn's weighted optimum.
+    """
+    X, y = make_blobs(n_samples=120, centers=n_classes, cluster_std=15, random_state=1)
+    sample_weight = np.where(y == 0, 100.0, 0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = LogisticRegressionGD().fit(X, y, sample_weight=sample_weight)
+    changes = np.diff(clf.loss_curve_)
+    assert changes.max() > 1  # the loss did oscillate
+    # It stopped on a plateau: the last n_iter_no_change iterations each moved it by <= tol.
+    assert np.all(np.abs(changes[-clf.n_iter_no_change :]) <= clf.tol)
+    assert clf.loss_ <= clf.best_loss_ + clf.tol
+    theirs = LogisticRegression(C=np.inf, max_iter=10_000).fit(X, y, sample_weight=sample_weight)
+    np.testing.assert_array_equal(clf.predict(X), theirs.predict(X))
+
+
+def test_gd_that_keeps_oscillating_warns_to_lower_the_learning_rate():
+    """Inputs far from zero and random labels: at learning_rate=0.1 the loss never settles.
+
+    Training must neither pass this off as converged nor advise a larger learning rate.
+    """
+    rng = np.random.default_rng(0)
+    X = rng.normal(loc=50, size=(100, 2))
+    y = rng.integers(0, 2, size=100)
+    with pytest.warns(ConvergenceWarning, match="lower learning_rate or scale the inputs"):
+        clf = LogisticRegressionGD(max_iter=200).fit(X, y)
+    assert clf.n_iter_ == 200
