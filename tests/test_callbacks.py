@@ -234,3 +234,15 @@ print("ok")
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_the_validation_split_is_stratified_and_of_the_asked_size():
+    """Seen through the training part that the callbacks receive."""
+    X, y = make_classification(n_samples=400, weights=[0.8], random_state=0)
+    recorder = Recorder()
+    model = small_net(early_stopping=True, validation_fraction=0.2).set_callbacks(recorder)
+    fit_quietly(model, X, y)
+    _, y_train_part, _ = recorder.data[-1]
+    assert len(y_train_part) == 320
+    # The minority class keeps its share in the training part, to one sample.
+    assert abs(np.sum(y_train_part == 1) - 0.8 * np.sum(y == 1)) <= 1
