@@ -178,7 +178,7 @@ def test_float32_params_and_state_stay_float32(case):
     for param in params:
         assert param.dtype == np.float32
     for attribute in ("velocities", "squared_averages", "_scratch"):
-        for state in getattr(optimizer, attribute, None) or []:
+        for state in getattr(optimizer, attribute, []):
             assert state.dtype == np.float32
     expected = _expected_params(case, initial, grad_steps, [0.05] * N_STEPS)
     for got, want in zip(params, expected, strict=True):
