@@ -570,6 +570,26 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             coefs, intercepts, batch_norm, self._fits_intercepts(), X.dtype
         )
 
+        # When every step uses the whole training set, the running statistics are
+        # that set's: there is nothing to average. Each step's leave them one step
+        # behind the weights, and the fit ends with those at its final weights.
+        full_batch = batch_norm is not None and batch_size >= n_samples and not incremental
+        if full_batch:
+            batch_norm.momentum = 0.0
+
+        def take_full_batch_statistics(batch_norm):
+            batch_norm.take_statistics_of(
+                lambda: forward_propagation(
+                    X,
+                    coefs,
+                    intercepts,
+                    activation,
+                    workspace.buffers,
+                    batch_norm=batch_norm,
+                    sample_weight=sample_weight,
+                )
+            )
+
         def inference_network():
             """The network as prediction sees it: batch normalization folded in."""
             if batch_norm is None:
@@ -578,15 +598,21 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
         def model_after(n_epochs):
             """What a callback's ``fitted_estimator`` needs: the model as it stands."""
-            return lambda: {
-                **target_attributes,
-                **self._network_attributes(
-                    [W.copy() for W in coefs],
-                    [b.copy() for b in intercepts],
-                    batch_norm and batch_norm.copy(),
-                ),
-                "n_iter_": n_epochs,
-            }
+
+            def attributes():
+                snapshot = None
+                if batch_norm is not None:
+                    snapshot = batch_norm.copy()
+                    if full_batch:  # as the fit will end: the whole set's, at these weights
+                        take_full_batch_statistics(snapshot)
+                network = ([W.copy() for W in coefs], [b.copy() for b in intercepts], snapshot)
+                return {
+                    **target_attributes,
+                    **self._network_attributes(*network),
+                    "n_iter_": n_epochs,
+                }
+
+            return attributes
 
         if self.solver == "lbfgs":
 
@@ -610,20 +636,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             self._minimize_lbfgs(
                 params, param_grads, cost_and_gradient, training, first_epoch, tasks, model_after
             )
-            if batch_norm is not None:
-                # The line searches' trial points must not enter the running statistics:
-                # they become those of the whole training set, at the final weights.
-                batch_norm.take_statistics_of(
-                    lambda: forward_propagation(
-                        X,
-                        coefs,
-                        intercepts,
-                        activation,
-                        workspace.buffers,
-                        batch_norm=batch_norm,
-                        sample_weight=sample_weight,
-                    )
-                )
+            if batch_norm is not None:  # its trial points never entered the statistics
+                take_full_batch_statistics(batch_norm)
             return training
         optimizer = self._make_optimizer([params], previous_optimizer)
 
@@ -789,8 +803,10 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             batch_norm.update_running = False
         if best_params is not None:
             np.copyto(params, best_params)  # coefs and intercepts are views of params
-            if batch_norm is not None:
+            if batch_norm is not None:  # those its validation loss was measured with
                 batch_norm.restore_running(best_running)
+        elif full_batch:
+            take_full_batch_statistics(batch_norm)
         # The last step can overflow the weights after the last cost was taken.
         if not np.isfinite(params).all():
             self._raise_diverged(first_epoch + len(training.loss_curve), np.inf)

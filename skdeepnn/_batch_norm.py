@@ -31,9 +31,15 @@ class BatchNorm:
         The learned scale and shift, updated in place by the optimizer.
     running_means, running_vars : list of L - 1 ndarrays of shape (n_l,)
         The averages used at prediction, updated in place while training.
-    momentum : float
+    momentum : float or None
         The weight of the old average in each update of the running statistics
         (the course's beta): ``running = momentum * running + (1 - momentum) * batch``.
+        None when the statistics will not be updated (prediction).
+    n_updates : int, default=0
+        The updates the running statistics have had. The first ones use a smaller
+        momentum, ``n_updates / (n_updates + 1)``, so that the averages start as
+        the plain mean of the batches seen, not pulled towards their initial
+        values (the role of the course's bias correction).
 
     Attributes
     ----------
@@ -45,18 +51,19 @@ class BatchNorm:
         sets it; a gradient check leaves them alone).
     """
 
-    def __init__(self, gammas, betas, running_means, running_vars, momentum):
+    def __init__(self, gammas, betas, running_means, running_vars, momentum, n_updates=0):
         self.gammas, self.betas = gammas, betas
         self.running_means, self.running_vars = running_means, running_vars
-        self.momentum = momentum
+        self.momentum, self.n_updates = momentum, n_updates
         self.dgammas = [np.empty_like(gamma) for gamma in gammas]
         self.dbetas = [np.empty_like(beta) for beta in betas]
         self.update_running = False
-        # What forward keeps for backward: each layer's Z_hat, 1 / sqrt(var + eps)
-        # and the sample weights p_i (None for 1/m).
+        self._exact = False  # set by take_statistics_of
+        # What forward keeps for backward: each layer's Z_hat and 1 / sqrt(var + eps),
+        # and the rows' weights p_i (None for 1/m) with the sample weights they are of.
         self._normalized = [None] * len(gammas)
         self._inv_stds = [None] * len(gammas)
-        self._p = None
+        self._p = self._p_of = None
 
     @classmethod
     def initial(cls, hidden_sizes, momentum, dtype):
@@ -81,31 +88,35 @@ class BatchNorm:
             copies(self.running_means),
             copies(self.running_vars),
             self.momentum,
+            self.n_updates,
         )
 
     def copy_running(self):
-        """Copies of the running statistics, for ``restore_running``."""
-        return [m.copy() for m in self.running_means], [v.copy() for v in self.running_vars]
+        """Copies of the running statistics and their count, for ``restore_running``."""
+        means = [mean.copy() for mean in self.running_means]
+        return means, [var.copy() for var in self.running_vars], self.n_updates
 
     def restore_running(self, running):
         """Put back running statistics that ``copy_running`` saved (early stopping's best)."""
+        means, variances, self.n_updates = running
         for kept, saved in zip(
-            self.running_means + self.running_vars, running[0] + running[1], strict=True
+            self.running_means + self.running_vars, means + variances, strict=True
         ):
             np.copyto(kept, saved)
 
     def take_statistics_of(self, forward):
         """Set the running statistics to the batch statistics of one call of ``forward()``.
 
-        For full-batch L-BFGS: the statistics of the whole training set, rather than
-        an average over the trial points of its line searches.
+        When every step used the whole training set (full-batch gd, L-BFGS), its
+        statistics at the final weights are exactly what training normalized
+        with, where an average would lag behind the last steps (or, for L-BFGS,
+        mix in the trial points of its line searches).
         """
-        momentum = self.momentum
-        self.update_running, self.momentum = True, 0.0
+        self.update_running, self._exact = True, True
         try:
             forward()
         finally:
-            self.update_running, self.momentum = False, momentum
+            self.update_running, self._exact = False, False
 
     def forward(self, l, Z, sample_weight=None):
         """Normalize hidden layer ``l``'s ``Z`` (0-based) in place into ``gamma * Z_hat + beta``.
@@ -119,17 +130,23 @@ class BatchNorm:
         sample_weight : ndarray of shape (m,), optional
         """
         m = Z.shape[0]
+        # The sums accumulate in float64: in float32 the mean of a large batch of
+        # off-centre values loses its low digits, and the variance with it.
         if sample_weight is None:
-            self._p = None
-            mean = Z.mean(axis=0)
+            self._p = self._p_of = None
+            mean = Z.mean(axis=0, dtype=np.float64).astype(Z.dtype)
             Z -= mean
-            var = np.einsum("ij,ij->j", Z, Z) / m
+            var = np.einsum("ij,ij->j", Z, Z, dtype=np.float64) / m
+            effective_m = m
         else:
-            self._p = sample_weight / sample_weight.sum(dtype=np.float64)
-            self._p = self._p.astype(Z.dtype, copy=False)
-            mean = self._p @ Z
+            if self._p_of is not sample_weight:  # once per batch, not per layer
+                p = sample_weight / sample_weight.sum(dtype=np.float64)
+                self._p, self._p_of = p.astype(Z.dtype), sample_weight
+            mean = np.einsum("i,ij->j", self._p, Z, dtype=np.float64).astype(Z.dtype)
             Z -= mean
-            var = np.einsum("i,ij,ij->j", self._p, Z, Z)
+            var = np.einsum("i,ij,ij->j", self._p, Z, Z, dtype=np.float64)
+            effective_m = 1 / float(np.square(self._p, dtype=np.float64).sum())
+        var = var.astype(Z.dtype)
         inv_std = 1 / np.sqrt(var + EPSILON)
         Z *= inv_std
         normalized = self._normalized[l]
@@ -139,14 +156,32 @@ class BatchNorm:
         self._inv_stds[l] = inv_std
         Z *= self.gammas[l]
         Z += self.betas[l]
-        # A single row has no spread to learn a variance from.
-        if self.update_running and m > 1:
-            keep = self.momentum
-            self.running_means[l] *= keep
-            self.running_means[l] += (1 - keep) * mean
-            self.running_vars[l] *= keep
-            self.running_vars[l] += (1 - keep) * var
+        if self.update_running:
+            self._update_running(l, mean, var, effective_m)
         return Z
+
+    def _update_running(self, l, mean, var, effective_m):
+        """Move layer ``l``'s running statistics towards this batch's.
+
+        The batch variance divides by the batch's size; the running one estimates
+        the variance of the whole population, so it takes the batch's unbiased
+        variance (Bessel's correction, with the effective size ``1 / sum(p_i^2)`` of
+        weighted rows). A batch of one row (or one weighted row) has no spread to
+        learn from and leaves them as they are.
+        """
+        if self._exact:
+            np.copyto(self.running_means[l], mean)
+            np.copyto(self.running_vars[l], var)
+            return
+        if effective_m < 1 + 1e-9:
+            return
+        keep = min(self.momentum, self.n_updates / (self.n_updates + 1))
+        self.running_means[l] *= keep
+        self.running_means[l] += (1 - keep) * mean
+        self.running_vars[l] *= keep
+        self.running_vars[l] += (1 - keep) * effective_m / (effective_m - 1) * var
+        if l == len(self.gammas) - 1:  # every layer has had this batch
+            self.n_updates += 1
 
     def backward(self, l, dZ_tilde):
         r"""Turn ``dZ_tilde`` into ``dZ`` in place, writing ``dgamma`` and ``dbeta``.
@@ -165,10 +200,10 @@ class BatchNorm:
             The gradient with respect to ``gamma * Z_hat + beta``, overwritten.
         """
         m = dZ_tilde.shape[0]
-        normalized = self._normalized[l][:m]
         dbeta = dZ_tilde.sum(axis=0, out=self.dbetas[l])
-        dgamma = np.einsum("ij,ij->j", dZ_tilde, normalized, out=self.dgammas[l])
-        correction = normalized * dgamma
+        correction = self._normalized[l][:m]  # Z_hat, used up here
+        dgamma = np.einsum("ij,ij->j", dZ_tilde, correction, out=self.dgammas[l])
+        correction *= dgamma
         correction += dbeta
         if self._p is None:
             correction *= 1 / m

@@ -255,7 +255,12 @@ class DeepNNClassifier(BaseNetworkClassifier):
         set's statistics instead. It lets larger learning rates train deep networks.
     batch_norm_momentum : float, default=0.9
         The weight of the old value in each update of the running averages (the
-        course's beta): ``running = momentum * running + (1 - momentum) * batch``.
+        course's beta): ``running = momentum * running + (1 - momentum) * batch``,
+        with the batch's unbiased variance. The first updates average the batches
+        seen so far evenly, so nothing is pulled towards the initial mean 0 and
+        variance 1. When every step uses the whole training set ("gd", "lbfgs",
+        or a ``batch_size`` at least the training set's), there is nothing to
+        average: the statistics are the whole set's, at the final weights.
     solver : {"adam", "gd", "sgd", "momentum", "rmsprop", "lbfgs"}, default="adam"
         "gd" takes one step per iteration on the whole training set; "sgd",
         "momentum", "rmsprop" and "adam" step once per mini-batch of
@@ -530,12 +535,14 @@ class DeepNNClassifier(BaseNetworkClassifier):
     def _fitted_batch_norm(self):
         if getattr(self, "gammas_", None) is None:
             return None
+        # No momentum: the statistics only move in training, which sets its own.
         return BatchNorm(
             self.gammas_,
             self.betas_,
             self.running_means_,
             self.running_vars_,
-            float(self.batch_norm_momentum),
+            momentum=None,
+            n_updates=self._batch_norm_updates,
         )
 
     def _initializer(self):
@@ -559,6 +566,7 @@ class DeepNNClassifier(BaseNetworkClassifier):
             "betas_": batch_norm.betas if normalized else None,
             "running_means_": batch_norm.running_means if normalized else None,
             "running_vars_": batch_norm.running_vars if normalized else None,
+            "_batch_norm_updates": batch_norm.n_updates if normalized else 0,
         }
 
 

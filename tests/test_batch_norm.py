@@ -100,9 +100,11 @@ def test_training_normalizes_each_unit_over_the_batch():
     expected = (Z - Z.mean(axis=0)) / np.sqrt(Z.var(axis=0) + EPSILON) * gamma + beta
     np.testing.assert_allclose(A, expected, rtol=1e-12)
     np.testing.assert_allclose(A.mean(axis=0), beta, atol=1e-12)
-    # The running averages took one step from (0, 1) towards this batch's statistics.
-    np.testing.assert_allclose(batch_norm.running_means[0], 0.1 * Z.mean(axis=0), rtol=1e-12)
-    np.testing.assert_allclose(batch_norm.running_vars[0], 0.9 + 0.1 * Z.var(axis=0), rtol=1e-12)
+    # The first batch's statistics replace the initial (0, 1): nothing to average yet.
+    # The running variance is the unbiased one.
+    np.testing.assert_allclose(batch_norm.running_means[0], Z.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(batch_norm.running_vars[0], Z.var(axis=0, ddof=1), rtol=1e-12)
+    assert batch_norm.n_updates == 1
 
 
 def test_weighted_statistics_ignore_zero_weights_and_count_repeats():
@@ -169,11 +171,12 @@ def test_prediction_normalizes_with_the_running_statistics(unscaled):
     assert net.intercepts_[2].any()
 
 
-def test_lbfgs_keeps_the_whole_training_sets_statistics(unscaled):
+@pytest.mark.parametrize("solver", ["lbfgs", "gd"])
+def test_full_batch_solvers_keep_the_whole_training_sets_statistics(solver, unscaled):
     X_train, _, y_train, _ = unscaled
     net = fit_quietly(
         DeepNNClassifier(
-            hidden_layer_sizes=(8,), batch_norm=True, solver="lbfgs", max_iter=30, random_state=0
+            hidden_layer_sizes=(8,), batch_norm=True, solver=solver, max_iter=30, random_state=0
         ),
         X_train,
         y_train,
@@ -204,7 +207,7 @@ def test_batch_norm_lets_gradient_descent_train_on_unscaled_features(unscaled):
             assert "diverged" in str(error)
             scores[batch_norm] = 0.0
     assert scores[True] > 0.95
-    assert scores[False] < 0.5
+    assert scores[False] < scores[True] - 0.2
 
 
 def test_early_stopping_restores_the_best_epochs_running_statistics(unscaled):
@@ -223,20 +226,72 @@ def test_early_stopping_restores_the_best_epochs_running_statistics(unscaled):
     assert log_loss(y_val, net.predict_proba(X_val)) == pytest.approx(net.best_loss_, rel=1e-9)
 
 
-def test_warm_start_partial_fit_and_float32(unscaled):
+def test_partial_fit_averages_the_batches_statistics_and_keeps_float32(unscaled):
     X_train, _, y_train, _ = unscaled
+    X = X_train.astype(np.float32)
+    chunks = [X[:150], X[150:300], X[300:]]  # one batch each
+    targets = [y_train[:150], y_train[150:300], y_train[300:]]
     net = DeepNNClassifier(hidden_layer_sizes=(8,), batch_norm=True, random_state=0)
-    net.partial_fit(X_train.astype(np.float32), y_train, classes=[0, 1, 2])
-    first = net.running_means_[0].copy()
-    X32 = X_train[:3].astype(np.float32)
-    assert net.gammas_[0].dtype == np.float32 == net.predict_proba(X32).dtype
-    net.partial_fit(X_train.astype(np.float32), y_train)
-    assert not np.allclose(net.running_means_[0], first)  # the averages went on
-    assert net.n_iter_ == 2
+    net.partial_fit(chunks[0], targets[0], classes=[0, 1, 2])
+    assert net.gammas_[0].dtype == np.float32 == net.predict_proba(chunks[0]).dtype
+
+    def expected_after(chunk, keep):
+        """One update of the averages, from the weights the chunk's step started at."""
+        Z = (chunk @ net.coefs_[0]).astype(np.float64)
+        n = len(chunk)
+        mean = keep * net.running_means_[0] + (1 - keep) * Z.mean(axis=0)
+        var = keep * net.running_vars_[0] + (1 - keep) * Z.var(axis=0) * n / (n - 1)
+        return mean, var
+
+    # The second batch averages evenly with the first: 1/2 each.
+    mean, var = expected_after(chunks[1], keep=0.5)
+    net.partial_fit(chunks[1], targets[1])
+    np.testing.assert_allclose(net.running_means_[0], mean, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(net.running_vars_[0], var, rtol=1e-4)
+    # The third would weigh 2/3 for the past, but a momentum of 0.3 caps it.
+    net.set_params(batch_norm_momentum=0.3)
+    mean, var = expected_after(chunks[2], keep=0.3)
+    net.partial_fit(chunks[2], targets[2])
+    np.testing.assert_allclose(net.running_means_[0], mean, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(net.running_vars_[0], var, rtol=1e-4)
+    assert net.n_iter_ == 3
+
     net.set_params(batch_norm=False, warm_start=True)
     with pytest.raises(ValueError, match="fitted with batch normalization"):
         net.fit(X_train, y_train)
-    assert net.n_iter_ == 2  # the failed fit changed nothing
+    assert net.n_iter_ == 3  # the failed fit changed nothing
+
+
+def test_float32_statistics_of_a_large_off_centre_batch_stay_accurate():
+    rng = np.random.default_rng(4)
+    Z = (1000 + rng.normal(size=(1_000_000, 1))).astype(np.float32)
+    batch_norm = BatchNorm.initial([1], 0.9, np.float32)
+    normalized = batch_norm.forward(0, Z)
+    assert abs(normalized.mean(dtype=np.float64)) < 1e-2
+    assert abs(normalized.std(dtype=np.float64) - 1) < 1e-2
+
+
+def test_a_batch_of_one_weighted_row_leaves_the_running_statistics_alone():
+    batch_norm = BatchNorm.initial([3], 0.9, np.float64)
+    batch_norm.update_running = True
+    Z = np.random.default_rng(5).normal(size=(2, 3))
+    batch_norm.forward(0, Z, sample_weight=np.array([1.0, 0.0]))
+    np.testing.assert_array_equal(batch_norm.running_means[0], np.zeros(3))
+    np.testing.assert_array_equal(batch_norm.running_vars[0], np.ones(3))
+    assert batch_norm.n_updates == 0
+
+
+def test_sparse_input_gives_the_dense_model(unscaled):
+    from scipy import sparse
+
+    X_train, X_test, y_train, _ = unscaled
+    X_train = np.where(np.abs(X_train) > 20, X_train, 0)  # some zeros
+    params = dict(hidden_layer_sizes=(8,), batch_norm=True, max_iter=3, random_state=0)
+    dense = fit_quietly(DeepNNClassifier(**params), X_train, y_train)
+    on_csr = fit_quietly(DeepNNClassifier(**params), sparse.csr_matrix(X_train), y_train)
+    np.testing.assert_allclose(
+        on_csr.predict_proba(X_test), dense.predict_proba(X_test), rtol=1e-7, atol=1e-10
+    )
 
 
 def test_pickle_round_trip_and_attributes_without_batch_norm(unscaled):

@@ -63,11 +63,13 @@ def fit_quietly(estimator, *args, **kwargs):
         return estimator.fit(*args, **kwargs)
 
 
+@pytest.mark.parametrize("batch_norm", [False, True])
 @pytest.mark.parametrize("solver", ["adam", "gd", "lbfgs"])
-def test_each_epoch_is_a_task_that_sees_the_model_as_it_stands(solver, data):
+def test_each_epoch_is_a_task_that_sees_the_model_as_it_stands(solver, batch_norm, data):
     X, y = data
     recorder = Recorder()
-    model = fit_quietly(small_net(solver=solver).set_callbacks(recorder), X, y)
+    model = small_net(solver=solver, batch_norm=batch_norm).set_callbacks(recorder)
+    fit_quietly(model, X, y)
     assert recorder.events[0] == "setup" and recorder.events[-1] == "teardown"
     assert recorder.events[1] == ("begin", "fit") and recorder.events[-2] == ("end", "fit")
     epochs_ended = recorder.events.count(("end", "epoch"))
