@@ -214,12 +214,12 @@ class Adam(GradientDescent):
             np.square(grad, out=step)
             step *= 1 - self.beta_2
             s += step
-            # step = lr * v_hat / (sqrt(s_hat) + eps), without temporaries.
+            # step = lr v_hat / (sqrt(s_hat) + eps) = (lr c / v_corr) v / (sqrt(s) + eps c),
+            # with c = sqrt(1 - beta_2**t): no pass to divide sqrt(s) by c, no temporaries.
             np.sqrt(s, out=step)
-            step /= s_root_correction
-            step += self.epsilon
+            step += self.epsilon * s_root_correction
             np.divide(v, step, out=step)
-            step *= self.learning_rate / v_correction
+            step *= self.learning_rate * s_root_correction / v_correction
             param -= step
 
 
