@@ -9,20 +9,10 @@ import sklearn
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdeepnn import DeepNNClassifier, LogisticRegressionGD
-
-
-@pytest.fixture(scope="module")
-def noisy():
-    """A small noisy set that a large network overfits: its validation loss turns up."""
-    X, y = make_classification(
-        n_samples=400, n_features=20, n_informative=5, flip_y=0.2, random_state=0
-    )
-    return train_test_split(X, y, test_size=0.3, random_state=0)
 
 
 def overfitting_net(**params):

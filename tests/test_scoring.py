@@ -14,14 +14,6 @@ from skdeepnn import DeepNNClassifier, LogisticRegressionGD
 
 
 @pytest.fixture(scope="module")
-def noisy():
-    X, y = make_classification(
-        n_samples=400, n_features=20, n_informative=5, flip_y=0.2, random_state=0
-    )
-    return train_test_split(X, y, test_size=0.3, random_state=0)
-
-
-@pytest.fixture(scope="module")
 def three_classes():
     X, y = make_classification(
         n_samples=300, n_features=8, n_informative=5, n_classes=3, random_state=1
