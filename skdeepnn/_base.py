@@ -54,6 +54,10 @@ SPARSE_FORMATS = ("csr", "csc")
 # before the loss overflows to inf.
 DIVERGENCE_FACTOR = 1e4
 
+# A "gd" loss that keeps oscillating (see _train) stops after this many times
+# n_iter_no_change iterations without a new lowest loss.
+OSCILLATION_PATIENCE = 20
+
 
 class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     """Shared machinery of the network estimators; not for direct use."""
@@ -662,8 +666,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         # step always lowers. A loss that moves by more than tol between iterations
         # without beating the best has not levelled off: the steps overshoot and the loss
         # oscillates, often for a while only (a logistic loss flattens as its sigmoids
-        # saturate). Stopping there would return a transient, so such a run goes on.
+        # saturate). Stopping there would return a transient, so such a run goes on,
+        # for a while, and ends on the weights of its lowest loss if that was not the
+        # last (a network can oscillate at the edge of stability for good).
         exact_loss = self.solver == "gd" and keep_probs is None and not early_stopping
+        lowest_exact_cost, lowest_loss_params, oscillating = np.inf, None, False
         best_params = best_running = None
         warned_nan = False
         if early_stopping and first_epoch > 0:
@@ -714,6 +721,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                             self._raise_diverged(epoch, cost)
                         if divergence_limit == np.inf:
                             divergence_limit = DIVERGENCE_FACTOR * max(cost, 1.0)
+                        if exact_loss and cost < lowest_exact_cost:  # the weights it is of
+                            lowest_exact_cost = cost
+                            if lowest_loss_params is None:
+                                lowest_loss_params = np.empty_like(params)
+                            np.copyto(lowest_loss_params, params)
                         optimizer.update([params], [param_grads])
                     epoch_cost += cost * batch_weight
                     epoch_weight += batch_weight
@@ -773,10 +785,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                     optimizer.learning_rate /= 5
                     epochs_without_improvement = 0
                     continue
-                if exact_loss and np.any(
-                    np.abs(_last_changes(training.loss_curve, self.n_iter_no_change)) > self.tol
+                if exact_loss and _still_moving(
+                    training.loss_curve, self.n_iter_no_change, self.tol, X.dtype
                 ):
-                    continue
+                    since_lowest = epoch - training.best_iteration
+                    if since_lowest < OSCILLATION_PATIENCE * self.n_iter_no_change:
+                        continue
+                    oscillating = True
                 stopped = True
                 if self.verbose:
                     print(
@@ -801,6 +816,20 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
         if batch_norm is not None:
             batch_norm.update_running = False
+        ended_on_lowest = training.best_iteration == first_epoch + len(training.loss_curve)
+        if lowest_loss_params is not None and not ended_on_lowest:
+            np.copyto(params, lowest_loss_params)  # the weights best_loss_ was measured at
+        if oscillating or (not stopped and not incremental and exact_loss and not ended_on_lowest):
+            _warn_fit_caller(
+                f"{type(self).__name__}'s training loss still oscillates after "
+                f"{len(training.loss_curve)} iterations: the steps overshoot. The model "
+                f"keeps the weights of iteration {training.best_iteration}, with the lowest "
+                f"loss ({training.best_loss:.6g}). Lower learning_rate or scale the inputs "
+                "(e.g. StandardScaler in a Pipeline).",
+                ConvergenceWarning,
+                below_fit=1,
+            )
+            stopped = True  # warned
         if best_params is not None:
             np.copyto(params, best_params)  # coefs and intercepts are views of params
             if batch_norm is not None:  # those its validation loss was measured with
@@ -814,18 +843,10 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             monitored_name = "training loss"
             if early_stopping:
                 monitored_name = "validation score" if monitors_score else "validation loss"
-            changes = _last_changes(training.loss_curve, self.n_iter_no_change)
-            # Rises within the cost's rounding, which tol=0 would count, are no overshoot.
-            rounding = np.sqrt(np.finfo(X.dtype).eps) * abs(training.loss_curve[-1])
-            advice = (
-                "the loss still rises between iterations, so the steps overshoot: lower "
-                "learning_rate or scale the inputs (e.g. StandardScaler in a Pipeline)"
-                if exact_loss and np.any(changes > max(self.tol, rounding))
-                else "increase max_iter or learning_rate for a converged model"
-            )
             _warn_fit_caller(
                 f"{type(self).__name__} reached max_iter={self.max_iter} iterations "
-                f"before the {monitored_name} stopped improving; {advice}.",
+                f"before the {monitored_name} stopped improving; increase max_iter or "
+                "learning_rate for a converged model.",
                 ConvergenceWarning,
                 below_fit=1,
             )
@@ -982,9 +1003,14 @@ def _is_fitted(estimator):
     return True
 
 
-def _last_changes(loss_curve, n_iterations):
-    """The changes of the loss over its last ``n_iterations`` iterations (fewer at the start)."""
-    return np.diff(loss_curve[-(n_iterations + 1) :])
+def _still_moving(loss_curve, n_iterations, tol, dtype):
+    """Whether the loss changed by more than ``tol`` in one of its last ``n_iterations``.
+
+    Changes within the cost's rounding error (which ``tol=0`` would count) do not.
+    """
+    changes = np.abs(np.diff(loss_curve[-(n_iterations + 1) :]))
+    rounding = 64 * np.finfo(dtype).eps * abs(loss_curve[-1])
+    return bool(np.any(changes > max(tol, rounding)))
 
 
 def _copy_network(coefs, intercepts, dtype):

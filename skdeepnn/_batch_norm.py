@@ -21,6 +21,10 @@ import numpy as np
 #: constant over a batch from dividing by zero.
 EPSILON = 1e-5
 
+#: What the whole training set's statistics count as in ``n_updates``: a long
+#: average, which later mini-batches move at the full momentum, not replace.
+WHOLE_SET_UPDATES = 10**6
+
 
 class BatchNorm:
     """The batch-normalization parameters and statistics of every hidden layer.
@@ -172,6 +176,7 @@ class BatchNorm:
         if self._exact:
             np.copyto(self.running_means[l], mean)
             np.copyto(self.running_vars[l], var)
+            self.n_updates = max(self.n_updates, WHOLE_SET_UPDATES)
             return
         if effective_m < 1 + 1e-9:
             return

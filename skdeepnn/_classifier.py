@@ -260,7 +260,8 @@ class DeepNNClassifier(BaseNetworkClassifier):
         seen so far evenly, so nothing is pulled towards the initial mean 0 and
         variance 1. When every step uses the whole training set ("gd", "lbfgs",
         or a ``batch_size`` at least the training set's), there is nothing to
-        average: the statistics are the whole set's, at the final weights.
+        average: the statistics are the whole set's, at the final weights (with
+        early stopping, those its best validation loss was measured with).
     solver : {"adam", "gd", "sgd", "momentum", "rmsprop", "lbfgs"}, default="adam"
         "gd" takes one step per iteration on the whole training set; "sgd",
         "momentum", "rmsprop" and "adam" step once per mini-batch of

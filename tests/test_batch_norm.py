@@ -312,3 +312,20 @@ def test_invalid_batch_norm_parameters_are_named(name, value, error, small):
     X, y, _ = small
     with pytest.raises(error, match=f"'{name}' parameter"):
         DeepNNClassifier(**{name: value}).fit(X, y)
+
+
+def test_mini_batches_after_lbfgs_move_its_statistics_at_the_full_momentum(unscaled):
+    X_train, _, y_train, _ = unscaled
+    net = fit_quietly(
+        DeepNNClassifier(
+            hidden_layer_sizes=(8,), batch_norm=True, solver="lbfgs", max_iter=20, random_state=0
+        ),
+        X_train,
+        y_train,
+    )
+    whole_set = net.running_means_[0].copy()
+    chunk = X_train[:100]
+    batch_mean = (chunk @ net.coefs_[0]).mean(axis=0)
+    net.set_params(solver="adam").partial_fit(chunk, y_train[:100])
+    expected = 0.9 * whole_set + 0.1 * batch_mean
+    np.testing.assert_allclose(net.running_means_[0], expected, rtol=1e-10)

@@ -245,6 +245,9 @@ def test_gd_that_keeps_oscillating_warns_to_lower_the_learning_rate():
     rng = np.random.default_rng(0)
     X = rng.normal(loc=50, size=(100, 2))
     y = rng.integers(0, 2, size=100)
-    with pytest.warns(ConvergenceWarning, match="lower learning_rate or scale the inputs"):
+    with pytest.warns(ConvergenceWarning, match="Lower learning_rate or scale the inputs"):
         clf = LogisticRegressionGD(max_iter=200).fit(X, y)
     assert clf.n_iter_ == 200
+    # It keeps the weights of its lowest loss, not those of the last swing.
+    assert clf.best_loss_ == min(clf.loss_curve_) < clf.loss_
+    assert log_loss(y, clf.predict_proba(X)) == pytest.approx(clf.best_loss_, rel=1e-9)

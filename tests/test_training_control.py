@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_circles, make_classification
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss
+from sklearn.preprocessing import StandardScaler
 
 import skdeepnn._base
 from skdeepnn import DeepNNClassifier, LogisticRegressionGD
@@ -375,3 +377,23 @@ def test_ten_partial_fit_calls_match_one_epoch_of_fit():
         chunked.partial_fit(X_chunk, y_chunk, classes=[0, 1, 2])
     assert chunked.n_iter_ == 10
     assert abs(chunked.score(X_test, y_test) - one_epoch.score(X_test, y_test)) < 0.03
+
+
+def test_a_gd_network_oscillating_at_the_edge_of_stability_stops_on_its_lowest_loss():
+    """At learning_rate=1 this network's loss keeps oscillating: training stops after a
+    long patience without a new lowest loss, warns, and keeps the weights of that loss."""
+    X, y = make_classification(n_samples=500, n_features=10, flip_y=0.1, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    net = DeepNNClassifier(
+        hidden_layer_sizes=(16,),
+        solver="gd",
+        learning_rate=1.0,
+        alpha=0,
+        max_iter=3000,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="still oscillates"):
+        net.fit(X, y)
+    assert net.n_iter_ < 3000
+    assert net.best_loss_ == min(net.loss_curve_)
+    assert log_loss(y, net.predict_proba(X)) == pytest.approx(net.best_loss_, rel=1e-9)
