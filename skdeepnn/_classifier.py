@@ -5,7 +5,6 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax
 from sklearn.base import ClassifierMixin
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
@@ -150,8 +149,24 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         )
 
     def _class_weights(self, y, classes, sample_weight):
-        """The weight of each class, from ``class_weight``: an array of shape (n_classes,)."""
+        """The weight of each class, from ``class_weight``: an array of shape (n_classes,).
+
+        "balanced" gives class ``k`` the weight ``total / (n_classes * count_k)``, with
+        counts that sum the samples' weights, as scikit-learn's
+        ``compute_class_weight`` does from version 1.7 (1.6 takes no sample weights).
+        """
         class_weight = self._class_weight()
+        if class_weight == "balanced":
+            counts = np.bincount(
+                np.searchsorted(classes, y), weights=sample_weight, minlength=len(classes)
+            )
+            # A class whose samples all weigh 0 needs no weight: theirs stay 0 anyway.
+            return np.divide(
+                counts.sum(),
+                len(classes) * counts,
+                out=np.ones(len(classes)),
+                where=counts > 0,
+            )
         if isinstance(class_weight, dict):
             for label, weight in class_weight.items():
                 if not (isinstance(weight, Real) and np.isfinite(weight) and weight >= 0):
@@ -165,7 +180,11 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
                     f"class_weight has labels {unknown} that are not among the classes "
                     f"{classes.tolist()} of y."
                 )
-        return compute_class_weight(class_weight, classes=classes, y=y, sample_weight=sample_weight)
+        index = {label: k for k, label in enumerate(classes.tolist())}
+        weights = np.ones(len(classes))
+        for label, weight in class_weight.items():
+            weights[index[label]] = weight
+        return weights
 
     def predict(self, X):
         """Predict the class of each sample.
