@@ -26,6 +26,7 @@ import numpy as np
 from scipy import sparse
 
 from ._activations import ACTIVATIONS, DERIVATIVES
+from ._blas import add_scaled
 from ._losses import LOSSES, l2_penalty
 
 
@@ -201,8 +202,6 @@ class Workspace:
         For the caches ``A[1] .. A[L-1]`` and ``Z[L]`` (see ``forward_propagation``).
     deltas : list of L - 1 ndarrays of shape (batch_size, n_l)
         For ``dZ[1] .. dZ[L-1]``.
-    l2_terms : list of L ndarrays of shape (n_l-1, n_l)
-        For ``alpha / m * W[l]`` on its way into ``dW[l]``.
     ones : ndarray of shape (batch_size,)
         ``db = ones @ dZ``: BLAS sums a batch's rows several times faster than ``sum``.
     masks : list of L - 1 ndarrays of shape (batch_size, n_l)
@@ -212,10 +211,6 @@ class Workspace:
     def __init__(self, batch_size, layer_sizes, dtype, dropout=False):
         self.buffers = allocate_buffers(batch_size, layer_sizes, dtype)
         self.deltas = allocate_buffers(batch_size, layer_sizes[:-1], dtype)
-        self.l2_terms = [
-            np.empty((fan_in, fan_out), dtype=dtype)
-            for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)
-        ]
         self.ones = np.ones(batch_size, dtype=dtype)
         self.masks = allocate_buffers(batch_size, layer_sizes[:-1], dtype) if dropout else []
 
@@ -277,9 +272,7 @@ def backward_propagation(
         W, A_prev = coefs[l - 1], caches[l - 1]
         _product_into(A_prev.T, dZ, out=dW[l - 1])
         if alpha:
-            l2_term = np.empty_like(W) if workspace is None else workspace.l2_terms[l - 1]
-            np.multiply(W, alpha / m, out=l2_term)
-            dW[l - 1] += l2_term
+            add_scaled(W, dW[l - 1], alpha / m)
         if db[l - 1] is not None:
             np.matmul(ones, dZ, out=db[l - 1])
         if l > 1:

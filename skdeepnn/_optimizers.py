@@ -7,7 +7,8 @@ count), one array per parameter, and exposes one method::
 
 which moves every ``params[i]`` against ``grads[i]``. The learning rate is the
 attribute ``learning_rate``, so a training loop can change it between steps.
-All arithmetic happens in the parameters' own dtype.
+All arithmetic happens in the parameters' own dtype, and every ``y += a * x``
+goes through BLAS's one-pass ``axpy`` (``_blas.add_scaled``).
 
 The update rules follow the course (course 2, week 2), with ``v`` the exponentially
 weighted average of the gradients and ``s`` that of their squares:
@@ -27,6 +28,8 @@ import math
 
 import numpy as np
 
+from ._blas import add_scaled
+
 
 class GradientDescent:
     """Plain (mini-batch) gradient descent: ``theta -= learning_rate * dtheta``.
@@ -41,23 +44,22 @@ class GradientDescent:
     def __init__(self, params, learning_rate):
         self.learning_rate = learning_rate
         self.shapes = [p.shape for p in params]
-        self._scratch = [np.empty_like(p) for p in params]
+        self._scratch = None  # allocated by the first step that needs one
 
     def __getstate__(self):
         # The scratch arrays hold nothing between steps: keep them out of pickles.
         return {**self.__dict__, "_scratch": None}
 
     def _step_buffers(self, grads):
-        """The scratch arrays; allocated again, like ``grads``, after unpickling."""
+        """Scratch arrays like ``grads``, allocated at the first call (and after unpickling)."""
         if self._scratch is None:
             self._scratch = [np.empty_like(g) for g in grads]
         return self._scratch
 
     def update(self, params, grads):
         """Take one step on every parameter, in place."""
-        for param, grad, step in zip(params, grads, self._step_buffers(grads), strict=True):
-            np.multiply(grad, self.learning_rate, out=step)
-            param -= step
+        for param, grad in zip(params, grads, strict=True):
+            add_scaled(grad, param, -self.learning_rate)
 
     def _state(self):
         """The arrays that carry the optimizer's memory from one step to the next."""
@@ -99,19 +101,14 @@ class Momentum(GradientDescent):
 
     def update(self, params, grads):
         """``v = beta_1 v + (1 - beta_1) dtheta``; ``theta -= learning_rate * v``."""
-        for param, grad, v, step in zip(
-            params, grads, self.velocities, self._step_buffers(grads), strict=True
-        ):
+        for param, grad, v in zip(params, grads, self.velocities, strict=True):
             v *= self.beta_1
-            np.multiply(grad, 1 - self.beta_1, out=step)
-            v += step
+            add_scaled(grad, v, 1 - self.beta_1)
             if self.nesterov:  # step along beta_1 v + (1 - beta_1) g, v already updated
-                np.multiply(grad, 1 - self.beta_1, out=step)
-                step += self.beta_1 * v
-                step *= self.learning_rate
+                add_scaled(v, param, -self.learning_rate * self.beta_1)
+                add_scaled(grad, param, -self.learning_rate * (1 - self.beta_1))
             else:
-                np.multiply(v, self.learning_rate, out=step)
-            param -= step
+                add_scaled(v, param, -self.learning_rate)
 
     def _state(self):
         return self.velocities
@@ -146,13 +143,11 @@ class RMSProp(GradientDescent):
         ):
             s *= self.beta_2
             np.square(grad, out=step)
-            step *= 1 - self.beta_2
-            s += step
+            add_scaled(step, s, 1 - self.beta_2)
             np.sqrt(s, out=step)
             step += self.epsilon
             np.divide(grad, step, out=step)
-            step *= self.learning_rate
-            param -= step
+            add_scaled(step, param, -self.learning_rate)
 
 
 class Adam(GradientDescent):
@@ -208,19 +203,16 @@ class Adam(GradientDescent):
             # The textbook two-term averages: rewriting them as v += (1 - beta)(g - v)
             # saves a pass but, in float32, loses g when beta is 0 and v >> g.
             v *= self.beta_1
-            np.multiply(grad, 1 - self.beta_1, out=step)
-            v += step
+            add_scaled(grad, v, 1 - self.beta_1)
             s *= self.beta_2
             np.square(grad, out=step)
-            step *= 1 - self.beta_2
-            s += step
+            add_scaled(step, s, 1 - self.beta_2)
             # step = lr v_hat / (sqrt(s_hat) + eps) = (lr c / v_corr) v / (sqrt(s) + eps c),
             # with c = sqrt(1 - beta_2**t): no pass to divide sqrt(s) by c, no temporaries.
             np.sqrt(s, out=step)
             step += self.epsilon * s_root_correction
             np.divide(v, step, out=step)
-            step *= self.learning_rate * s_root_correction / v_correction
-            param -= step
+            add_scaled(step, param, -self.learning_rate * s_root_correction / v_correction)
 
 
 #: The optimizer behind each solver; "gd" and "sgd" differ only in batching.

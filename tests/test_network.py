@@ -228,7 +228,7 @@ def test_buffered_and_unbuffered_calls_agree(activation, output_activation, weig
     layer_sizes = [X.shape[1]] + [W.shape[1] for W in coefs]
     batch_size = 8
     workspace = Workspace(batch_size, layer_sizes, X.dtype)
-    for buffer in workspace.buffers + workspace.deltas + workspace.l2_terms:
+    for buffer in workspace.buffers + workspace.deltas:
         buffer.fill(np.nan)
     grads = (_garbage_like(coefs), _garbage_like(intercepts))
 

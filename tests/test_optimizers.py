@@ -178,7 +178,7 @@ def test_float32_params_and_state_stay_float32(case):
     for param in params:
         assert param.dtype == np.float32
     for attribute in ("velocities", "squared_averages", "_scratch"):
-        for state in getattr(optimizer, attribute, []):
+        for state in getattr(optimizer, attribute, None) or []:
             assert state.dtype == np.float32
     expected = _expected_params(case, initial, grad_steps, [0.05] * N_STEPS)
     for got, want in zip(params, expected, strict=True):
@@ -223,3 +223,20 @@ def test_optimizers_registry():
         "rmsprop": RMSProp,
         "adam": Adam,
     }
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [1, 8191, 8192, 20_000])
+def test_add_scaled_is_y_plus_a_x_in_place(dtype, size):
+    """The BLAS path, in chunks that may end short, and NumPy's for other arrays."""
+    from skdeepnn._blas import add_scaled
+
+    rng = np.random.default_rng(size)
+    x, y = rng.normal(size=(2, size)).astype(dtype)
+    expected = y.astype(np.float64) + 0.25 * x.astype(np.float64)
+    result = add_scaled(x, y, 0.25)
+    assert result is y and y.dtype == dtype
+    assert_allclose(y, expected, rtol=1e-6 if dtype == np.float32 else 1e-15)
+    strided = np.zeros(2 * size, dtype)[::2]  # not contiguous: NumPy does it
+    add_scaled(x, strided, -1.0)
+    assert_allclose(strided, -x)

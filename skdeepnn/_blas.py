@@ -1,0 +1,46 @@
+"""In-place vector updates through BLAS, for the training loop's hot paths.
+
+NumPy evaluates ``y += a * x`` in two passes over memory (the product into a
+temporary, then the sum); BLAS's ``axpy`` does it in one. On this project's 2-core
+machines, between the training loop's matrix products, that is 1.5 times faster
+for float32 and 1.7 times for float64 (``benchmarks/`` measures the whole loop).
+"""
+
+import numpy as np
+from scipy.linalg import blas
+
+_AXPY = {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}
+
+# OpenBLAS hands an axpy of more than 10,000 elements to its threads. Between the
+# loop's matrix products, which use those threads too, the hand-off thrashed: one
+# call took 3 ms instead of 25 us, and epochs ran four times slower. Chunks below
+# that size run on the calling thread.
+CHUNK = 8192
+
+
+def add_scaled(x, y, a):
+    """``y += a * x``, in place.
+
+    Parameters
+    ----------
+    x : ndarray
+        Of ``y``'s size.
+    y : ndarray
+        Updated in one BLAS pass when both are C-contiguous, of the same float32
+        or float64 dtype; otherwise by NumPy.
+    a : float
+
+    Returns
+    -------
+    y : ndarray
+    """
+    axpy = _AXPY.get(y.dtype)
+    contiguous = x.flags.c_contiguous and y.flags.c_contiguous
+    if axpy is None or x.dtype != y.dtype or not contiguous:
+        y += a * x
+        return y
+    # Writes into y's memory: each slice of y.reshape(-1) is a contiguous view of it.
+    x_flat, y_flat = x.reshape(-1), y.reshape(-1)
+    for start in range(0, y_flat.size, CHUNK):
+        axpy(x_flat[start : start + CHUNK], y_flat[start : start + CHUNK], a=a)
+    return y
