@@ -236,13 +236,12 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             self._check_lbfgs_options(incremental, keep_probs, validation)
         scorer = self._check_scoring(incremental, validation)
         continuing = _is_fitted(self) and (incremental or self.warm_start)
-        X_given, sample_weight_given = X, sample_weight
-        X, Y, sample_weight, output_activation, target_attributes = self._validate_training_data(
-            X, y, sample_weight, reset=not continuing, incremental=incremental, classes=classes
+        X_given = X
+        X, Y, sample_weight, user_weight, output_activation, target_attributes = (
+            self._validate_training_data(
+                X, y, sample_weight, reset=not continuing, incremental=incremental, classes=classes
+            )
         )
-        # The user's weights, validated but without the class weights that multiply
-        # them in the cost: what scorers and callbacks are given with the data.
-        user_weight = _check_sample_weight(sample_weight_given, X)
         if tasks.has_callbacks and user_weight is not None:
             tasks.data["metadata"] = {"sample_weight": user_weight}
         rng = _make_generator(self.random_state)
@@ -430,6 +429,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         X : ndarray or sparse matrix of shape (n_samples, n_features), float32 or float64
         Y : ndarray of shape (n_samples, n_outputs), of X's dtype
         sample_weight : ndarray of shape (n_samples,) or None
+            The weights of the cost: the user's times the class weights.
+        user_weight : ndarray of shape (n_samples,) or None
+            The user's weights alone, validated: what scorers and callbacks are given.
         output_activation : str
         target_attributes : dict
             Fitted attributes that describe the targets (e.g. ``classes_``).
@@ -437,11 +439,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         X, y = validate_data(
             self, X, y, reset=reset, dtype=FLOAT_DTYPES, accept_sparse=SPARSE_FORMATS
         )
-        sample_weight = _check_sample_weight(sample_weight, X)
+        user_weight = _check_sample_weight(sample_weight, X)
         Y, sample_weight, output_activation, target_attributes = self._encode_targets(
-            y, sample_weight, X.dtype, reset, incremental, classes
+            y, user_weight, X.dtype, reset, incremental, classes
         )
-        return X, Y, sample_weight, output_activation, target_attributes
+        return X, Y, sample_weight, user_weight, output_activation, target_attributes
 
     def _initial_network(self, n_features, n_outputs, rng, dtype):
         """Weights from the initializer, zero biases: ``(coefs, intercepts)``."""

@@ -73,7 +73,7 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
     # n_features_in_, which would make the caller's estimator look fitted.
     estimator = estimator if fitted else clone(estimator)
     validate_params(estimator)
-    X, Y, sample_weight, output_activation, _ = estimator._validate_training_data(
+    X, Y, sample_weight, _, output_activation, _ = estimator._validate_training_data(
         X, y, sample_weight, reset=not fitted
     )
     if fitted:
