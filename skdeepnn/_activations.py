@@ -16,6 +16,19 @@ from scipy.special import expit
 LEAKY_RELU_SLOPE = 0.01
 
 
+
+def _read_only_zeros(dtype, size=2**16):
+    zeros = np.zeros(size, dtype=dtype)
+    zeros.flags.writeable = False
+    return zeros
+
+
+# NumPy's maximum of a float32 array and a scalar 0 runs about six times slower on
+# this project's machines than the maximum of the same array and an array of zeros,
+# which NumPy vectorizes; relu takes its maximum against these blocks of zeros.
+_ZEROS = {np.dtype(dtype): _read_only_zeros(dtype) for dtype in (np.float32, np.float64)}
+
+
 def identity(Z):
     """:math:`g(Z) = Z`. Returns ``Z`` unchanged."""
     return Z
@@ -37,9 +50,16 @@ def tanh(Z):
 
 def relu(Z):
     r""":math:`g(Z) = \max(0, Z)`, computed in place."""
-    # Multiplying by the mask Z > 0 is faster for float32 on these machines, but it
-    # turns -inf (an overflowing product at prediction) into NaN where max gives 0.
-    return np.maximum(Z, 0, out=Z)
+    zeros = _ZEROS.get(Z.dtype)
+    if zeros is None or not Z.flags.c_contiguous:
+        return np.maximum(Z, 0, out=Z)
+    # Multiplying by the mask Z > 0 would be fast too, but it turns -inf (an
+    # overflowing product at prediction) into NaN where the maximum gives 0.
+    flat = Z.reshape(-1)  # a view: Z is contiguous
+    for start in range(0, flat.size, zeros.size):
+        block = flat[start : start + zeros.size]
+        np.maximum(block, zeros[: block.size], out=block)
+    return Z
 
 
 def leaky_relu(Z):

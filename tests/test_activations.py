@@ -106,6 +106,23 @@ def test_relu_derivative_is_zero_for_non_positive_inputs():
     assert_array_equal(dZ, [[0.0, 0.0, 7.0]])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "one row"])
+def test_relu_matches_numpy_maximum_beyond_its_block_of_zeros(dtype, layout):
+    """relu, which takes its maximum against blocks of 2**16 zeros, equals
+    np.maximum(Z, 0) in place, in Z's dtype, on arrays of several blocks and a
+    partial one, on non-contiguous views, and on -inf, -0.0, inf and NaN."""
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((700, 300)).astype(dtype)  # 3.2 blocks of zeros
+    Z[0, :4] = [-np.inf, np.inf, np.nan, -0.0]
+    Z = {"contiguous": Z, "transposed": Z.T, "one row": Z[:1]}[layout]
+    expected = np.maximum(Z, 0)
+    A = relu(Z)
+    assert A is Z
+    assert A.dtype == dtype
+    assert_array_equal(A, expected)
+
+
 def test_softmax_is_shift_invariant():
     """softmax(Z + c) equals the unshifted reference softmax(Z), even for large c."""
     Z = _moderate_values(np.random.default_rng(1))
