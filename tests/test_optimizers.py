@@ -226,7 +226,7 @@ def test_optimizers_registry():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("size", [1, 8191, 8192, 20_000])
+@pytest.mark.parametrize("size", [1, 9_999, 10_000, 25_001])  # around _blas.CHUNK
 def test_add_scaled_is_y_plus_a_x_in_place(dtype, size):
     """The BLAS path, in chunks that may end short, and NumPy's for other arrays."""
     from skdeepnn._blas import add_scaled
