@@ -33,6 +33,22 @@ def _row_weights(m, sample_weight, dtype):
     return (sample_weight / total).astype(dtype, copy=False)[:, None]
 
 
+def _row_max(Z):
+    """The maximum of each row of ``Z``, of shape (m, 1).
+
+    NumPy's ``max(axis=1)`` pays for every row it reduces: on many rows and the few
+    columns of an output layer, a running maximum over the columns is two to three
+    times faster. On a mini-batch, its one call per column costs more.
+    """
+    m, n_columns = Z.shape
+    if n_columns > 16 or m < 1024:
+        return Z.max(axis=1, keepdims=True)
+    row_max = Z[:, :1].copy()
+    for column in range(1, Z.shape[1]):
+        np.maximum(row_max, Z[:, column : column + 1], out=row_max)
+    return row_max
+
+
 def binary_log_loss_and_gradient(Z, Y, sample_weight=None):
     r"""Binary cross-entropy of a sigmoid output, and ``dZ[L]``.
 
@@ -84,10 +100,11 @@ def categorical_log_loss_and_gradient(Z, Y, sample_weight=None):
     """
     # Shifting each row by its maximum changes neither the loss nor the softmax,
     # and keeps exp() from overflowing.
-    Z -= Z.max(axis=1, keepdims=True)
+    Z -= _row_max(Z)
     true_class_logit = np.einsum("ij,ij->i", Y, Z)
     np.exp(Z, out=Z)
-    row_sums = Z.sum(axis=1, keepdims=True)
+    # A matrix-vector product sums the short rows faster than Z.sum(axis=1).
+    row_sums = (Z @ np.ones(Z.shape[1], Z.dtype))[:, None]
     per_sample = np.log(row_sums[:, 0]) - true_class_logit
     weights = _row_weights(Z.shape[0], sample_weight, Z.dtype)
     loss = float(np.sum(per_sample[:, None] * weights))

@@ -113,6 +113,29 @@ def test_binary_loss_is_stable_for_huge_logits(z, y, expected):
     assert Z[0, 0] == pytest.approx(expected_dZ, abs=1e-12)
 
 
+@pytest.mark.parametrize(
+    "m, n_classes", [(5, 3), (2000, 3), (2000, 10), (2000, 40)], ids=str
+)
+def test_categorical_loss_of_many_rows_and_huge_logits(m, n_classes):
+    """On every path of the row maximum (a mini-batch, many rows of a few columns,
+    many columns), with one huge logit per row: the loss and dZ equal the reference
+    computed with log-sum-exp in float64 (scipy's logsumexp)."""
+    from scipy.special import logsumexp
+
+    rng = np.random.default_rng(m + n_classes)
+    Z = rng.normal(size=(m, n_classes))
+    Z[np.arange(m), rng.integers(0, n_classes, m)] += rng.choice([-1e4, 1e4], m)
+    Y = np.eye(n_classes)[rng.integers(0, n_classes, m)]
+    log_a = Z - logsumexp(Z, axis=1, keepdims=True)
+    expected_loss = -np.mean(np.sum(Y * log_a, axis=1))
+    expected_dZ = (np.exp(log_a) - Y) / m
+    for dtype, rtol in ((np.float64, 1e-12), (np.float32, 1e-5)):
+        dZ = Z.astype(dtype)
+        loss = categorical_log_loss_and_gradient(dZ, Y.astype(dtype))
+        assert loss == pytest.approx(expected_loss, rel=rtol)
+        assert_allclose(dZ, expected_dZ, rtol=rtol, atol=rtol / m)
+
+
 def test_categorical_loss_is_stable_for_huge_logits():
     """Logits of +-1e4 give the right large finite losses, finite dZ, no warning."""
     Z = np.array(
