@@ -16,7 +16,6 @@ from scipy.special import expit
 LEAKY_RELU_SLOPE = 0.01
 
 
-
 def _read_only_zeros(dtype, size=2**16):
     zeros = np.zeros(size, dtype=dtype)
     zeros.flags.writeable = False

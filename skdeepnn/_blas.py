@@ -35,8 +35,17 @@ def add_scaled(x, y, a):
     y : ndarray
     """
     axpy = _AXPY.get(y.dtype)
-    contiguous = x.flags.c_contiguous and y.flags.c_contiguous
-    if axpy is None or x.dtype != y.dtype or not contiguous:
+    # BLAS takes 32-bit offsets, and SciPy would copy an unaligned y (the update then
+    # lost) and write into a read-only one: NumPy handles those, and raises for the latter.
+    blas_ready = (
+        x.flags.c_contiguous
+        and y.flags.c_contiguous
+        and x.flags.aligned
+        and y.flags.aligned
+        and y.flags.writeable
+        and y.size <= np.iinfo(np.int32).max
+    )
+    if axpy is None or x.dtype != y.dtype or not blas_ready:
         y += a * x
         return y
     # Writes into y's memory: y.reshape(-1) is a view of it. Each call names its chunk

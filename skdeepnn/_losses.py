@@ -44,7 +44,7 @@ def _row_max(Z):
     if n_columns > 16 or m < 1024:
         return Z.max(axis=1, keepdims=True)
     row_max = Z[:, :1].copy()
-    for column in range(1, Z.shape[1]):
+    for column in range(1, n_columns):
         np.maximum(row_max, Z[:, column : column + 1], out=row_max)
     return row_max
 
@@ -103,7 +103,8 @@ def categorical_log_loss_and_gradient(Z, Y, sample_weight=None):
     Z -= _row_max(Z)
     true_class_logit = np.einsum("ij,ij->i", Y, Z)
     np.exp(Z, out=Z)
-    # A matrix-vector product sums the short rows faster than Z.sum(axis=1).
+    # A matrix-vector product sums the rows faster than Z.sum(axis=1), which pays per
+    # row: several times faster on an output layer's few columns.
     row_sums = (Z @ np.ones(Z.shape[1], Z.dtype))[:, None]
     per_sample = np.log(row_sums[:, 0]) - true_class_logit
     weights = _row_weights(Z.shape[0], sample_weight, Z.dtype)

@@ -50,21 +50,31 @@ def allocate_buffers(n_samples, layer_sizes, dtype):
 #: each layer reads from cache what the layer before it wrote.
 CHUNK_BYTES = 4 * 2**20
 
-#: The fewest rows of a chunk: smaller matrix products lose speed.
+#: The fewest rows of a chunk, as far as ``MAX_CHUNK_VALUES`` allows: smaller matrix
+#: products lose speed.
 MIN_CHUNK_ROWS = 512
+
+#: The most values a chunk's activations may hold in any one layer: what bounds the
+#: memory of prediction when the layers are too wide for ``CHUNK_BYTES``.
+MAX_CHUNK_VALUES = 2**22
 
 
 def rows_per_chunk(layer_sizes, itemsize):
     """The rows of a chunk when a large input is propagated a chunk at a time.
 
+    About ``CHUNK_BYTES`` of input and activations, and at least ``MIN_CHUNK_ROWS``
+    rows unless a layer would then hold more than ``MAX_CHUNK_VALUES`` values.
+
     Parameters
     ----------
     layer_sizes : sequence of int
-        ``[n_x, n_1, ..., n_L]``.
+        ``[n_x, n_1, ..., n_L]``; ``n_x`` counts the input's stored values per row
+        (0 for a sparse input, whose chunks are small).
     itemsize : int
         Bytes per value.
     """
-    return max(MIN_CHUNK_ROWS, CHUNK_BYTES // (itemsize * sum(layer_sizes)))
+    rows = max(MIN_CHUNK_ROWS, CHUNK_BYTES // (itemsize * sum(layer_sizes)))
+    return max(1, min(rows, MAX_CHUNK_VALUES // max(layer_sizes[1:])))
 
 
 def pack(arrays, dtype):
@@ -413,9 +423,10 @@ def predict_logits(X, coefs, intercepts, activation, chunk_size=None):
     """
     n_samples = X.shape[0]
     layer_sizes = [X.shape[1]] + [W.shape[1] for W in coefs]
-    dtype = coefs[-1].dtype
+    dtype = X.dtype  # as in one pass, whose buffers forward_propagation allocates
     if chunk_size is None:
-        chunk_size = rows_per_chunk(layer_sizes, dtype.itemsize)
+        stored_input = [0] if sparse.issparse(X) else layer_sizes[:1]
+        chunk_size = rows_per_chunk(stored_input + layer_sizes[1:], dtype.itemsize)
     if n_samples <= chunk_size:
         return forward_propagation(X, coefs, intercepts, activation)[-1]
     Z = np.empty((n_samples, layer_sizes[-1]), dtype=dtype)

@@ -123,6 +123,32 @@ def test_relu_matches_numpy_maximum_beyond_its_block_of_zeros(dtype, layout):
     assert_array_equal(A, expected)
 
 
+def test_relu_reads_its_zeros_in_blocks(monkeypatch):
+    """With blocks of 7 zeros, a 5 x 9 array takes six full blocks and a partial one,
+    all through the block path (a scalar maximum would fail here), and a row of it,
+    a contiguous view into the middle of Z, is the only part changed."""
+    import skdeepnn._activations as activations
+
+    zeros = np.zeros(7)
+    zeros.flags.writeable = False
+    monkeypatch.setitem(activations._ZEROS, np.dtype(np.float64), zeros)
+    real_maximum = np.maximum
+
+    def maximum_of_arrays_only(x, y, out):
+        assert isinstance(y, np.ndarray) and y.size <= 7
+        return real_maximum(x, y, out=out)
+
+    Z = np.random.default_rng(3).normal(size=(5, 9))
+    expected, rest = real_maximum(Z, 0), np.delete(Z, 2, axis=0)
+    with monkeypatch.context() as patch:
+        patch.setattr(activations.np, "maximum", maximum_of_arrays_only)
+        A = relu(Z.copy())
+        relu(Z[2])
+    assert_array_equal(A, expected)
+    assert_array_equal(Z[2], expected[2])
+    assert_array_equal(np.delete(Z, 2, axis=0), rest)
+
+
 def test_softmax_is_shift_invariant():
     """softmax(Z + c) equals the unshifted reference softmax(Z), even for large c."""
     Z = _moderate_values(np.random.default_rng(1))

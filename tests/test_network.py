@@ -12,6 +12,7 @@ from skdeepnn._network import (
     cost_and_gradients,
     forward_propagation,
     predict_logits,
+    rows_per_chunk,
 )
 
 HIDDEN_ACTIVATIONS = sorted(DERIVATIVES)
@@ -339,3 +340,35 @@ def test_predict_logits_chunked_equals_one_pass(activation, chunk_size):
     assert_allclose(Z, one_pass, rtol=1e-13, atol=1e-14)
     assert_allclose(Z, expected, rtol=1e-12, atol=1e-14)
     assert_array_equal(X, X_copy)
+
+
+@pytest.mark.parametrize("chunk_size", [4, 1300])
+@pytest.mark.parametrize("container", ["dense", "csr", "csc"])
+def test_predict_logits_float32_and_sparse_chunks(container, chunk_size):
+    """float32 and sparse inputs, in chunks of 4 or 1,300 rows (the last one short):
+    the logits of one float64 pass, in float32."""
+    from scipy import sparse
+
+    rng = np.random.default_rng(22)
+    X = rng.normal(size=(3000, N_FEATURES))
+    X[X < 0.5] = 0  # mostly zeros
+    coefs, intercepts = _network([N_FEATURES, 6, 5, N_CLASSES], 23)
+    expected = forward_propagation(X.copy(), coefs, intercepts, "relu")[-1]
+    X32 = X.astype(np.float32)
+    X32 = {"dense": X32, "csr": sparse.csr_matrix(X32), "csc": sparse.csc_matrix(X32)}[container]
+    coefs32 = [W.astype(np.float32) for W in coefs]
+    intercepts32 = [b.astype(np.float32) for b in intercepts]
+
+    Z = predict_logits(X32, coefs32, intercepts32, "relu", chunk_size=chunk_size)
+
+    assert Z.dtype == np.float32
+    assert_allclose(Z, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_rows_per_chunk_bounds():
+    """About 4 MiB of values per chunk; at least 512 rows; but never a layer of
+    more than 2**22 values, however wide."""
+    assert rows_per_chunk([784, 256, 128, 10], 4) == 4 * 2**20 // (4 * 1178)
+    assert rows_per_chunk([10_000, 64, 10], 8) == 512  # 52 rows would fit 4 MiB
+    assert rows_per_chunk([10, 50_000, 10], 8) == 2**22 // 50_000
+    assert rows_per_chunk([10, 2**23, 10], 8) == 1

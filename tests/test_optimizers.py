@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from skdeepnn._blas import CHUNK, add_scaled
 from skdeepnn._optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum, RMSProp
 
 SHAPES = [(2, 3), (3,)]
@@ -226,11 +227,10 @@ def test_optimizers_registry():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("size", [1, 9_999, 10_000, 25_001])  # around _blas.CHUNK
+@pytest.mark.parametrize("size", [0, 1, CHUNK - 1, CHUNK, 2 * CHUNK + 1])
 def test_add_scaled_is_y_plus_a_x_in_place(dtype, size):
-    """The BLAS path, in chunks that may end short, and NumPy's for other arrays."""
-    from skdeepnn._blas import add_scaled
-
+    """The BLAS path, in chunks that may end short, and NumPy's for other arrays;
+    a read-only y is refused, not written."""
     rng = np.random.default_rng(size)
     x, y = rng.normal(size=(2, size)).astype(dtype)
     expected = y.astype(np.float64) + 0.25 * x.astype(np.float64)
@@ -240,3 +240,8 @@ def test_add_scaled_is_y_plus_a_x_in_place(dtype, size):
     strided = np.zeros(2 * size, dtype)[::2]  # not contiguous: NumPy does it
     add_scaled(x, strided, -1.0)
     assert_allclose(strided, -x)
+    frozen = np.ones(size, dtype)
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        add_scaled(x, frozen, 1.0)
+    assert (frozen == 1).all()
