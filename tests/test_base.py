@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import fit_quietly
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
@@ -17,12 +18,6 @@ ESTIMATORS = [DeepNNClassifier, LogisticRegressionGD]
 def binary_data():
     X, y = make_classification(n_samples=120, n_features=5, random_state=0)
     return X, y
-
-
-def quiet_fit(estimator, X, y, **fit_params):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(X, y, **fit_params)
 
 
 # -- hyperparameters -------------------------------------------------------------
@@ -95,7 +90,7 @@ def test_invalid_fit_intercept(binary_data):
 
 @pytest.mark.parametrize("sizes", [(8, 4), [8, 4], range(8, 3, -4), np.array([8, 4]), 8, ()])
 def test_hidden_layer_sizes_accepts_flat_sequences(sizes, binary_data):
-    clf = quiet_fit(DeepNNClassifier(hidden_layer_sizes=sizes, max_iter=2), *binary_data)
+    clf = fit_quietly(DeepNNClassifier(hidden_layer_sizes=sizes, max_iter=2), *binary_data)
     expected = [sizes] if isinstance(sizes, int) else list(sizes)
     assert [W.shape[1] for W in clf.coefs_[:-1]] == expected
 
@@ -123,7 +118,7 @@ def test_non_finite_X_is_refused(Estimator, bad_value, binary_data):
     X[3, 2] = bad_value
     with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
         Estimator().fit(X, y)
-    fitted = quiet_fit(Estimator(max_iter=5), *binary_data)
+    fitted = fit_quietly(Estimator(max_iter=5), *binary_data)
     with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
         fitted.predict(X)
 
@@ -131,7 +126,7 @@ def test_non_finite_X_is_refused(Estimator, bad_value, binary_data):
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_wrong_number_of_features(Estimator, binary_data):
     X, y = binary_data
-    fitted = quiet_fit(Estimator(max_iter=5), X, y)
+    fitted = fit_quietly(Estimator(max_iter=5), X, y)
     with pytest.raises(ValueError, match="X has 4 features, but .* is expecting 5 features"):
         fitted.predict_proba(X[:, :4])
 
@@ -175,8 +170,8 @@ def test_scalar_sample_weight_gets_the_same_checks(Estimator, binary_data):
         Estimator().fit(X, y, sample_weight=float("nan"))
     # alpha=0: with weights, m is their sum, so weight 3 would also weaken the L2 term.
     params = dict(max_iter=5, random_state=0, alpha=0.0)
-    weighted = quiet_fit(Estimator(**params), X, y, sample_weight=3.0)
-    unweighted = quiet_fit(Estimator(**params), X, y)
+    weighted = fit_quietly(Estimator(**params), X, y, sample_weight=3.0)
+    unweighted = fit_quietly(Estimator(**params), X, y)
     np.testing.assert_allclose(weighted.predict_proba(X), unweighted.predict_proba(X), rtol=1e-6)
 
 
@@ -187,8 +182,8 @@ def test_huge_float32_weights_do_not_overflow(binary_data):
     params = dict(
         hidden_layer_sizes=(5,), solver="gd", learning_rate=0.1, max_iter=5, random_state=0
     )
-    heavy = quiet_fit(DeepNNClassifier(**params), X32, y, sample_weight=np.full(len(y), 1e37))
-    plain = quiet_fit(DeepNNClassifier(**params), X32, y)
+    heavy = fit_quietly(DeepNNClassifier(**params), X32, y, sample_weight=np.full(len(y), 1e37))
+    plain = fit_quietly(DeepNNClassifier(**params), X32, y)
     assert np.isfinite(heavy.loss_curve_).all()
     np.testing.assert_allclose(heavy.coefs_[0], plain.coefs_[0], rtol=1e-4, atol=1e-6)
 
@@ -221,7 +216,7 @@ def test_divergence_stops_with_a_clear_error(Estimator, learning_rate):
 def test_a_failed_fit_leaves_a_fitted_model_as_it_was(binary_data):
     """Refitting on bad data raises and keeps the previous model whole."""
     X, y = binary_data
-    clf = quiet_fit(DeepNNClassifier(max_iter=5, random_state=0), X, y)
+    clf = fit_quietly(DeepNNClassifier(max_iter=5, random_state=0), X, y)
     before = clf.predict_proba(X)
     with pytest.raises(ValueError, match="got 1 class"):
         clf.fit(X[:, :3], np.zeros(len(y)))
@@ -234,7 +229,7 @@ def test_warm_start_after_a_failed_first_fit_starts_afresh(binary_data):
     clf = DeepNNClassifier(warm_start=True, max_iter=5)
     with pytest.raises(ValueError, match="Unknown label type"):
         clf.fit(X, np.linspace(0, 1, len(y)))
-    quiet_fit(clf, X, y)
+    fit_quietly(clf, X, y)
     assert clf.n_iter_ == 5
 
 
@@ -244,11 +239,11 @@ def test_inputs_are_not_modified(Estimator, binary_data):
     X32 = X.astype(np.float32)
     weights = np.linspace(0.5, 2, len(y))
     copies = [a.copy() for a in (X, X32, y, weights)]
-    estimator = quiet_fit(
+    estimator = fit_quietly(
         Estimator(max_iter=5, solver="adam", batch_size=16), X, y, sample_weight=weights
     )
     estimator.predict_proba(X)
-    quiet_fit(Estimator(max_iter=5), X32, y).predict(X32)
+    fit_quietly(Estimator(max_iter=5), X32, y).predict(X32)
     for original, copy in zip((X, X32, y, weights), copies, strict=True):
         np.testing.assert_array_equal(original, copy)
 
@@ -259,7 +254,7 @@ def test_inputs_are_not_modified(Estimator, binary_data):
 @pytest.mark.parametrize("solver", ["gd", "sgd", "momentum", "rmsprop", "adam"])
 def test_same_random_state_gives_bit_identical_parameters(solver, binary_data):
     fits = [
-        quiet_fit(
+        fit_quietly(
             DeepNNClassifier(
                 hidden_layer_sizes=(8, 4),
                 solver=solver,
@@ -275,7 +270,7 @@ def test_same_random_state_gives_bit_identical_parameters(solver, binary_data):
         fits[0].coefs_ + fits[0].intercepts_, fits[1].coefs_ + fits[1].intercepts_, strict=True
     ):
         np.testing.assert_array_equal(W1, W2)
-    other = quiet_fit(
+    other = fit_quietly(
         DeepNNClassifier(
             hidden_layer_sizes=(8, 4), solver=solver, batch_size=32, max_iter=10, random_state=43
         ),
@@ -287,7 +282,7 @@ def test_same_random_state_gives_bit_identical_parameters(solver, binary_data):
 def test_one_gd_step_matches_the_course_formula(binary_data):
     """From zero weights, one step is w = -lr * X^T (sigmoid(0) - y) / m (course, week 2)."""
     X, y = binary_data
-    clf = quiet_fit(LogisticRegressionGD(max_iter=1, learning_rate=0.3), X, y)
+    clf = fit_quietly(LogisticRegressionGD(max_iter=1, learning_rate=0.3), X, y)
     dZ = 0.5 - y
     np.testing.assert_allclose(clf.coef_[0], -0.3 * X.T @ dZ / len(y), rtol=1e-12)
     np.testing.assert_allclose(clf.intercept_, [-0.3 * dZ.mean()], rtol=1e-12, atol=1e-15)
@@ -297,19 +292,19 @@ def test_one_gd_step_matches_the_course_formula(binary_data):
 def test_gd_is_sgd_with_the_whole_set_as_one_batch(binary_data):
     X, y = binary_data
     params = dict(hidden_layer_sizes=(6,), learning_rate=0.1, max_iter=7, random_state=0)
-    gd = quiet_fit(DeepNNClassifier(solver="gd", batch_size=10, **params), X, y)
-    sgd = quiet_fit(DeepNNClassifier(solver="sgd", batch_size=len(y), **params), X, y)
+    gd = fit_quietly(DeepNNClassifier(solver="gd", batch_size=10, **params), X, y)
+    sgd = fit_quietly(DeepNNClassifier(solver="sgd", batch_size=len(y), **params), X, y)
     np.testing.assert_array_equal(gd.coefs_[0], sgd.coefs_[0])
 
 
 def test_batch_size_auto_is_min_200_n_samples():
     X, y = make_classification(n_samples=450, n_features=4, random_state=0)
     params = dict(hidden_layer_sizes=(5,), solver="sgd", shuffle=False, max_iter=3, random_state=0)
-    auto = quiet_fit(DeepNNClassifier(batch_size="auto", **params), X, y)
-    explicit = quiet_fit(DeepNNClassifier(batch_size=200, **params), X, y)
+    auto = fit_quietly(DeepNNClassifier(batch_size="auto", **params), X, y)
+    explicit = fit_quietly(DeepNNClassifier(batch_size=200, **params), X, y)
     np.testing.assert_array_equal(auto.coefs_[0], explicit.coefs_[0])
-    small = quiet_fit(DeepNNClassifier(batch_size="auto", **params), X[:150], y[:150])
-    whole = quiet_fit(DeepNNClassifier(batch_size=150, **params), X[:150], y[:150])
+    small = fit_quietly(DeepNNClassifier(batch_size="auto", **params), X[:150], y[:150])
+    whole = fit_quietly(DeepNNClassifier(batch_size=150, **params), X[:150], y[:150])
     np.testing.assert_array_equal(small.coefs_[0], whole.coefs_[0])
 
 
@@ -339,7 +334,7 @@ def test_reaching_max_iter_warns_at_the_callers_line(binary_data):
 
 
 def test_loss_curve_decreases_under_gd(binary_data):
-    clf = quiet_fit(
+    clf = fit_quietly(
         DeepNNClassifier(
             hidden_layer_sizes=(10,), solver="gd", learning_rate=0.1, max_iter=50, random_state=0
         ),
@@ -349,21 +344,21 @@ def test_loss_curve_decreases_under_gd(binary_data):
 
 
 def test_verbose_prints_the_cost(binary_data, capsys):
-    quiet_fit(LogisticRegressionGD(max_iter=250, tol=0, verbose=1), *binary_data)
+    fit_quietly(LogisticRegressionGD(max_iter=250, tol=0, verbose=1), *binary_data)
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(",")[0] for line in lines] == [
         "Iteration 1",
         "Iteration 100",
         "Iteration 200",
     ]
-    quiet_fit(DeepNNClassifier(max_iter=3, verbose=1), *binary_data)
+    fit_quietly(DeepNNClassifier(max_iter=3, verbose=1), *binary_data)
     assert len(capsys.readouterr().out.splitlines()) == 3
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_float_dtype_is_kept(dtype, binary_data):
     X, y = binary_data
-    clf = quiet_fit(
+    clf = fit_quietly(
         DeepNNClassifier(hidden_layer_sizes=(6,), max_iter=5, random_state=0), X.astype(dtype), y
     )
     assert all(W.dtype == dtype for W in clf.coefs_ + clf.intercepts_)
@@ -372,7 +367,7 @@ def test_float_dtype_is_kept(dtype, binary_data):
 
 def test_integer_input_becomes_float64(binary_data):
     X, y = binary_data
-    clf = quiet_fit(DeepNNClassifier(max_iter=3), np.rint(X).astype(np.int32), y)
+    clf = fit_quietly(DeepNNClassifier(max_iter=3), np.rint(X).astype(np.int32), y)
     assert clf.coefs_[0].dtype == np.float64
 
 
@@ -383,17 +378,17 @@ def test_zero_weight_equals_removing_the_samples(binary_data):
     params = dict(
         hidden_layer_sizes=(6,), solver="gd", learning_rate=0.1, max_iter=20, random_state=0
     )
-    weighted = quiet_fit(DeepNNClassifier(**params), X, y, sample_weight=weights)
-    removed = quiet_fit(DeepNNClassifier(**params), X[weights > 0], y[weights > 0])
+    weighted = fit_quietly(DeepNNClassifier(**params), X, y, sample_weight=weights)
+    removed = fit_quietly(DeepNNClassifier(**params), X[weights > 0], y[weights > 0])
     np.testing.assert_allclose(weighted.coefs_[0], removed.coefs_[0], rtol=1e-10)
 
 
 def test_warm_start_continues_from_the_fitted_weights(binary_data):
     X, y = binary_data
     params = dict(hidden_layer_sizes=(6,), solver="gd", learning_rate=0.1, random_state=0)
-    ten = quiet_fit(DeepNNClassifier(max_iter=10, **params), X, y)
-    warm = quiet_fit(DeepNNClassifier(max_iter=5, warm_start=True, **params), X, y)
-    quiet_fit(warm, X, y)
+    ten = fit_quietly(DeepNNClassifier(max_iter=10, **params), X, y)
+    warm = fit_quietly(DeepNNClassifier(max_iter=5, warm_start=True, **params), X, y)
+    fit_quietly(warm, X, y)
     np.testing.assert_allclose(warm.coefs_[0], ten.coefs_[0], rtol=1e-12)
     assert warm.n_iter_ == 10 and len(warm.loss_curve_) == 10
     np.testing.assert_allclose(warm.loss_curve_, ten.loss_curve_, rtol=1e-12)

@@ -2,13 +2,12 @@
 statistics and prediction with them, each against values computed here by hand."""
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest
+from _helpers import fit_quietly
 from scipy.special import softmax
 from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
 
@@ -16,12 +15,6 @@ from skdeepnn import DeepNNClassifier
 from skdeepnn._batch_norm import EPSILON, BatchNorm
 from skdeepnn._network import cost_and_gradients, forward_propagation
 from skdeepnn.utils import gradient_check
-
-
-def fit_quietly(estimator, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import fit_quietly
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -55,12 +56,6 @@ def small_net(**params):
     return DeepNNClassifier(
         **{"hidden_layer_sizes": (8,), "max_iter": 6, "tol": 0, "random_state": 0, **params}
     )
-
-
-def fit_quietly(estimator, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(*args, **kwargs)
 
 
 @pytest.mark.parametrize("batch_norm", [False, True])

@@ -1,20 +1,12 @@
 """DeepNNClassifier: labels, probabilities, fitted attributes, initialization."""
 
-import warnings
-
 import numpy as np
 import pytest
+from _helpers import fit_quietly
 from scipy.special import expit, softmax
 from sklearn.datasets import make_blobs, make_classification
-from sklearn.exceptions import ConvergenceWarning
 
 from skdeepnn import DeepNNClassifier
-
-
-def fit_quietly(clf, X, y, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return clf.fit(X, y, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -1,22 +1,14 @@
 """Inverted dropout (course 2, week 1): masks, gradients, prediction, and what it is for."""
 
-import warnings
-
 import numpy as np
 import pytest
+from _helpers import fit_quietly
 from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from skdeepnn import DeepNNClassifier
 from skdeepnn._network import draw_dropout_masks
 from skdeepnn.utils import gradient_check
-
-
-def fit_quietly(estimator, X, y):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(X, y)
 
 
 def test_masks_drop_the_given_fraction_and_scale_the_rest():

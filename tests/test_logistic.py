@@ -5,6 +5,7 @@ from inspect import signature
 
 import numpy as np
 import pytest
+from _helpers import fit_quietly
 from scipy.special import softmax
 from sklearn.datasets import load_breast_cancer, load_digits, make_blobs
 from sklearn.exceptions import ConvergenceWarning
@@ -92,13 +93,6 @@ def test_same_model_as_a_network_without_hidden_layers():
     # The cost is convex: from zeros and from small random weights, the same
     # training reaches predictions that agree.
     assert np.mean(lr.predict(X) == net.predict(X)) > 0.95
-
-
-def fit_quietly(classifier, X, y, **fit_params):
-    """Fit a fixed number of iterations, where reaching max_iter is the point."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return classifier.fit(X, y, **fit_params)
 
 
 def per_class(weights_of_classes, y):

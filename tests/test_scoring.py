@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import fit_quietly
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, f1_score, make_scorer, roc_auc_score
@@ -31,12 +32,6 @@ def net(**params):
         random_state=0,
     )
     return DeepNNClassifier(**{**defaults, **params})
-
-
-def fit_quietly(estimator, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(*args, **kwargs)
 
 
 def test_the_accuracy_scorer_agrees_with_the_default_accuracy(noisy):
@@ -116,7 +111,9 @@ def test_an_unknown_scorer_name_is_refused_before_training(noisy):
 def test_scoring_without_a_validation_set_warns_that_it_is_unused(noisy):
     X_train, _, y_train, _ = noisy
     with pytest.warns(UserWarning, match="scoring='roc_auc' has no effect") as record:
-        fit_quietly(net(scoring="roc_auc", max_iter=2), X_train, y_train)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            net(scoring="roc_auc", max_iter=2).fit(X_train, y_train)
     assert record[0].filename == __file__  # the warning points at the caller
 
 

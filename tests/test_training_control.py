@@ -1,10 +1,9 @@
 """Training control: schedules, warm starts and partial_fit that carry the optimizer's
 state, Ctrl-C, and the course's lesson on initialization."""
 
-import warnings
-
 import numpy as np
 import pytest
+from _helpers import fit_quietly
 from sklearn.datasets import make_circles, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
@@ -17,12 +16,6 @@ from skdeepnn import DeepNNClassifier, LogisticRegressionGD
 @pytest.fixture(scope="module")
 def data():
     return make_classification(n_samples=200, n_features=6, n_informative=4, random_state=0)
-
-
-def fit_quietly(estimator, X, y, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(X, y, **kwargs)
 
 
 # -- learning-rate schedules ------------------------------------------------------------
