@@ -133,7 +133,8 @@ def test_gradient_descent_single_step_by_hand():
     """A single plain step on a worked example: theta - 0.1 * g."""
     params = [np.array([1.0, -2.0, 0.5])]
     GradientDescent(params, 0.1).update(params, [np.array([10.0, -5.0, 0.0])])
-    assert_allclose(params[0], [0.0, -1.5, 0.5], rtol=1e-15)
+    # atol: a fused multiply-add (BLAS axpy) leaves 1 - 0.1 * 10 at -5.6e-17, not 0.
+    assert_allclose(params[0], [0.0, -1.5, 0.5], rtol=1e-15, atol=1e-16)
 
 
 def test_adam_first_step_is_learning_rate_times_sign():
