@@ -1,36 +1,40 @@
 """DeepNNClassifier, and the classification behaviour it shares with LogisticRegressionGD."""
 
-from numbers import Integral, Real
-
 import numpy as np
-from scipy.special import expit, log_expit, log_softmax
+from scipy import sparse
 from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from ._activations import ACTIVATIONS, softmax
 from ._base import BaseNetwork
-from ._batch_norm import BatchNorm
 from ._callbacks import with_callbacks
+from ._deep import DeepNetwork
+from ._heads import (
+    ClassificationHead,
+    MultilabelHead,
+    balanced_class_weights,
+    check_indicator_matrix,
+    class_weights_from_dict,
+)
 from ._network import predict_logits
-from ._params import Boolean, DropoutRates, InstanceOf, Interval, LayerSizes, Options
+from ._params import InstanceOf, Options
 
-
-def _targets(y_index, n_classes, dtype):
-    """The network's targets: a 0/1 column for two classes, one-hot rows for more."""
-    if n_classes == 2:
-        return y_index.astype(dtype)[:, None]
-    Y = np.zeros((len(y_index), n_classes), dtype=dtype)
-    Y[np.arange(len(y_index)), y_index] = 1
-    return Y
+#: The ``class_weight`` parameter's constraints, for the estimators that have one.
+CLASS_WEIGHT = [
+    InstanceOf(type(None), "None"),
+    Options("balanced"),
+    InstanceOf(dict, "a dict {label: weight}"),
+]
 
 
 class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
-    """Labels in, labels out: one sigmoid unit for two classes, softmax for more."""
+    """Labels in, labels out: one sigmoid unit for two classes, softmax for more, and one
+    sigmoid per label for a multilabel indicator matrix."""
 
-    def _class_weight(self):
-        """The ``class_weight`` parameter, for the estimators that have one."""
-        return None
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
 
     @with_callbacks
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -43,151 +47,123 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Labels, or a label indicator matrix (multilabel) with the same columns
+            in every call.
         classes : array-like of shape (n_classes,), default=None
             Every class the model will see. Required on the first call, when a
-            chunk may hold only some of them; optional afterwards.
+            chunk may hold only some of them; optional afterwards, and for a
+            multilabel y, whose columns are the labels.
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
         -------
         self : object
         """
-        if self._class_weight() == "balanced":
+        if getattr(self, "class_weight", None) == "balanced":
             raise ValueError(
                 "class_weight='balanced' is not supported by partial_fit: each chunk "
                 "would weigh the classes differently. Pass a dict of class weights."
             )
-        if classes is None and not hasattr(self, "classes_"):
-            raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._fit_or_restore(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _encode_targets(self, y, sample_weight, dtype, reset, incremental, classes):
-        """Encode labels as the network's targets ``Y``, and weigh the classes.
+    def _check_targets(self, y, name="y"):
+        """A column vector of labels becomes 1-D, with scikit-learn's DataConversionWarning."""
+        if not sparse.issparse(y) and np.ndim(y) == 2 and np.shape(y)[1] == 1:
+            return column_or_1d(y, warn=True)
+        return y
 
-        Two classes give a column of 0/1 (for ``classes_[1]``) and a sigmoid
-        output; more give one-hot rows and a softmax output. ``class_weight``
-        multiplies each sample's weight by its class's.
-        """
+    def _target_head(self, y, sample_weight, *, fitted, incremental, classes):
+        if y.ndim == 2:
+            return self._multilabel_head(y, fitted)
+        if fitted and self._fitted_head().output_activation == "sigmoid" and self.n_outputs_ > 1:
+            raise ValueError(
+                "y is 1-D, but the model was fitted on a multilabel indicator matrix; refit "
+                "(warm_start=False) to train on other targets."
+            )
         check_classification_targets(y)
-        if classes is not None:
-            if np.ndim(classes) != 1:
-                raise ValueError(f"classes must be a 1-D array-like of labels; got {classes!r}.")
-            classes = np.unique(classes)
-            if not reset and not np.array_equal(classes, self.classes_):
-                raise ValueError(
-                    f"classes={classes.tolist()} differs from the classes "
-                    f"{self.classes_.tolist()} of the first call to partial_fit."
-                )
-        elif not reset:
-            classes = self.classes_
-        else:
-            classes = np.unique(y)
+        classes = self._classes(y, fitted, incremental, classes)
         seen = np.unique(y)
-        unknown = seen[~np.isin(seen, classes)]
-        if unknown.size:
-            raise ValueError(
-                f"y has labels {unknown.tolist()} that are not among the classes "
-                f"{classes.tolist()} the model was fitted on or given; refit "
-                "(warm_start=False) to learn new classes."
-            )
-        y_index = np.searchsorted(classes, y)
-        if len(classes) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes; "
-                f"got 1 class: {classes.tolist()}."
-            )
         if not incremental and len(seen) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes; "
                 f"got 1 class: {seen.tolist()}."
             )
-        class_weights = None
-        if self._class_weight() is not None:
-            class_weights = self._class_weights(y, classes, sample_weight)
-            per_sample = class_weights[y_index].astype(dtype)
-            sample_weight = per_sample if sample_weight is None else sample_weight * per_sample
-        if sample_weight is not None and not incremental:
-            weighted_classes = np.unique(y_index[sample_weight > 0])
+        class_weights = self._class_weights(y, classes, sample_weight)
+        head = ClassificationHead(classes, class_weights)
+        if not incremental and (sample_weight is not None or class_weights is not None):
+            _, weights = head.encode(y, sample_weight, np.float64)
+            weighted_classes = np.unique(np.asarray(y)[weights > 0])
             if len(weighted_classes) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs at least 2 classes with non-zero "
-                    f"sample_weight; only class {classes[weighted_classes].tolist()} has any."
+                    f"sample_weight; only class {weighted_classes.tolist()} has any."
                 )
-        output_activation = "sigmoid" if len(classes) == 2 else "softmax"
-        attributes = {"classes_": classes, "_class_weights_of_fit": class_weights}
-        return _targets(y_index, len(classes), dtype), sample_weight, output_activation, attributes
+        return head
 
-    def _encode_validation_targets(self, y_val, sample_weight_val, dtype, attributes):
-        """Encode ``y_val`` like the training targets, and weigh its classes the same way."""
-        classes = attributes["classes_"]
-        y_val = column_or_1d(y_val, warn=True)
-        unknown = np.setdiff1d(np.unique(y_val), classes)
-        if unknown.size:
+    def _classes(self, y, fitted, incremental, classes):
+        """The sorted classes of the model: given to partial_fit, fitted, or those of ``y``."""
+        if classes is not None:
+            if np.ndim(classes) != 1:
+                raise ValueError(f"classes must be a 1-D array-like of labels; got {classes!r}.")
+            classes = np.unique(classes)
+            if fitted and not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"classes={classes.tolist()} differs from the classes "
+                    f"{self.classes_.tolist()} of the first call to partial_fit."
+                )
+        elif fitted:
+            classes = self.classes_
+        elif incremental:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        else:
+            classes = np.unique(y)
+        if len(classes) < 2:
             raise ValueError(
-                f"y_val has labels {unknown.tolist()} that are not among the classes "
-                f"{classes.tolist()} of y."
+                f"{type(self).__name__} needs samples of at least 2 classes; "
+                f"got 1 class: {classes.tolist()}."
             )
-        y_index = np.searchsorted(classes, y_val)
-        class_weights = attributes["_class_weights_of_fit"]
-        if class_weights is not None:
-            per_sample = class_weights[y_index].astype(dtype)
-            sample_weight_val = (
-                per_sample if sample_weight_val is None else sample_weight_val * per_sample
-            )
-        return _targets(y_index, len(classes), dtype), sample_weight_val
-
-    def _decode_targets(self, Y, target_attributes):
-        classes = target_attributes["classes_"]
-        if Y.shape[1] == 1:
-            return classes[(Y[:, 0] > 0.5).astype(np.intp)]
-        return classes[Y.argmax(axis=1)]
-
-    def _as_estimator(self, coefs, intercepts, target_attributes):
-        return _NetworkAsClassifier(
-            coefs, intercepts, self._hidden_activation(), target_attributes["classes_"]
-        )
+        return classes
 
     def _class_weights(self, y, classes, sample_weight):
-        """The weight of each class, from ``class_weight``: an array of shape (n_classes,).
-
-        "balanced" gives class ``k`` the weight ``total / (n_classes * count_k)``, with
-        counts that sum the samples' weights, as scikit-learn's
-        ``compute_class_weight`` does from version 1.7 (1.6 takes no sample weights).
-        """
-        class_weight = self._class_weight()
+        """The weight of each class from ``class_weight``, an array of shape (n_classes,),
+        or None without class weights."""
+        class_weight = getattr(self, "class_weight", None)
+        if class_weight is None:
+            return None
         if class_weight == "balanced":
-            counts = np.bincount(
-                np.searchsorted(classes, y), weights=sample_weight, minlength=len(classes)
+            return balanced_class_weights(y, classes, sample_weight)
+        return class_weights_from_dict(class_weight, classes)
+
+    def _multilabel_head(self, y, fitted):
+        """One sigmoid per column of the indicator matrix ``y``."""
+        check_indicator_matrix(y)
+        if getattr(self, "class_weight", None) is not None:
+            raise ValueError(
+                "class_weight is not supported for multilabel y: each label is a yes/no "
+                "question of its own, with no single class per sample to weigh. Weigh the "
+                "samples with sample_weight instead."
             )
-            # A class whose samples all weigh 0 needs no weight: theirs stay 0 anyway.
-            return np.divide(
-                counts.sum(),
-                len(classes) * counts,
-                out=np.ones(len(classes)),
-                where=counts > 0,
-            )
-        if isinstance(class_weight, dict):
-            for label, weight in class_weight.items():
-                if not (isinstance(weight, Real) and np.isfinite(weight) and weight >= 0):
-                    raise ValueError(
-                        "class_weight values must be finite non-negative numbers; got "
-                        f"{weight!r} for class {label!r}."
-                    )
-            unknown = [label for label in class_weight if label not in set(classes.tolist())]
-            if unknown:
+        if fitted:
+            head = self._fitted_head()
+            if not isinstance(head, MultilabelHead):
                 raise ValueError(
-                    f"class_weight has labels {unknown} that are not among the classes "
-                    f"{classes.tolist()} of y."
+                    "y is a multilabel indicator matrix, but the model was fitted on "
+                    "1-D labels; refit (warm_start=False) to train on other targets."
                 )
-        index = {label: k for k, label in enumerate(classes.tolist())}
-        weights = np.ones(len(classes))
-        for label, weight in class_weight.items():
-            weights[index[label]] = weight
-        return weights
+            return MultilabelHead(head.n_labels, sparse.issparse(y))
+        return MultilabelHead(y.shape[1], sparse.issparse(y))
+
+    def _fitted_head(self):
+        if self.out_activation_ == "sigmoid" and self.n_outputs_ > 1:
+            return MultilabelHead(self.n_outputs_, self._sparse_output)
+        return ClassificationHead(self.classes_)
+
+    def _as_estimator(self, coefs, intercepts, head):
+        return _NetworkAsClassifier(coefs, intercepts, self._hidden_activation(), head)
 
     def predict(self, X):
-        """Predict the class of each sample.
+        """Predict the class of each sample (the labels of each sample, if multilabel).
 
         Parameters
         ----------
@@ -195,14 +171,12 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
 
         Returns
         -------
-        y : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
+        y : ndarray of shape (n_samples,), or (n_samples, n_labels) if multilabel
+            Labels from ``classes_``; for multilabel targets, an indicator matrix,
+            sparse if ``y`` was.
         """
-        Z = self._forward_logits(X)
-        if Z.shape[1] == 1:
-            # sigmoid(z) > 0.5 exactly when z > 0.
-            return self.classes_[(Z[:, 0] > 0).astype(np.intp)]
-        return self.classes_[Z.argmax(axis=1)]
+        Z = self._forward_logits(X)  # checks that the model is fitted first
+        return self._fitted_head().predict(Z)
 
     def predict_proba(self, X):
         """Probability of each class for each sample.
@@ -213,14 +187,12 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``; rows sum to 1.
+        proba : ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
+            Columns follow ``classes_``; rows sum to 1, except for multilabel
+            targets, where each column is the probability of its label.
         """
-        Z = self._forward_logits(X)
-        if Z.shape[1] == 1:
-            # expit(-z) rather than 1 - expit(z): exact even when expit(z) rounds to 1.
-            return np.hstack([expit(-Z), expit(Z)])
-        return softmax(Z)
+        Z = self._forward_logits(X)  # checks that the model is fitted first
+        return self._fitted_head().predict_proba(Z)
 
     def predict_log_proba(self, X):
         """Log-probability of each class, computed from the logits without ``log(0)``.
@@ -231,15 +203,13 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
+        log_proba : ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
         """
-        Z = self._forward_logits(X)
-        if Z.shape[1] == 1:
-            return np.hstack([log_expit(-Z), log_expit(Z)])
-        return log_softmax(Z, axis=1)
+        Z = self._forward_logits(X)  # checks that the model is fitted first
+        return self._fitted_head().predict_log_proba(Z)
 
 
-class DeepNNClassifier(BaseNetworkClassifier):
+class DeepNNClassifier(BaseNetworkClassifier, DeepNetwork):
     """The course's L-layer neural network classifier.
 
     ``[LINEAR -> g] x (L-1) -> LINEAR -> SIGMOID`` for two classes, or ``-> SOFTMAX``
@@ -373,7 +343,8 @@ class DeepNNClassifier(BaseNetworkClassifier):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        The class labels.
+        The class labels; for multilabel targets, ``0 .. n_labels - 1``, the
+        columns of ``y``.
     coefs_ : list of ndarray
         ``coefs_[l-1]`` is the course's ``W[l]`` transposed: shape (n_{l-1}, n_l).
     intercepts_ : list of ndarray
@@ -381,9 +352,9 @@ class DeepNNClassifier(BaseNetworkClassifier):
     n_layers_ : int
         Number of layers counting the input: ``len(hidden_layer_sizes) + 2``.
     n_outputs_ : int
-        Output units: 1 for two classes, else the number of classes.
+        Output units: 1 for two classes, else the number of classes (or of labels).
     out_activation_ : str
-        "sigmoid" or "softmax".
+        "sigmoid" (two classes, or one per label for multilabel targets) or "softmax".
     gammas_, betas_ : list of ndarray or None
         With ``batch_norm``, the learned scale and shift of each hidden layer,
         of shape (n_l,); None without it.
@@ -440,20 +411,7 @@ class DeepNNClassifier(BaseNetworkClassifier):
     True
     """
 
-    _parameter_constraints = {
-        **BaseNetwork._parameter_constraints,
-        "hidden_layer_sizes": [LayerSizes()],
-        "class_weight": [
-            InstanceOf(type(None), "None"),
-            Options("balanced"),
-            InstanceOf(dict, "a dict {label: weight}"),
-        ],
-        "dropout": [DropoutRates()],
-        "batch_norm": [Boolean()],
-        "batch_norm_momentum": [Interval(Real, 0, 1, closed="left")],
-        "activation": [Options(*(name for name in ACTIVATIONS if name != "softmax"))],
-        "init": [Options("auto", "he", "xavier", "small_random", "zeros")],
-    }
+    _parameter_constraints = {**DeepNetwork._parameter_constraints, "class_weight": CLASS_WEIGHT}
 
     def __init__(
         self,
@@ -520,75 +478,6 @@ class DeepNNClassifier(BaseNetworkClassifier):
         self.verbose = verbose
         self.warm_start = warm_start
 
-    def _hidden_layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, Integral):
-            return [int(sizes)]
-        return [int(n) for n in sizes]
-
-    def _hidden_activation(self):
-        return self.activation
-
-    def _class_weight(self):
-        return self.class_weight
-
-    def _keep_probs(self):
-        n_hidden = len(self._hidden_layer_sizes())
-        if isinstance(self.dropout, Real):
-            rates = [float(self.dropout)] * n_hidden
-        else:
-            rates = [float(rate) for rate in self.dropout]
-            if len(rates) != n_hidden:
-                raise ValueError(
-                    f"dropout has {len(rates)} rates but hidden_layer_sizes has "
-                    f"{n_hidden} hidden layers: give one rate per hidden layer, or one float."
-                )
-        if not any(rates):
-            return None
-        return [1 - rate for rate in rates]
-
-    def _batch_norm_momentum(self):
-        if not self.batch_norm or not self._hidden_layer_sizes():
-            return None
-        return float(self.batch_norm_momentum)
-
-    def _fitted_batch_norm(self):
-        if getattr(self, "gammas_", None) is None:
-            return None
-        # No momentum: the statistics only move in training, which sets its own.
-        return BatchNorm(
-            self.gammas_,
-            self.betas_,
-            self.running_means_,
-            self.running_vars_,
-            momentum=None,
-            n_updates=self._batch_norm_updates,
-        )
-
-    def _initializer(self):
-        if self.init != "auto":
-            return self.init
-        return "he" if self.activation in ("relu", "leaky_relu") else "xavier"
-
-    def _get_network(self):
-        return self.coefs_, self.intercepts_
-
-    def _network_attributes(self, coefs, intercepts, batch_norm=None):
-        n_outputs = coefs[-1].shape[1]
-        normalized = batch_norm is not None
-        return {
-            "coefs_": coefs,
-            "intercepts_": intercepts,
-            "n_layers_": len(coefs) + 1,
-            "n_outputs_": n_outputs,
-            "out_activation_": "sigmoid" if n_outputs == 1 else "softmax",
-            "gammas_": batch_norm.gammas if normalized else None,
-            "betas_": batch_norm.betas if normalized else None,
-            "running_means_": batch_norm.running_means if normalized else None,
-            "running_vars_": batch_norm.running_vars if normalized else None,
-            "_batch_norm_updates": batch_norm.n_updates if normalized else 0,
-        }
-
 
 class _NetworkAsClassifier(BaseNetworkClassifier):
     """A network during training, as a classifier that scikit-learn's scorers can call.
@@ -602,21 +491,23 @@ class _NetworkAsClassifier(BaseNetworkClassifier):
     ----------
     coefs, intercepts : lists of L ndarrays
     activation : str
-    classes : ndarray of shape (n_classes,)
+    head : ClassificationHead or MultilabelHead
     """
 
-    def __init__(self, coefs, intercepts, activation, classes):
+    def __init__(self, coefs, intercepts, activation, head):
         self.coefs = coefs
         self.intercepts = intercepts
         self.activation = activation
-        self.classes = classes
-        self.classes_ = classes  # what scorers read
+        self.head = head
+        self.classes_ = head.classes  # what scorers read
 
     def _forward_logits(self, X):
         return predict_logits(X, self.coefs, self.intercepts, self.activation)
 
+    def _fitted_head(self):
+        return self.head
+
     def decision_function(self, X):
         """The logits: one column for two classes (positive for ``classes_[1]``), else one
-        per class."""
-        Z = self._forward_logits(X)
-        return Z[:, 0] if Z.shape[1] == 1 else Z
+        per class (or label)."""
+        return self.head.decision_function(self._forward_logits(X))

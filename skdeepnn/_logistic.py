@@ -3,8 +3,8 @@
 import numpy as np
 
 from ._base import BaseNetwork
-from ._classifier import BaseNetworkClassifier
-from ._params import Boolean, InstanceOf, Options
+from ._classifier import CLASS_WEIGHT, BaseNetworkClassifier
+from ._params import Boolean
 
 
 class LogisticRegressionGD(BaseNetworkClassifier):
@@ -122,11 +122,7 @@ class LogisticRegressionGD(BaseNetworkClassifier):
     _parameter_constraints = {
         **BaseNetwork._parameter_constraints,
         "fit_intercept": [Boolean()],
-        "class_weight": [
-            InstanceOf(type(None), "None"),
-            Options("balanced"),
-            InstanceOf(dict, "a dict {label: weight}"),
-        ],
+        "class_weight": CLASS_WEIGHT,
     }
 
     def __init__(
@@ -184,15 +180,6 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         self.verbose = verbose
         self.warm_start = warm_start
 
-    def _hidden_layer_sizes(self):
-        return []
-
-    def _class_weight(self):
-        return self.class_weight
-
-    def _initializer(self):
-        return "zeros"
-
     def _fits_intercepts(self):
         return self.fit_intercept
 
@@ -215,5 +202,5 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
-        Z = self._forward_logits(X)
-        return Z[:, 0] if Z.shape[1] == 1 else Z
+        Z = self._forward_logits(X)  # checks that the model is fitted first
+        return self._fitted_head().decision_function(Z)

@@ -1,24 +1,29 @@
-r"""Cross-entropy losses computed from the last pre-activation ``Z[L]`` (the logits).
+r"""Losses computed from the last pre-activation ``Z[L]`` (the logits).
 
 Computing the loss from ``Z[L]`` rather than from ``A[L]`` is what keeps it finite:
 ``log(sigmoid(z))`` is ``-log(1 + e^{-z})``, evaluated here with ``logaddexp``, so a
 confident wrong prediction costs a large finite number instead of ``log(0)``.
 
 Each ``*_and_gradient`` function also returns the output layer's ``dZ[L]``. For a
-sigmoid output with binary cross-entropy, and for a softmax output with categorical
-cross-entropy, the derivative of the cost with respect to ``Z[L]`` simplifies to
+sigmoid output with binary cross-entropy, a softmax output with categorical
+cross-entropy, an identity output with squared error and an exponential output with
+the Poisson deviance, the derivative of the cost with respect to ``Z[L]`` simplifies to
 
 .. math:: dZ^{[L]} = \frac{1}{m} (A^{[L]} - Y)
 
 (course, week 3 and 4). This holds only for these matched pairs of output activation
-and loss, which is why the output layer never calls an activation derivative.
+and loss (each activation is the inverse of its loss's canonical link), which is why
+the output layer never calls an activation derivative. The Huber loss of an identity
+output is not such a pair, but its ``dZ[L]`` is the residual clipped to ``[-delta,
+delta]``, again without an activation derivative.
 
-Sample weights ``w`` turn every mean into a weighted mean: ``1/m`` becomes
+With several outputs, every loss is summed over the outputs and averaged over the
+samples. Sample weights ``w`` turn every mean into a weighted mean: ``1/m`` becomes
 ``w_i / sum(w)``.
 """
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, xlogy
 
 
 def _row_weights(m, sample_weight, dtype):
@@ -50,17 +55,22 @@ def _row_max(Z):
 
 
 def binary_log_loss_and_gradient(Z, Y, sample_weight=None):
-    r"""Binary cross-entropy of a sigmoid output, and ``dZ[L]``.
+    r"""Binary cross-entropy of sigmoid outputs, and ``dZ[L]``.
+
+    One sigmoid per column: a binary classifier has one column, a multilabel one a
+    column per label. The cross-entropy is summed over the labels and averaged over
+    the samples.
 
     .. math::
-        J = \frac{1}{m} \sum_i \left[\log(1 + e^{z_i}) - y_i z_i\right]
-          = -\frac{1}{m} \sum_i \left[y_i \log a_i + (1 - y_i)\log(1 - a_i)\right]
+        J = \frac{1}{m} \sum_i \sum_k \left[\log(1 + e^{z_{ik}}) - y_{ik} z_{ik}\right]
+          = -\frac{1}{m} \sum_i \sum_k
+            \left[y_{ik} \log a_{ik} + (1 - y_{ik})\log(1 - a_{ik})\right]
 
     Parameters
     ----------
-    Z : ndarray of shape (m, 1)
+    Z : ndarray of shape (m, n_labels)
         The logits ``Z[L]``. **Overwritten** with ``dZ[L] = (A[L] - Y) / m``.
-    Y : ndarray of shape (m, 1)
+    Y : ndarray of shape (m, n_labels)
         Targets in {0, 1}.
     sample_weight : ndarray of shape (m,), default=None
         Weights of the samples; the cost is their weighted mean.
@@ -115,10 +125,157 @@ def categorical_log_loss_and_gradient(Z, Y, sample_weight=None):
     return loss
 
 
+def _row_sums(A):
+    """The sum of each row of ``A``, of shape (m,).
+
+    A matrix-vector product, faster than ``A.sum(axis=1)`` on the few columns of an
+    output layer (see ``categorical_log_loss_and_gradient``).
+    """
+    return A @ np.ones(A.shape[1], A.dtype)
+
+
+def squared_error_loss_and_gradient(Z, Y, sample_weight=None):
+    r"""Half squared error of an identity output, and ``dZ[L]``.
+
+    .. math::
+        J = \frac{1}{m} \sum_i \sum_k \frac{1}{2} (z_{ik} - y_{ik})^2,
+        \qquad dZ^{[L]} = \frac{1}{m} (Z^{[L]} - Y)
+
+    With one output this is scikit-learn's ``MLPRegressor`` squared error (half the
+    mean of the squares). With several outputs it is summed over them, not averaged:
+    ``MLPRegressor`` averages its loss over the outputs but not its gradient
+    (scikit-learn issue 8349), so its gradient is not the gradient of the cost it
+    reports; summing keeps the two consistent, like the multilabel sigmoid head, whose
+    binary cross-entropy is summed over the labels.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (m, n_outputs)
+        The outputs ``Z[L] = A[L]``. **Overwritten** with ``dZ[L] = (Z[L] - Y) / m``.
+    Y : ndarray of shape (m, n_outputs)
+        Targets.
+    sample_weight : ndarray of shape (m,), default=None
+        Weights of the samples; the cost is their weighted mean.
+
+    Returns
+    -------
+    loss : float
+    """
+    Z -= Y  # the residual, which is dZ[L] up to the weights
+    per_sample = np.einsum("ij,ij->i", Z, Z)
+    weights = _row_weights(Z.shape[0], sample_weight, Z.dtype)
+    loss = 0.5 * float(np.sum(per_sample[:, None] * weights))
+    Z *= weights
+    return loss
+
+
+def poisson_loss_and_gradient(Z, Y, sample_weight=None):
+    r"""Half Poisson deviance of an exponential output (log link), and ``dZ[L]``.
+
+    The prediction is :math:`\mu = e^z`, and the cost is summed over the outputs:
+
+    .. math::
+        J = \frac{1}{m} \sum_i \sum_k \left[y_{ik} \log\frac{y_{ik}}{\mu_{ik}}
+            - y_{ik} + \mu_{ik}\right]
+          = \frac{1}{m} \sum_i \sum_k \left[e^{z_{ik}} - y_{ik} z_{ik}
+            + (y_{ik} \log y_{ik} - y_{ik})\right],
+        \qquad dZ^{[L]} = \frac{1}{m} (e^{Z^{[L]}} - Y)
+
+    with :math:`0 \log 0 = 0`. The constant :math:`y \log y - y` does not change the
+    gradient, but makes the cost 0 at a perfect fit and, for one output, half of
+    scikit-learn's ``mean_poisson_deviance``.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (m, n_outputs)
+        The logits ``Z[L] = log(mu)``. **Overwritten** with
+        ``dZ[L] = (exp(Z[L]) - Y) / m``.
+    Y : ndarray of shape (m, n_outputs)
+        Non-negative targets, such as counts.
+    sample_weight : ndarray of shape (m,), default=None
+        Weights of the samples; the cost is their weighted mean.
+
+    Returns
+    -------
+    loss : float
+        ``inf`` (or ``nan``) when ``exp(Z)`` overflows: the caller's divergence guard
+        stops the training then, so the overflow is not worth a warning per element.
+    """
+    # Past exp's range, mu is inf, and so are the loss and dZ; a zero weight times
+    # inf, or inf - inf when y * z overflows too, gives nan instead.
+    with np.errstate(over="ignore", invalid="ignore"):
+        # sum_k y_ik z_ik, read before Z is overwritten; no (m, n_outputs) temporary.
+        target_logit = np.einsum("ij,ij->i", Y, Z)
+        # In the wider of the two dtypes: exp(Z) is added in place below.
+        per_element = xlogy(Y, Y, dtype=np.result_type(Z, Y))
+        per_element -= Y
+        np.exp(Z, out=Z)
+        per_element += Z
+        per_sample = _row_sums(per_element)
+        per_sample -= target_logit
+        weights = _row_weights(Z.shape[0], sample_weight, Z.dtype)
+        loss = float(np.sum(per_sample[:, None] * weights))
+        Z -= Y
+        Z *= weights
+    return loss
+
+
+def huber_loss_and_gradient(Z, Y, sample_weight=None, *, delta=1.0):
+    r"""Huber loss of an identity output, and ``dZ[L]``.
+
+    With the residual :math:`r = z - y`, summed over the outputs:
+
+    .. math::
+        J = \frac{1}{m} \sum_i \sum_k h(r_{ik}), \qquad
+        h(r) = \begin{cases}
+            \frac{1}{2} r^2 & |r| \le \delta \\
+            \delta \left(|r| - \frac{\delta}{2}\right) & |r| > \delta
+        \end{cases}, \qquad
+        dZ^{[L]} = \frac{1}{m} \operatorname{clip}(R, -\delta, \delta)
+
+    Quadratic near the target, like the squared error, and linear beyond ``delta``:
+    an outlier pulls on the fit with a force bounded by ``delta`` instead of one that
+    grows with its residual.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (m, n_outputs)
+        The outputs ``Z[L] = A[L]``. **Overwritten** with
+        ``dZ[L] = clip(Z[L] - Y, -delta, delta) / m``.
+    Y : ndarray of shape (m, n_outputs)
+        Targets.
+    sample_weight : ndarray of shape (m,), default=None
+        Weights of the samples; the cost is their weighted mean.
+    delta : float, default=1.0
+        Where the loss turns from quadratic to linear, in units of ``y``: 1.0 suits a
+        standardized ``y``. Positive.
+
+    Returns
+    -------
+    loss : float
+    """
+    # A Python float stays weak in NumPy's promotion: float32 arrays stay float32.
+    delta = float(delta)
+    Z -= Y  # the residual r
+    # h(r) = c^2 / 2 + delta (|r| - c) with c = min(|r|, delta): both branches at once.
+    beyond = np.abs(Z)
+    clipped = np.minimum(beyond, delta)
+    beyond -= clipped
+    per_sample = 0.5 * np.einsum("ij,ij->i", clipped, clipped)
+    per_sample += delta * _row_sums(beyond)
+    weights = _row_weights(Z.shape[0], sample_weight, Z.dtype)
+    loss = float(np.sum(per_sample[:, None] * weights))
+    np.clip(Z, -delta, delta, out=Z)
+    Z *= weights
+    return loss
+
+
 #: The loss that matches each output activation.
 LOSSES = {
     "sigmoid": binary_log_loss_and_gradient,
     "softmax": categorical_log_loss_and_gradient,
+    "identity": squared_error_loss_and_gradient,
+    "exp": poisson_loss_and_gradient,
 }
 
 

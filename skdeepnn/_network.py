@@ -332,7 +332,7 @@ def cost_and_gradients(
     coefs,
     intercepts,
     activation,
-    output_activation,
+    loss,
     alpha,
     sample_weight=None,
     grads=None,
@@ -351,10 +351,15 @@ def cost_and_gradients(
     ----------
     X : ndarray or sparse matrix of shape (m, n_x)
     Y : ndarray of shape (m, n_L)
-        Targets: a column of 0/1 for a sigmoid output, one-hot rows for softmax.
+        Targets, encoded as the loss expects them: a 0/1 column (or one per label)
+        for a sigmoid output, one-hot rows for softmax, numbers for regression.
     coefs, intercepts : lists of L ndarrays
     activation : str
-    output_activation : {"sigmoid", "softmax"}
+    loss : str or callable
+        The output's loss: an output activation, whose matched loss ``LOSSES`` holds
+        ("sigmoid", "softmax", "identity", "exp"), or a callable ``loss(Z, Y,
+        sample_weight)`` that returns the cost of the logits ``Z`` and overwrites
+        them with ``dZ[L]`` (an output head's).
     alpha : float
     sample_weight : ndarray of shape (m,), default=None
     grads : tuple (dW, db) of lists of L ndarrays, optional
@@ -378,7 +383,8 @@ def cost_and_gradients(
         X, coefs, intercepts, activation, buffers, masks, batch_norm, sample_weight
     )
     # The loss turns the logits Z[L] into dZ[L] in place.
-    cost = LOSSES[output_activation](layers[-1], Y, sample_weight)
+    loss = LOSSES[loss] if isinstance(loss, str) else loss
+    cost = loss(layers[-1], Y, sample_weight)
     cost += l2_penalty(coefs, alpha, m)
     if grads is None:
         n_hidden = len(coefs) - 1

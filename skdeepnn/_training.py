@@ -1,7 +1,154 @@
-"""What the training loop works with: its mini-batches and the record of a run."""
+"""What the training loop works with: the network it trains, its batches, the record of a run."""
 
 import numpy as np
 from scipy import sparse
+
+from ._network import Workspace, cost_and_gradients, draw_dropout_masks, forward_propagation, pack
+
+
+class TrainableNetwork:
+    """The network being trained: its parameters packed in one vector, and its cost.
+
+    Every trainable array (``W[l]``, the trained ``b[l]``, batch norm's ``gamma``
+    and ``beta``) becomes a view of one vector ``params``, and every gradient a
+    view of ``param_grads``, so an optimizer updates them all in one pass. The
+    arrays a training step writes are allocated once, here.
+
+    Parameters
+    ----------
+    coefs, intercepts : lists of L ndarrays
+        The starting weights; copied into the packed vector.
+    activation : str
+        The hidden layers' activation.
+    loss : callable
+        ``loss(Z, Y, sample_weight)``, from the output head: the cost of the logits,
+        which it overwrites with ``dZ[L]``.
+    alpha : float
+        L2 strength.
+    batch_size : int
+        The most rows of a batch.
+    dtype : numpy dtype
+    batch_norm : BatchNorm or None
+    fits_intercepts : bool
+        False keeps every bias at zero, untrained.
+    keep_probs : list of float or None
+        Dropout's keep probability per hidden layer.
+    """
+
+    def __init__(
+        self,
+        coefs,
+        intercepts,
+        activation,
+        loss,
+        alpha,
+        batch_size,
+        dtype,
+        *,
+        batch_norm=None,
+        fits_intercepts=True,
+        keep_probs=None,
+    ):
+        self.activation, self.loss, self.alpha = activation, loss, alpha
+        self.batch_norm, self.keep_probs = batch_norm, keep_probs
+        self.layer_sizes = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
+        self.workspace = Workspace(batch_size, self.layer_sizes, dtype, keep_probs is not None)
+        self.coefs, self.intercepts, self.params, self.param_grads, self.grads = _pack_trainable(
+            coefs, intercepts, batch_norm, fits_intercepts, dtype
+        )
+
+    def cost_and_gradient(self, X, Y, sample_weight=None, rng=None):
+        """The regularized cost of a batch; its gradient goes to ``param_grads``.
+
+        With dropout, ``rng`` draws the batch's masks.
+        """
+        masks = self.keep_probs and draw_dropout_masks(
+            rng, X.shape[0], self.layer_sizes[1:-1], self.keep_probs, X.dtype, self.workspace
+        )
+        cost, _ = cost_and_gradients(
+            X,
+            Y,
+            self.coefs,
+            self.intercepts,
+            self.activation,
+            self.loss,
+            self.alpha,
+            sample_weight,
+            self.grads,
+            self.workspace,
+            masks,
+            self.keep_probs,
+            self.batch_norm,
+        )
+        return cost
+
+    def inference(self):
+        """The network as prediction sees it: ``(coefs, intercepts)``, batch norm folded in."""
+        if self.batch_norm is None:
+            return self.coefs, self.intercepts
+        return self.batch_norm.fold(self.coefs, self.intercepts)
+
+    def take_full_batch_statistics(self, X, sample_weight, batch_norm=None):
+        """Set the running statistics to those of the whole ``X`` at the current weights.
+
+        ``batch_norm`` defaults to the network's own; a snapshot's can be given.
+        """
+        batch_norm = batch_norm or self.batch_norm
+        batch_norm.take_statistics_of(
+            lambda: forward_propagation(
+                X,
+                self.coefs,
+                self.intercepts,
+                self.activation,
+                self.workspace.buffers,
+                batch_norm=batch_norm,
+                sample_weight=sample_weight,
+            )
+        )
+
+    def snapshot(self):
+        """Copies of ``(coefs, intercepts, batch_norm)``, safe from later updates."""
+        batch_norm = None if self.batch_norm is None else self.batch_norm.copy()
+        return [W.copy() for W in self.coefs], [b.copy() for b in self.intercepts], batch_norm
+
+
+def _pack_trainable(coefs, intercepts, batch_norm, fits_intercepts, dtype):
+    """Put every trainable parameter in one vector, and every gradient in another.
+
+    The biases are trainable unless ``fits_intercepts`` is False or batch
+    normalization replaces them (in the hidden layers, by ``beta``); such a bias
+    keeps its value and gets no gradient (None in ``db``). With batch
+    normalization, its ``gammas`` and ``betas`` (and their gradients) become views too.
+
+    Returns
+    -------
+    coefs, intercepts : lists of L ndarrays
+    params, param_grads : ndarray
+        The packed vectors.
+    grads : tuple (dW, db)
+        For ``cost_and_gradients``.
+    """
+    n_layers = len(coefs)
+    normalized = batch_norm is not None
+    biased = [
+        l for l in range(n_layers) if fits_intercepts and not (normalized and l < n_layers - 1)
+    ]
+    trainable = coefs + [intercepts[l] for l in biased]
+    if normalized:
+        trainable += batch_norm.gammas + batch_norm.betas
+    params, views = pack(trainable, dtype)
+    param_grads, grad_views = pack(trainable, dtype)
+    coefs, dW = views[:n_layers], grad_views[:n_layers]
+    intercepts, db = list(intercepts), [None] * n_layers
+    for position, l in enumerate(biased, start=n_layers):
+        intercepts[l], db[l] = views[position], grad_views[position]
+    if normalized:
+        n_hidden, start = n_layers - 1, n_layers + len(biased)
+        batch_norm.gammas = views[start : start + n_hidden]
+        batch_norm.betas = views[start + n_hidden :]
+        batch_norm.dgammas = grad_views[start : start + n_hidden]
+        batch_norm.dbetas = grad_views[start + n_hidden :]
+    return coefs, intercepts, params, param_grads, (dW, db)
 
 
 class Training:

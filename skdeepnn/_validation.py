@@ -1,8 +1,9 @@
-"""The validation set of a fit, and how each epoch is scored on it."""
+"""The validation set of a fit: a split of the training data or the user's, and how each
+epoch is scored on it."""
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 
-from ._losses import LOSSES
 from ._network import predict_logits
 
 
@@ -19,11 +20,15 @@ class ValidationSet:
     score_weight : ndarray of shape (n_val,) or None
         The weights of the score: the user's, without class weights, so that the
         score is the metric the user would compute on the same data.
+    head : output head
+        Its ``loss`` and default ``score`` (accuracy, or R² for regression).
     scorer : callable or None
         A scikit-learn scorer, ``scorer(estimator, X, y)``, given
-        ``sample_weight=score_weight`` too when there are weights; None scores accuracy.
-    labels : ndarray of shape (n_val,), optional
-        The labels the scorer compares predictions with; needed with a scorer.
+        ``sample_weight=score_weight`` too when there are weights; None scores
+        with the head's default score.
+    labels : ndarray of shape (n_val,) or (n_val, n_outputs), optional
+        The targets as the user gave them, which the scorer compares predictions
+        with; needed with a scorer.
     as_estimator : callable, optional
         ``as_estimator(coefs, intercepts)`` returns an object the scorer can call
         (``predict``, ``predict_proba``, ...) on the network as it stands; needed
@@ -31,31 +36,83 @@ class ValidationSet:
     """
 
     def __init__(
-        self, X, Y, sample_weight, score_weight=None, scorer=None, labels=None, as_estimator=None
+        self,
+        X,
+        Y,
+        sample_weight,
+        score_weight,
+        head,
+        scorer=None,
+        labels=None,
+        as_estimator=None,
     ):
         self.X, self.Y, self.sample_weight, self.score_weight = X, Y, sample_weight, score_weight
-        self.scorer, self.labels, self.as_estimator = scorer, labels, as_estimator
+        self.head, self.scorer, self.labels, self.as_estimator = head, scorer, labels, as_estimator
 
-    def evaluate(self, coefs, intercepts, activation, output_activation):
-        """The weighted cross-entropy (without the L2 term) and the score of the network.
+    def evaluate(self, coefs, intercepts, activation):
+        """The weighted loss (without the L2 term) and the score of the network.
 
         Returns
         -------
         loss : float
         score : float
-            The scorer's value, or the accuracy without a scorer; higher is better.
+            The scorer's value, or the head's default score; higher is better.
         """
         Z = predict_logits(self.X, coefs, intercepts, activation)
         if self.scorer is None:
-            if Z.shape[1] == 1:
-                correct = (Z[:, 0] > 0) == (self.Y[:, 0] > 0.5)
-            else:
-                correct = Z.argmax(axis=1) == self.Y.argmax(axis=1)
-            score = float(np.average(correct, weights=self.score_weight))
+            score = self.head.score(Z, self.Y, self.score_weight)
         else:
             weights = {} if self.score_weight is None else {"sample_weight": self.score_weight}
             estimator = self.as_estimator(coefs, intercepts)
             score = float(self.scorer(estimator, self.X, self.labels, **weights))
         with np.errstate(over="ignore", invalid="ignore"):
-            loss = LOSSES[output_activation](Z, self.Y, self.sample_weight)  # overwrites Z
+            loss = self.head.loss(Z, self.Y, self.sample_weight)  # overwrites Z
         return loss, score
+
+
+def split_validation(n_samples, validation_fraction, strata, sample_weight, seed):
+    """Rows for training and for validation: a split stratified on ``strata``, if given.
+
+    Parameters
+    ----------
+    n_samples : int
+    validation_fraction : float
+    strata : ndarray of shape (n_samples,) or None
+        The class of each row, when every class must be in both parts.
+    sample_weight : ndarray of shape (n_samples,) or None
+    seed : int
+
+    Returns
+    -------
+    train, val : ndarrays of row indices
+
+    Raises
+    ------
+    ValueError
+        When a part would lack a class, or hold only zero weights.
+    """
+    fix = "Use a larger validation_fraction, more data, or a validation set of your own."
+    try:
+        train, val = train_test_split(
+            np.arange(n_samples), test_size=validation_fraction, stratify=strata, random_state=seed
+        )
+    except ValueError as error:
+        raise ValueError(
+            f"validation_fraction={validation_fraction} cannot split the training data into "
+            f"two parts that both hold every class ({error}). {fix[:-1]} (X_val, y_val)."
+        ) from error
+    for part, rows in (("training", train), ("validation", val)):
+        if strata is not None:
+            missing = np.setdiff1d(np.unique(strata), np.unique(strata[rows]))
+            if missing.size:
+                raise ValueError(
+                    f"validation_fraction={validation_fraction} leaves the {part} part "
+                    f"without samples of {missing.size} class(es). {fix}"
+                )
+        if sample_weight is not None and not sample_weight[rows].any():
+            raise ValueError(
+                f"validation_fraction={validation_fraction} leaves the {part} part with only "
+                "zero sample_weight. Use another validation_fraction or random_state, or a "
+                "validation set of your own (X_val, y_val)."
+            )
+    return train, val

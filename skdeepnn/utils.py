@@ -73,9 +73,7 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
     # n_features_in_, which would make the caller's estimator look fitted.
     estimator = estimator if fitted else clone(estimator)
     validate_params(estimator)
-    X, Y, sample_weight, _, output_activation, _ = estimator._validate_training_data(
-        X, y, sample_weight, reset=not fitted
-    )
+    X, Y, sample_weight, _, head = estimator._training_data(X, y, sample_weight, reset=not fitted)
     if fitted:
         coefs, intercepts = _copy_network(*estimator._get_network(), X.dtype)
         batch_norm = estimator._fitted_batch_norm()
@@ -107,7 +105,7 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
             coefs,
             intercepts,
             estimator._hidden_activation(),
-            output_activation,
+            head.loss,
             estimator.alpha,
             sample_weight,
             masks=masks,

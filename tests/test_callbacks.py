@@ -144,11 +144,12 @@ def test_callbacks_see_only_the_training_part_of_a_split(data):
 
 
 def test_an_interrupted_epoch_still_ends_its_task(data, monkeypatch):
-    import skdeepnn._base
+    import skdeepnn._training
+    import skdeepnn._validation
 
     X, y = data
     recorder = Recorder()
-    real = skdeepnn._base.cost_and_gradients
+    real = skdeepnn._training.cost_and_gradients
     calls = {"n": 0}
 
     def interrupted_on_the_fifth_batch(*args, **kwargs):
@@ -157,7 +158,7 @@ def test_an_interrupted_epoch_still_ends_its_task(data, monkeypatch):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(skdeepnn._base, "cost_and_gradients", interrupted_on_the_fifth_batch)
+    monkeypatch.setattr(skdeepnn._training, "cost_and_gradients", interrupted_on_the_fifth_batch)
     with pytest.warns(UserWarning, match="interrupted"):
         small_net(batch_size=50, max_iter=10).set_callbacks(recorder).fit(X, y)
     begins = [event for event in recorder.events if event[0] == "begin"]

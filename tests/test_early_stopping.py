@@ -138,10 +138,11 @@ def test_x_val_is_transformed_by_the_pipeline(noisy):
 
 
 def test_interrupt_during_the_validation_pass_records_each_epoch_once(noisy, monkeypatch):
-    import skdeepnn._base
+    import skdeepnn._training
+    import skdeepnn._validation
 
     X_train, X_val, y_train, y_val = noisy
-    real = skdeepnn._base.ValidationSet.evaluate
+    real = skdeepnn._validation.ValidationSet.evaluate
     calls = {"n": 0}
 
     def interrupted_on_the_third_call(*args):
@@ -150,7 +151,9 @@ def test_interrupt_during_the_validation_pass_records_each_epoch_once(noisy, mon
             raise KeyboardInterrupt
         return real(*args)
 
-    monkeypatch.setattr(skdeepnn._base.ValidationSet, "evaluate", interrupted_on_the_third_call)
+    monkeypatch.setattr(
+        skdeepnn._validation.ValidationSet, "evaluate", interrupted_on_the_third_call
+    )
     with pytest.warns(UserWarning, match="interrupted"):
         net = overfitting_net(max_iter=10).fit(X_train, y_train, X_val=X_val, y_val=y_val)
     assert net.n_iter_ == 3 == len(net.loss_curve_)  # epoch 3 trained, then interrupted

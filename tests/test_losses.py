@@ -1,20 +1,27 @@
-"""Tests of the cross-entropy losses and the L2 penalty in ``_losses``."""
+"""Tests of the losses (cross-entropy, squared error, Poisson, Huber) and the L2 penalty
+in ``_losses``."""
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from sklearn.metrics import log_loss
+from scipy.special import xlogy
+from sklearn.metrics import log_loss, mean_poisson_deviance, mean_squared_error
 
 from skdeepnn._losses import (
     LOSSES,
     binary_log_loss_and_gradient,
     categorical_log_loss_and_gradient,
+    huber_loss_and_gradient,
     l2_penalty,
+    poisson_loss_and_gradient,
+    squared_error_loss_and_gradient,
 )
 
 N_CLASSES = 4
+N_OUTPUTS = 3
 
 
 def _binary_problem(seed, m=12):
@@ -35,6 +42,41 @@ def _categorical_problem(seed, m=12):
     y[:N_CLASSES] = np.arange(N_CLASSES)
     w = rng.uniform(0.1, 3.0, size=m)
     return Z, np.eye(N_CLASSES)[y], w
+
+
+def _multilabel_problem(seed, m=12):
+    """Moderate logits Z (m, 3), 0/1 targets Y (m, 3) with both values per label."""
+    rng = np.random.default_rng(seed)
+    Z = rng.uniform(-4, 4, size=(m, N_OUTPUTS))
+    Y = rng.integers(0, 2, size=(m, N_OUTPUTS)).astype(np.float64)
+    Y[:2] = [[0.0] * N_OUTPUTS, [1.0] * N_OUTPUTS]
+    w = rng.uniform(0.1, 3.0, size=m)
+    return Z, Y, w
+
+
+def _regression_problem(seed, m=12, n_outputs=N_OUTPUTS):
+    """Outputs Z (m, n_outputs), real targets Y whose residuals |z - y| range over
+    both sides of 1 (the default Huber delta), weights."""
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(m, n_outputs))
+    Y = Z + rng.normal(scale=1.5, size=(m, n_outputs))
+    w = rng.uniform(0.1, 3.0, size=m)
+    return Z, Y, w
+
+
+def _count_problem(seed, m=12, n_outputs=N_OUTPUTS):
+    """Moderate log-means Z (m, n_outputs), Poisson counts Y with zeros, weights."""
+    rng = np.random.default_rng(seed)
+    Z = rng.uniform(-2, 2, size=(m, n_outputs))
+    Y = rng.poisson(np.exp(rng.uniform(-2, 2, size=(m, n_outputs)))).astype(np.float64)
+    Y[0] = 0.0
+    w = rng.uniform(0.1, 3.0, size=m)
+    return Z, Y, w
+
+
+def _reference_huber(r, delta):
+    abs_r = np.abs(r)
+    return np.where(abs_r <= delta, 0.5 * r**2, delta * (abs_r - 0.5 * delta))
 
 
 def _reference_sigmoid(z):
@@ -82,11 +124,156 @@ def test_categorical_loss_matches_sklearn_log_loss(weighted):
 
 
 def test_losses_registry():
-    """LOSSES pairs each output activation with its matching cross-entropy."""
+    """LOSSES pairs each output activation with its matching loss (Huber is not one:
+    it needs its delta)."""
     assert LOSSES == {
         "sigmoid": binary_log_loss_and_gradient,
         "softmax": categorical_log_loss_and_gradient,
+        "identity": squared_error_loss_and_gradient,
+        "exp": poisson_loss_and_gradient,
     }
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multilabel_loss_is_the_sum_of_sklearn_log_loss_per_label(weighted):
+    """Binary cross-entropy over 3 sigmoid columns equals the sum over the columns of
+    sklearn's (weighted) log_loss of each column."""
+    Z, Y, w = _multilabel_problem(8)
+    sample_weight = w if weighted else None
+    expected = 0.0
+    for k in range(N_OUTPUTS):
+        p = _reference_sigmoid(Z[:, k])
+        expected += log_loss(
+            Y[:, k], np.column_stack([1 - p, p]), sample_weight=sample_weight, labels=[0, 1]
+        )
+    got = binary_log_loss_and_gradient(Z.copy(), Y, sample_weight)
+    assert isinstance(got, float)
+    assert got == pytest.approx(expected, rel=1e-10)
+
+
+@pytest.mark.parametrize("n_outputs", [1, N_OUTPUTS])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_squared_error_matches_sklearn(weighted, n_outputs):
+    """Half the squared error, summed over the outputs: half of sklearn's
+    mean_squared_error of each output, summed; and the same by hand."""
+    Z, Y, w = _regression_problem(9, n_outputs=n_outputs)
+    sample_weight = w if weighted else None
+    per_output = mean_squared_error(Y, Z, sample_weight=sample_weight, multioutput="raw_values")
+    by_hand = np.average(0.5 * ((Z - Y) ** 2).sum(axis=1), weights=sample_weight)
+    got = squared_error_loss_and_gradient(Z.copy(), Y, sample_weight)
+    assert isinstance(got, float)
+    assert got == pytest.approx(0.5 * per_output.sum(), rel=1e-12)
+    assert got == pytest.approx(by_hand, rel=1e-12)
+    if n_outputs == 1:
+        # MLPRegressor's squared error: half the mean of the squares.
+        mse = mean_squared_error(Y[:, 0], Z[:, 0], sample_weight=sample_weight)
+        assert got == pytest.approx(0.5 * mse, rel=1e-12)
+
+
+@pytest.mark.parametrize("n_outputs", [1, N_OUTPUTS])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_poisson_loss_is_half_sklearn_mean_poisson_deviance(weighted, n_outputs):
+    """The Poisson loss of log-means Z is half of sklearn's mean_poisson_deviance of
+    exp(Z), summed over the outputs; and the same by hand."""
+    Z, Y, w = _count_problem(10, n_outputs=n_outputs)
+    sample_weight = w if weighted else None
+    expected = sum(
+        0.5 * mean_poisson_deviance(Y[:, k], np.exp(Z[:, k]), sample_weight=sample_weight)
+        for k in range(n_outputs)
+    )
+    mu = np.exp(Z)
+    by_hand = np.average((xlogy(Y, Y / mu) - Y + mu).sum(axis=1), weights=sample_weight)
+    got = poisson_loss_and_gradient(Z.copy(), Y, sample_weight)
+    assert isinstance(got, float)
+    assert got == pytest.approx(expected, rel=1e-12)
+    assert got == pytest.approx(by_hand, rel=1e-12)
+
+
+@pytest.mark.parametrize("delta", [0.5, 1.0, 2.5])
+@pytest.mark.parametrize("n_outputs", [1, N_OUTPUTS])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_huber_loss_matches_hand_computation(weighted, n_outputs, delta):
+    """The Huber loss equals 0.5 r^2 or delta (|r| - delta / 2) per element (np.where),
+    summed over the outputs, (weighted) mean over the samples."""
+    Z, Y, w = _regression_problem(11, m=40, n_outputs=n_outputs)
+    abs_r = np.abs(Z - Y)
+    assert (abs_r < delta).any() and (abs_r > delta).any()  # both branches are tested
+    sample_weight = w if weighted else None
+    expected = np.average(_reference_huber(Z - Y, delta).sum(axis=1), weights=sample_weight)
+    got = huber_loss_and_gradient(Z.copy(), Y, sample_weight, delta=delta)
+    assert isinstance(got, float)
+    assert got == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "loss_function",
+    [
+        squared_error_loss_and_gradient,
+        poisson_loss_and_gradient,
+        partial(huber_loss_and_gradient, delta=0.7),
+    ],
+    ids=["squared_error", "poisson", "huber"],
+)
+def test_regression_losses_are_zero_at_a_perfect_fit(loss_function):
+    """Every regression loss, with its constant for Poisson, is 0 when the prediction
+    equals the target, and so is dZ."""
+    rng = np.random.default_rng(12)
+    Y = rng.uniform(0.5, 5.0, size=(7, N_OUTPUTS))
+    Z = np.log(Y) if loss_function is poisson_loss_and_gradient else Y.copy()
+    loss = loss_function(Z, Y, rng.uniform(0.1, 3.0, size=7))
+    assert loss == pytest.approx(0.0, abs=1e-14)
+    assert_allclose(Z, 0.0, atol=1e-15)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_huber_equals_squared_error_within_delta(weighted):
+    """When every |r| <= delta, Huber is the half squared error: same loss, same dZ."""
+    Z, Y, w = _regression_problem(13)
+    delta = 1.01 * np.abs(Z - Y).max()
+    sample_weight = w if weighted else None
+    dZ_huber, dZ_squared = Z.copy(), Z.copy()
+    loss_huber = huber_loss_and_gradient(dZ_huber, Y, sample_weight, delta=delta)
+    loss_squared = squared_error_loss_and_gradient(dZ_squared, Y, sample_weight)
+    assert loss_huber == pytest.approx(loss_squared, rel=1e-12)
+    assert_allclose(dZ_huber, dZ_squared, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_huber_gradient_is_bounded_by_delta(weighted):
+    """|dZ_ik| <= delta p_i; an outlier's dZ is exactly sign(r) delta p_i, however far
+    it is, while an inlier's is r p_i."""
+    Z, Y, w = _regression_problem(14)
+    Y[0, 0] = Z[0, 0] - 1e6  # one huge outlier
+    delta = 0.8
+    p = w / w.sum() if weighted else np.full(len(w), 1 / len(w))
+    dZ = Z.copy()
+    huber_loss_and_gradient(dZ, Y, w if weighted else None, delta=delta)
+    r = Z - Y
+    assert (np.abs(dZ) <= delta * p[:, None] * (1 + 1e-12)).all()
+    outside = np.abs(r) > delta
+    assert outside.sum() > 1 and (~outside).any()
+    assert_allclose(dZ[outside], (np.sign(r) * delta * p[:, None])[outside], rtol=1e-12)
+    assert_allclose(dZ[~outside], (r * p[:, None])[~outside], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "dtype, z", [(np.float64, 1e3), (np.float64, 1e4), (np.float32, 100.0)], ids=str
+)
+def test_poisson_loss_overflows_to_inf_silently(dtype, z):
+    """A logit past exp's range gives an infinite loss and dZ entry, without a
+    RuntimeWarning; the other entries of dZ are untouched by it."""
+    Z = np.array([[z, 0.5], [0.0, -1.0]], dtype=dtype)
+    Y = np.array([[3.0, 1.0], [0.0, 2.0]], dtype=dtype)
+    w = np.array([1.0, 3.0])
+    expected_dZ = (np.exp(Z[1].astype(np.float64)) - Y[1]) * 0.75
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="warn"):
+            loss = poisson_loss_and_gradient(Z, Y, w)
+    assert loss == np.inf
+    assert Z[0, 0] == np.inf
+    assert Z.dtype == dtype
+    assert_allclose(Z[1], expected_dZ, rtol=1e-6)
 
 
 @pytest.mark.parametrize(
@@ -158,6 +345,17 @@ def test_categorical_loss_is_stable_for_huge_logits():
     assert_allclose(Z, expected_dZ, atol=1e-12)
 
 
+#: The losses added to the shared tests below, each with a problem of 3 outputs.
+REGRESSION_CASES = [
+    (binary_log_loss_and_gradient, _multilabel_problem),
+    (squared_error_loss_and_gradient, _regression_problem),
+    (poisson_loss_and_gradient, _count_problem),
+    (partial(huber_loss_and_gradient, delta=1.0), _regression_problem),
+    (partial(huber_loss_and_gradient, delta=0.3), _regression_problem),
+]
+REGRESSION_IDS = ["multilabel", "squared_error", "poisson", "huber", "huber_small_delta"]
+
+
 def _finite_difference_gradient(loss_function, Z, Y, sample_weight, eps=1e-6):
     """Central differences of the loss with respect to every entry of Z."""
     gradient = np.empty_like(Z)
@@ -178,8 +376,9 @@ def _finite_difference_gradient(loss_function, Z, Y, sample_weight, eps=1e-6):
     [
         (binary_log_loss_and_gradient, _binary_problem),
         (categorical_log_loss_and_gradient, _categorical_problem),
+        *REGRESSION_CASES,
     ],
-    ids=["binary", "categorical"],
+    ids=["binary", "categorical", *REGRESSION_IDS],
 )
 def test_dZ_matches_finite_differences(loss_function, problem, weighted):
     """The array written into Z is the gradient of the returned loss w.r.t. Z."""
@@ -196,11 +395,15 @@ def test_dZ_matches_finite_differences(loss_function, problem, weighted):
     [
         (binary_log_loss_and_gradient, _binary_problem, _reference_sigmoid),
         (categorical_log_loss_and_gradient, _categorical_problem, _reference_softmax),
+        (binary_log_loss_and_gradient, _multilabel_problem, _reference_sigmoid),
+        (squared_error_loss_and_gradient, _regression_problem, lambda z: z),
+        (poisson_loss_and_gradient, _count_problem, np.exp),
     ],
-    ids=["binary", "categorical"],
+    ids=["binary", "categorical", "multilabel", "squared_error", "poisson"],
 )
 def test_dZ_is_probabilities_minus_targets_over_m(loss_function, problem, probabilities):
-    """dZ[L] = (A[L] - Y) / m, with A[L] from the textbook sigmoid or softmax."""
+    """dZ[L] = (A[L] - Y) / m for each matched pair, with A[L] from the textbook
+    sigmoid, softmax, identity or exponential."""
     Z, Y, _ = problem(3)
     expected = (probabilities(Z) - Y) / Z.shape[0]
     dZ = Z.copy()
@@ -213,8 +416,9 @@ def test_dZ_is_probabilities_minus_targets_over_m(loss_function, problem, probab
     [
         (binary_log_loss_and_gradient, _binary_problem),
         (categorical_log_loss_and_gradient, _categorical_problem),
+        *REGRESSION_CASES,
     ],
-    ids=["binary", "categorical"],
+    ids=["binary", "categorical", *REGRESSION_IDS],
 )
 def test_integer_weights_equal_repeated_rows(loss_function, problem):
     """Weights w_i in {0, 1, 2, 3} act like repeating row i w_i times (loss and dZ)."""
@@ -240,8 +444,9 @@ def test_integer_weights_equal_repeated_rows(loss_function, problem):
     [
         (binary_log_loss_and_gradient, _binary_problem),
         (categorical_log_loss_and_gradient, _categorical_problem),
+        *REGRESSION_CASES,
     ],
-    ids=["binary", "categorical"],
+    ids=["binary", "categorical", *REGRESSION_IDS],
 )
 def test_float32_logits(loss_function, problem):
     """float32 logits give a float32 dZ and a loss close to the float64 one."""

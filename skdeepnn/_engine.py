@@ -1,0 +1,319 @@
+"""The epoch loop: mini-batches -> cost and gradient -> optimizer step -> record -> stopping.
+
+The loop knows nothing of scikit-learn or of the kind of target: it gets a
+``TrainableNetwork`` (whose loss the output head chose), the encoded training
+data, the settings the estimator resolved, and the stopping rules of
+``_stopping``. Callbacks see the model after each epoch through ``describe``,
+which the estimator provides.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from ._schedules import scheduled_learning_rate
+from ._stopping import (
+    AdaptiveLearningRate,
+    BestWeights,
+    DivergenceGuard,
+    LowestLoss,
+    NoImprovement,
+    Oscillation,
+    raise_diverged,
+)
+from ._training import MiniBatches, Training, weight_sum
+from ._warnings import warn_fit_caller
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the estimator's hyperparameters resolve to for one fit."""
+
+    estimator_name: str
+    solver: str
+    learning_rate: float
+    batch_size: int
+    max_iter: int
+    tol: float
+    n_iter_no_change: int
+    shuffle: bool = True
+    verbose: int = 0
+    early_stopping: bool = False
+    scoring_name: object = None
+    lr_schedule: str = "constant"
+    schedule_options: dict = field(default_factory=dict)
+    max_fun: int = 15000
+
+    def learning_rate_of(self, epoch):
+        """The scheduled rate of ``epoch`` (counted from 1); None for "adaptive"."""
+        if self.lr_schedule == "adaptive":
+            return None
+        return scheduled_learning_rate(
+            self.lr_schedule, self.learning_rate, epoch - 1, **self.schedule_options
+        )
+
+
+class EpochLoop:
+    """Train ``network`` on ``(X, Y, sample_weight)`` epoch by epoch, until a rule stops it.
+
+    Parameters
+    ----------
+    network : TrainableNetwork
+    X, Y, sample_weight : arrays
+        The training data, validated and encoded.
+    settings : Settings
+    optimizer : optimizer of ``_optimizers``
+        Over ``[network.params]``.
+    rng : numpy.random.Generator
+        Shuffles the batches and draws dropout masks.
+    validation : ValidationSet or None
+    tasks : FitTasks
+        The fit's callback tasks.
+    describe : callable
+        ``describe(coefs, intercepts, batch_norm, n_epochs)`` returns the fitted
+        attributes of a model with that network (copies), for the callbacks.
+    first_epoch : int
+        Epochs already trained (warm start, partial_fit): the schedule goes on from it.
+    incremental : bool
+        Run exactly one epoch, as ``partial_fit``: no stopping rule applies.
+    """
+
+    def __init__(
+        self,
+        network,
+        X,
+        Y,
+        sample_weight,
+        settings,
+        optimizer,
+        rng,
+        *,
+        validation,
+        tasks,
+        describe,
+        first_epoch=0,
+        incremental=False,
+    ):
+        self.network, self.X, self.Y, self.sample_weight = network, X, Y, sample_weight
+        self.settings, self.optimizer, self.rng = settings, optimizer, rng
+        self.validation, self.tasks, self.describe = validation, tasks, describe
+        self.first_epoch, self.incremental = first_epoch, incremental
+        self.batches = MiniBatches(X, Y, sample_weight, settings.batch_size, settings.shuffle, rng)
+        self.total_weight = X.shape[0] if sample_weight is None else weight_sum(sample_weight)
+        self.training = Training(network.coefs, network.intercepts, optimizer, network.batch_norm)
+        self.early_stopping = settings.early_stopping and validation is not None and not incremental
+        if not self.early_stopping:
+            quantity = "training loss"
+        else:
+            quantity = "validation loss" if validation.scorer is None else "validation score"
+        self.no_improvement = NoImprovement(quantity, settings.tol, settings.n_iter_no_change)
+        self.adaptive = AdaptiveLearningRate() if settings.lr_schedule == "adaptive" else None
+        # Only full-batch "gd" without dropout records the exact cost of each step.
+        exact = settings.solver == "gd" and network.keep_probs is None and not self.early_stopping
+        self.oscillation = Oscillation(settings.n_iter_no_change, settings.tol, X.dtype)
+        self.lowest_loss = LowestLoss() if exact else None
+        self.best_weights = BestWeights() if self.early_stopping else None
+        self.divergence = DivergenceGuard(settings.learning_rate)
+        # When every step uses the whole training set, batch norm's running statistics
+        # are that set's: there is nothing to average. The fit ends with those at its
+        # final weights.
+        self.full_batch = (
+            network.batch_norm is not None and settings.batch_size >= X.shape[0] and not incremental
+        )
+        self.model_after = model_view(network, X, sample_weight, self.full_batch, describe)
+        self.epoch_cost = self.epoch_weight = 0.0
+        self.stopped = self.warned_nan = False
+
+    @property
+    def epochs(self):
+        n_epochs = 1 if self.incremental else self.settings.max_iter
+        return range(self.first_epoch + 1, self.first_epoch + n_epochs + 1)
+
+    def run(self):
+        """Train, then put the kept weights back; returns the ``Training`` record."""
+        batch_norm = self.network.batch_norm
+        if batch_norm is not None:
+            batch_norm.momentum = 0.0 if self.full_batch else batch_norm.momentum
+            batch_norm.update_running = True  # each training batch enters the averages
+        if self.early_stopping and self.first_epoch > 0:
+            self._start_from_fitted_weights()
+        self.start_time = time.perf_counter()
+        epoch = self.epochs[0]
+        try:
+            for epoch in self.epochs:
+                if self._run_epoch(epoch):
+                    break
+        except KeyboardInterrupt:
+            if self.epoch_weight > 0:  # the interrupted epoch's batches so far
+                self.training.record(
+                    self.epoch_cost / self.epoch_weight, self.optimizer.learning_rate
+                )
+            warn_fit_caller(
+                f"Training interrupted (KeyboardInterrupt) during iteration {epoch}: "
+                "the model keeps the weights reached so far.",
+                UserWarning,
+            )
+            self.stopped = True
+        finally:
+            self.tasks.end_epoch()  # an epoch cut short by an interrupt or an error ends empty
+        self._finish()
+        return self.training
+
+    def _start_from_fitted_weights(self):
+        """Going on from fitted weights: they are the best so far until an epoch beats them."""
+        val_loss, val_score = self.validation.evaluate(
+            *self.network.inference(), self.network.activation
+        )
+        self.no_improvement.update(self.no_improvement.value(None, val_loss, val_score))
+        self.no_improvement.restart()
+        self._new_best(self.first_epoch, val_loss, val_score)
+
+    def _run_epoch(self, epoch):
+        """One epoch of batches, its record, and the stopping rules; True to stop."""
+        self.tasks.begin_epoch(self.model_after(epoch - 1))
+        scheduled = self.settings.learning_rate_of(epoch)
+        if scheduled is not None:
+            self.optimizer.learning_rate = scheduled
+        loss = self._train_batches(epoch)
+        self.training.record(loss, self.optimizer.learning_rate)
+        self.epoch_weight = 0.0  # recorded: an interrupt from here on adds no partial epoch
+        val_loss = val_score = None
+        if self.validation is not None:
+            val_loss, val_score = self.validation.evaluate(
+                *self.network.inference(), self.network.activation
+            )
+            self.training.record_validation(val_loss, val_score)
+        self._report(epoch, loss, val_loss, val_score)
+        monitored = self.no_improvement.value(loss, val_loss, val_score)
+        if np.isnan(monitored) and not self.warned_nan:
+            self.warned_nan = True
+            warn_fit_caller(
+                f"The validation score ({self.settings.scoring_name!r}) is NaN at iteration "
+                f"{epoch}: it cannot be monitored (a validation set with a single class, "
+                "for instance, has no ROC AUC).",
+                UserWarning,
+            )
+        if self.no_improvement.update(monitored):
+            self._new_best(epoch, val_loss if self.early_stopping else loss, val_score)
+        if self.tasks.end_epoch(self.model_after(epoch)):
+            self._say(f"A callback asked training to stop after iteration {epoch}.")
+            self.stopped = True
+            return True
+        if self.incremental or not self.no_improvement.exhausted:
+            return False
+        return self._stops(epoch)
+
+    def _train_batches(self, epoch):
+        """One pass over the mini-batches; returns the epoch's mean cost."""
+        network, params, grads = self.network, self.network.params, self.network.param_grads
+        self.epoch_cost = self.epoch_weight = 0.0
+        for X_batch, Y_batch, w_batch, batch_weight in self.batches.epoch():
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                cost = network.cost_and_gradient(X_batch, Y_batch, w_batch, self.rng)
+                self.divergence.check(cost, epoch)
+                if self.lowest_loss is not None:  # before the step: the weights it is of
+                    self.lowest_loss.offer(cost, params)
+                self.optimizer.update([params], [grads])
+            self.epoch_cost += cost * batch_weight
+            self.epoch_weight += batch_weight
+        return self.epoch_cost / self.total_weight
+
+    def _new_best(self, epoch, loss, val_score):
+        self.training.best_iteration, self.training.best_loss = epoch, loss
+        if self.early_stopping:  # keep the best weights to return at the end
+            self.training.best_validation_score = val_score
+            self.best_weights.save(self.network.params, self.network.batch_norm)
+
+    def _stops(self, epoch):
+        """The patience is exhausted: stop, unless a rule keeps training going."""
+        if self.adaptive is not None and self.adaptive.keeps_going(
+            self.optimizer, self.no_improvement
+        ):
+            return False
+        if self.lowest_loss is not None and self.oscillation.keeps_going(
+            self.training.loss_curve, epoch - self.training.best_iteration
+        ):
+            return False
+        self.stopped = True
+        self._say(
+            f"{self.no_improvement.quantity.capitalize()} did not improve more than "
+            f"tol={self.settings.tol} for {self.settings.n_iter_no_change} consecutive "
+            "iterations. Stopping."
+        )
+        return True
+
+    def _finish(self):
+        """Put back the weights to keep, and warn about a run that did not settle."""
+        network, training, n_epochs = self.network, self.training, len(self.training.loss_curve)
+        if network.batch_norm is not None:
+            network.batch_norm.update_running = False
+        ended_on_lowest = training.best_iteration == self.first_epoch + n_epochs
+        if self.lowest_loss is not None and not ended_on_lowest:
+            self.lowest_loss.restore(network.params)  # the weights best_loss_ was measured at
+            if not self.stopped and not self.incremental:
+                self.oscillation.oscillating = True
+        if self.oscillation.oscillating:
+            warn_fit_caller(
+                f"{self.settings.estimator_name}'s training loss still oscillates after "
+                f"{n_epochs} iterations: the steps overshoot. The model keeps the weights of "
+                f"iteration {training.best_iteration}, with the lowest loss "
+                f"({training.best_loss:.6g}). Lower learning_rate or scale the inputs "
+                "(e.g. StandardScaler in a Pipeline).",
+                ConvergenceWarning,
+            )
+            self.stopped = True  # warned
+        if self.best_weights is not None and self.best_weights.saved:
+            self.best_weights.restore(network.params, network.batch_norm)
+        elif self.full_batch:
+            network.take_full_batch_statistics(self.X, self.sample_weight)
+        # The last step can overflow the weights after the last cost was taken.
+        if not np.isfinite(network.params).all():
+            raise_diverged(self.first_epoch + n_epochs, np.inf, self.settings.learning_rate)
+        if not self.stopped and not self.incremental:
+            warn_fit_caller(
+                f"{self.settings.estimator_name} reached max_iter={self.settings.max_iter} "
+                f"iterations before the {self.no_improvement.quantity} stopped improving; "
+                "increase max_iter or learning_rate for a converged model.",
+                ConvergenceWarning,
+            )
+
+    def _report(self, epoch, loss, val_loss, val_score):
+        if not self.settings.verbose:
+            return
+        every = 1 if self.settings.verbose > 1 or self.settings.solver != "gd" else 100
+        if epoch % every != 0 and epoch != self.epochs[0]:
+            return
+        progress = ""
+        if val_loss is not None:
+            score_name = "accuracy" if self.validation.scorer is None else "score"
+            progress = f", validation loss = {val_loss:.6f}, {score_name} = {val_score:.4f}"
+        print(
+            f"Iteration {epoch}, loss = {loss:.8f}{progress}, learning rate = "
+            f"{self.optimizer.learning_rate:.4g}, {time.perf_counter() - self.start_time:.2f} s"
+        )
+
+    def _say(self, message):
+        if self.settings.verbose:
+            print(message)
+
+
+def model_view(network, X, sample_weight, full_batch, describe):
+    """``model_after(n_epochs)``: a callable that builds the model as it stands, for callbacks.
+
+    Built only if a callback asks for it: it copies the network, and with
+    full-batch batch normalization takes the statistics the fit would end with
+    (the whole set's, at these weights).
+    """
+
+    def model_after(n_epochs):
+        def attributes():
+            coefs, intercepts, batch_norm = network.snapshot()
+            if full_batch:
+                network.take_full_batch_statistics(X, sample_weight, batch_norm)
+            return describe(coefs, intercepts, batch_norm, n_epochs)
+
+        return attributes
+
+    return model_after

@@ -1,0 +1,297 @@
+r"""Output heads: what differs between kinds of target, in one small object each.
+
+A head knows how ``y`` becomes the network's targets ``Y`` (encode) and back
+(decode), which output activation and loss the last layer has (and so ``dZ[L]``),
+the default score of a validation set, how logits become predictions, and the
+fitted attributes that describe the targets. The training engine sees only
+``Y`` and the head's ``loss``; an estimator shell picks its head and holds no
+matrix calculus.
+
+=====================  ====================  ===================================  ==========
+head                   output activation     loss                                 score
+=====================  ====================  ===================================  ==========
+``ClassificationHead`` sigmoid (2 classes),  binary or categorical cross-entropy  accuracy
+                       softmax (more)
+``MultilabelHead``     one sigmoid a label   binary cross-entropy, summed over    subset
+                                             the labels                           accuracy
+``RegressionHead``     identity, or exp for  half squared error, Huber, or half   R²
+                       "poisson" (log link)  Poisson deviance, summed over the
+                                             outputs
+=====================  ====================  ===================================  ==========
+"""
+
+import functools
+from numbers import Real
+
+import numpy as np
+from scipy import sparse
+from scipy.special import expit, log_expit, log_softmax
+from sklearn.metrics import r2_score
+from sklearn.utils.multiclass import type_of_target
+
+from ._activations import softmax
+from ._losses import LOSSES, huber_loss_and_gradient
+
+
+class ClassificationHead:
+    """Labels of two or more classes: one sigmoid unit for two, a softmax for more.
+
+    Parameters
+    ----------
+    classes : ndarray of shape (n_classes,)
+        The sorted labels; two classes give one output unit, for ``classes[1]``.
+    class_weights : ndarray of shape (n_classes,) or None
+        Multiplied into each sample's weight, in training and validation losses.
+    """
+
+    def __init__(self, classes, class_weights=None):
+        self.classes, self.class_weights = classes, class_weights
+        self.n_outputs = 1 if len(classes) == 2 else len(classes)
+        self.output_activation = "sigmoid" if len(classes) == 2 else "softmax"
+        self.loss = LOSSES[self.output_activation]
+
+    def encode(self, y, sample_weight, dtype, name="y"):
+        """``Y`` (a 0/1 column for two classes, one-hot rows for more) and the weights
+        times the class weights.
+
+        Raises ValueError for labels outside ``classes``.
+        """
+        unknown = np.setdiff1d(np.unique(y), self.classes)
+        if unknown.size:
+            raise ValueError(
+                f"{name} has labels {unknown.tolist()} that are not among the classes "
+                f"{self.classes.tolist()} the model was fitted on or given; refit "
+                "(warm_start=False) to learn new classes."
+            )
+        y_index = np.searchsorted(self.classes, y)
+        if self.class_weights is not None:
+            per_sample = self.class_weights[y_index].astype(dtype)
+            sample_weight = per_sample if sample_weight is None else sample_weight * per_sample
+        if self.n_outputs == 1:
+            return y_index.astype(dtype)[:, None], sample_weight
+        Y = np.zeros((len(y_index), self.n_outputs), dtype=dtype)
+        Y[np.arange(len(y_index)), y_index] = 1
+        return Y, sample_weight
+
+    def strata(self, Y):
+        """The class index of each row: what a validation split stratifies on."""
+        return Y[:, 0] if Y.shape[1] == 1 else Y.argmax(axis=1)
+
+    def decode(self, Y):
+        """The labels of encoded targets (or of logits: 0 is the binary threshold)."""
+        return self.predict(Y - 0.5 if Y.shape[1] == 1 else Y)
+
+    def predict(self, Z):
+        if Z.shape[1] == 1:
+            return self.classes[(Z[:, 0] > 0).astype(np.intp)]  # sigmoid(z) > 0.5
+        return self.classes[Z.argmax(axis=1)]
+
+    def predict_proba(self, Z):
+        if Z.shape[1] == 1:
+            # expit(-z) rather than 1 - expit(z): exact even when expit(z) rounds to 1.
+            return np.hstack([expit(-Z), expit(Z)])
+        return softmax(Z)
+
+    def predict_log_proba(self, Z):
+        if Z.shape[1] == 1:
+            return np.hstack([log_expit(-Z), log_expit(Z)])
+        return log_softmax(Z, axis=1)
+
+    def decision_function(self, Z):
+        return Z[:, 0] if Z.shape[1] == 1 else Z
+
+    def score(self, Z, Y, sample_weight=None):
+        """The accuracy of the logits ``Z`` against the encoded targets ``Y``."""
+        if Z.shape[1] == 1:
+            correct = (Z[:, 0] > 0) == (Y[:, 0] > 0.5)
+        else:
+            correct = Z.argmax(axis=1) == Y.argmax(axis=1)
+        return float(np.average(correct, weights=sample_weight))
+
+    def attributes(self):
+        return {
+            "classes_": self.classes,
+            "n_outputs_": self.n_outputs,
+            "out_activation_": self.output_activation,
+        }
+
+
+class MultilabelHead:
+    """Several yes/no labels per sample: one sigmoid unit per label.
+
+    The loss is the binary cross-entropy summed over the labels: each unit
+    answers its own question, and ``dZ[L] = (A[L] - Y) / m`` holds column by column.
+
+    Parameters
+    ----------
+    n_labels : int
+    sparse_output : bool
+        Whether ``predict`` returns a sparse indicator matrix, as ``y`` was.
+    """
+
+    output_activation = "sigmoid"
+    loss = staticmethod(LOSSES["sigmoid"])
+
+    def __init__(self, n_labels, sparse_output=False):
+        self.n_labels, self.sparse_output = n_labels, sparse_output
+        self.n_outputs = n_labels
+        self.classes = np.arange(n_labels)
+
+    def encode(self, y, sample_weight, dtype, name="y"):
+        """``Y``: the indicator matrix, dense, in ``dtype``. Raises ValueError unless ``y``
+        is a 0/1 matrix with ``n_labels`` columns."""
+        check_indicator_matrix(y, name)
+        if y.shape[1] != self.n_labels:
+            raise ValueError(
+                f"{name} has {y.shape[1]} label columns, but the model has {self.n_labels} "
+                "labels; every call must use the same columns."
+            )
+        Y = y.toarray() if sparse.issparse(y) else np.asarray(y)
+        return Y.astype(dtype), sample_weight
+
+    def strata(self, Y):
+        return None  # a random split: combinations of labels are too many to stratify on
+
+    def decode(self, Y):
+        return self.predict(Y - 0.5)
+
+    def predict(self, Z):
+        indicator = (Z > 0).astype(np.int64)
+        return sparse.csr_matrix(indicator) if self.sparse_output else indicator
+
+    def predict_proba(self, Z):
+        return expit(Z)
+
+    def predict_log_proba(self, Z):
+        return log_expit(Z)
+
+    def decision_function(self, Z):
+        return Z
+
+    def score(self, Z, Y, sample_weight=None):
+        """Subset accuracy, as scikit-learn's ``accuracy_score``: every label right."""
+        correct = ((Z > 0) == (Y > 0.5)).all(axis=1)
+        return float(np.average(correct, weights=sample_weight))
+
+    def attributes(self):
+        return {
+            "classes_": self.classes,
+            "n_outputs_": self.n_outputs,
+            "out_activation_": self.output_activation,
+            "_sparse_output": self.sparse_output,
+        }
+
+
+def check_indicator_matrix(y, name="y"):
+    """Raise ValueError unless ``y`` is a 2-D 0/1 matrix of at least two columns."""
+    if y.shape[1] < 2:
+        raise ValueError(
+            f"{name} is a label matrix with a single column: pass a 1-D {name} for one "
+            "yes/no label, or an indicator matrix with one column per label."
+        )
+    values = y.data if sparse.issparse(y) else np.asarray(y)
+    if type_of_target(y) != "multilabel-indicator" and not np.isin(values, (0, 1)).all():
+        raise ValueError(
+            f"{name} of shape {y.shape} is read as multilabel targets, and must then be a "
+            "binary indicator matrix (0 or 1 in each column, one column per label); "
+            f"it holds other values, e.g. {values[~np.isin(values, (0, 1))][:3].tolist()}."
+        )
+
+
+class RegressionHead:
+    """Real-valued targets, one output unit per target.
+
+    Parameters
+    ----------
+    n_outputs : int
+    loss : {"squared_error", "huber", "poisson"}
+        "squared_error" and "huber" have an identity output; "poisson" predicts
+        ``exp(z)`` (a log link) and needs ``y >= 0``.
+    huber_delta : float
+        The residual beyond which the Huber loss grows linearly.
+    one_dimensional : bool
+        Whether ``y`` was 1-D: ``predict`` then returns a 1-D array too.
+    """
+
+    def __init__(self, n_outputs, loss="squared_error", huber_delta=1.0, one_dimensional=True):
+        self.n_outputs, self.loss_name = n_outputs, loss
+        self.one_dimensional = one_dimensional
+        self.output_activation = "exp" if loss == "poisson" else "identity"
+        if loss == "huber":
+            self.loss = functools.partial(huber_loss_and_gradient, delta=float(huber_delta))
+        else:
+            self.loss = LOSSES[self.output_activation]
+
+    def encode(self, y, sample_weight, dtype, name="y"):
+        """``Y`` of shape (n_samples, n_outputs) in ``dtype``; ValueError for a wrong
+        number of outputs or, with "poisson", negative targets."""
+        Y = np.asarray(y, dtype=dtype).reshape(len(y), -1)
+        if Y.shape[1] != self.n_outputs:
+            raise ValueError(
+                f"{name} has {Y.shape[1]} outputs, but the model was fitted on "
+                f"{self.n_outputs}; refit (warm_start=False) to change them."
+            )
+        if not np.isfinite(Y).all():
+            raise ValueError(f"{name} has values too large for {np.dtype(dtype).name}.")
+        if self.loss_name == "poisson" and (Y < 0).any():
+            raise ValueError(
+                f"loss='poisson' models counts and rates: {name} must be non-negative, "
+                f"and has {int((Y < 0).sum())} negative values."
+            )
+        return Y, sample_weight
+
+    def strata(self, Y):
+        return None
+
+    def decode(self, Y):
+        return Y[:, 0] if self.one_dimensional else Y
+
+    def predict(self, Z):
+        if self.output_activation == "exp":
+            with np.errstate(over="ignore"):
+                Z = np.exp(Z)
+        return self.decode(Z)
+
+    def score(self, Z, Y, sample_weight=None):
+        """The coefficient of determination R² of the predictions from the logits ``Z``."""
+        return float(r2_score(Y, self.predict(Z).reshape(Y.shape), sample_weight=sample_weight))
+
+    def attributes(self):
+        return {
+            "n_outputs_": self.n_outputs,
+            "out_activation_": self.output_activation,
+            "_one_dimensional_y": self.one_dimensional,
+        }
+
+
+def balanced_class_weights(y, classes, sample_weight):
+    """``n / (n_classes * count_k)`` for each class ``k``, counts summing the sample weights.
+
+    As scikit-learn's ``compute_class_weight`` from version 1.7 (1.6 takes no sample
+    weights). A class whose samples all weigh 0 gets weight 1: theirs stay 0 anyway.
+    """
+    counts = np.bincount(np.searchsorted(classes, y), weights=sample_weight, minlength=len(classes))
+    return np.divide(
+        counts.sum(), len(classes) * counts, out=np.ones(len(classes)), where=counts > 0
+    )
+
+
+def class_weights_from_dict(class_weight, classes):
+    """The weights of ``classes`` from ``{label: weight}``; absent labels weigh 1."""
+    for label, weight in class_weight.items():
+        if not (isinstance(weight, Real) and np.isfinite(weight) and weight >= 0):
+            raise ValueError(
+                "class_weight values must be finite non-negative numbers; got "
+                f"{weight!r} for class {label!r}."
+            )
+    index = {label: k for k, label in enumerate(classes.tolist())}
+    unknown = [label for label in class_weight if label not in index]
+    if unknown:
+        raise ValueError(
+            f"class_weight has labels {unknown} that are not among the classes "
+            f"{classes.tolist()} of y."
+        )
+    weights = np.ones(len(classes))
+    for label, weight in class_weight.items():
+        weights[index[label]] = weight
+    return weights

@@ -1,0 +1,107 @@
+"""solver="lbfgs": SciPy's L-BFGS-B on the packed parameter vector, apart from the epoch loop.
+
+L-BFGS is deterministic and full-batch: it has no mini-batches, learning rate,
+dropout or validation set, so none of the epoch loop's rules apply. One
+iteration counts as one epoch for ``loss_curve_``, ``n_iter_`` and the callbacks.
+"""
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+
+from ._stopping import raise_diverged
+from ._training import Training
+from ._warnings import warn_fit_caller
+
+
+def minimize_lbfgs(network, X, Y, sample_weight, settings, *, tasks, model_after, first_epoch=0):
+    """Minimize the full-batch cost of ``network`` in place; return the ``Training`` record.
+
+    SciPy works in float64; the network keeps its own dtype. ``settings.max_iter``
+    bounds the iterations, ``settings.max_fun`` the cost evaluations (line searches
+    take several), and ``settings.tol`` the gradient's norm. Each iteration is a
+    callback subtask, and a callback can stop the minimization.
+
+    Parameters
+    ----------
+    network : TrainableNetwork
+    X, Y, sample_weight : arrays
+        The whole training set.
+    settings : Settings
+    tasks : FitTasks
+    model_after : callable
+        ``model_after(n_epochs)`` builds the model as it stands, for the callbacks.
+    first_epoch : int
+        Iterations already run (warm start).
+    """
+    params = network.params
+    training = Training(network.coefs, network.intercepts, None, network.batch_norm)
+    last = {}
+
+    def objective(theta):
+        np.copyto(params, theta)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            last["cost"] = network.cost_and_gradient(X, Y, sample_weight)
+        return last["cost"], network.param_grads.astype(np.float64)
+
+    accepted = params.copy()
+
+    def after_iteration(theta):
+        # The line search's last evaluation is at the accepted point theta.
+        np.copyto(accepted, theta)
+        training.record(last["cost"])
+        iteration = first_epoch + len(training.loss_curve)
+        if last["cost"] < training.best_loss:
+            training.best_loss, training.best_iteration = last["cost"], iteration
+        np.copyto(params, theta)  # what a callback's fitted_estimator sees
+        stop = tasks.end_epoch(model_after(iteration))
+        tasks.begin_epoch(model_after(iteration))
+        if stop:
+            last["stopped by a callback"] = True
+            raise StopIteration  # SciPy ends the minimization at theta
+
+    tasks.begin_epoch(model_after(first_epoch))
+    try:
+        result = scipy.optimize.minimize(
+            objective,
+            params.astype(np.float64),
+            jac=True,
+            method="L-BFGS-B",
+            callback=after_iteration,
+            options={
+                "maxiter": settings.max_iter,
+                "maxfun": settings.max_fun,
+                "gtol": settings.tol,
+            },
+        )
+    except KeyboardInterrupt:
+        np.copyto(params, accepted)
+        warn_fit_caller(
+            "Training interrupted (KeyboardInterrupt) after iteration "
+            f"{first_epoch + len(training.loss_curve)}: the model keeps the weights "
+            "reached so far.",
+            UserWarning,
+        )
+        return _with_full_batch_statistics(network, X, sample_weight, training)
+    finally:
+        tasks.end_epoch()  # the subtask opened for an iteration that never ran
+    np.copyto(params, result.x)
+    if not training.loss_curve:  # already optimal where it started
+        training.record(float(result.fun))
+        training.best_loss, training.best_iteration = float(result.fun), first_epoch + 1
+    if not np.isfinite(params).all():
+        raise_diverged(first_epoch + len(training.loss_curve), np.inf, settings.learning_rate)
+    if result.status != 0 and "stopped by a callback" not in last:
+        warn_fit_caller(
+            f"{settings.estimator_name}'s L-BFGS stopped before converging ({result.message}); "
+            "increase max_iter or max_fun.",
+            ConvergenceWarning,
+        )
+    return _with_full_batch_statistics(network, X, sample_weight, training)
+
+
+def _with_full_batch_statistics(network, X, sample_weight, training):
+    """Batch norm's statistics at the final weights: L-BFGS's trial points never entered them."""
+    if network.batch_norm is not None:
+        network.take_full_batch_statistics(X, sample_weight)
+    return training

@@ -1,0 +1,202 @@
+"""The rules that decide when training stops, each a small object the epoch loop asks in turn.
+
+After every epoch the loop records the monitored quantity in ``NoImprovement``.
+Once ``n_iter_no_change`` epochs in a row have not improved it by ``tol``, the
+loop asks, in order, whether another rule keeps training going:
+``AdaptiveLearningRate`` (divide the rate by 5 and try again) and ``Oscillation``
+(full-batch "gd" whose loss still rises and falls). If neither does, training
+stops. Two checkpoints keep weights to return at the end: ``BestWeights`` (early
+stopping's best validation epoch) and ``LowestLoss`` ("gd"'s lowest exact cost).
+``DivergenceGuard`` stops a run whose cost explodes.
+"""
+
+import numpy as np
+
+#: What ``NoImprovement`` can monitor, lower is better: a loss, or minus a score.
+QUANTITIES = ("training loss", "validation loss", "validation score")
+
+
+class NoImprovement:
+    """Counts the epochs in a row whose monitored quantity did not improve by ``tol``.
+
+    Parameters
+    ----------
+    quantity : {"training loss", "validation loss", "validation score"}
+    tol : float
+        The least improvement that counts.
+    patience : int
+        ``n_iter_no_change``: how many epochs without improvement exhaust it.
+
+    Attributes
+    ----------
+    best : float
+        The best value seen, as a loss (a score is negated): lower is better.
+    epochs_without_improvement : int
+    """
+
+    def __init__(self, quantity, tol, patience):
+        if quantity not in QUANTITIES:
+            raise ValueError(f"quantity must be one of {QUANTITIES}; got {quantity!r}.")
+        self.quantity, self.tol, self.patience = quantity, tol, patience
+        self.best, self.epochs_without_improvement = np.inf, 0
+
+    def value(self, loss, val_loss=None, val_score=None):
+        """The monitored value of an epoch, lower is better."""
+        if self.quantity == "training loss":
+            return loss
+        return val_loss if self.quantity == "validation loss" else -val_score
+
+    def update(self, value):
+        """Count the epoch whose monitored value is ``value``; True when it is a new best.
+
+        A NaN (a score undefined on the validation set) never improves.
+        """
+        if value <= self.best - self.tol:
+            self.epochs_without_improvement = 0
+        else:
+            self.epochs_without_improvement += 1
+        if value < self.best:
+            self.best = value
+            return True
+        return False
+
+    @property
+    def exhausted(self):
+        return self.epochs_without_improvement >= self.patience
+
+    def restart(self):
+        """Wait another ``patience`` epochs (after the learning rate was lowered)."""
+        self.epochs_without_improvement = 0
+
+
+class AdaptiveLearningRate:
+    """``lr_schedule="adaptive"``: when the loss stalls, divide the learning rate by 5.
+
+    Training stops only once the rate would fall below ``MIN_LEARNING_RATE``.
+    """
+
+    FACTOR = 5
+    MIN_LEARNING_RATE = 1e-6
+
+    def keeps_going(self, optimizer, no_improvement):
+        """Lower the optimizer's rate and restart the count; False when it is already tiny."""
+        if optimizer.learning_rate <= self.MIN_LEARNING_RATE:
+            return False
+        optimizer.learning_rate /= self.FACTOR
+        no_improvement.restart()
+        return True
+
+
+class Oscillation:
+    """Full-batch "gd": a loss that still moves by more than ``tol`` has not converged.
+
+    "gd" records the exact cost at the weights of each step, which a small enough
+    step always lowers. A loss that moves by more than ``tol`` between iterations
+    without beating its best has not levelled off: the steps overshoot and the
+    loss oscillates, often for a while only (a logistic loss flattens as its
+    sigmoids saturate). Stopping there would return a transient, so such a run
+    goes on, until ``PATIENCE_FACTOR * patience`` iterations have passed without a
+    new lowest loss (a network can oscillate at the edge of stability for good).
+
+    Parameters
+    ----------
+    patience : int
+        ``n_iter_no_change``: the changes examined, and the unit of the wait.
+    tol : float
+    dtype : numpy dtype
+        Of the cost: changes within its rounding error do not count as moving.
+    """
+
+    PATIENCE_FACTOR = 20
+
+    def __init__(self, patience, tol, dtype):
+        self.patience, self.tol, self.dtype = patience, tol, dtype
+        self.oscillating = False
+
+    def still_moving(self, loss_curve):
+        """Whether the loss changed by more than ``tol`` in one of its last ``patience`` steps."""
+        changes = np.abs(np.diff(loss_curve[-(self.patience + 1) :]))
+        rounding = 64 * np.finfo(self.dtype).eps * abs(loss_curve[-1])
+        return bool(np.any(changes > max(self.tol, rounding)))
+
+    def keeps_going(self, loss_curve, epochs_since_lowest):
+        """True while the loss still moves and the wait is not over; marks ``oscillating``."""
+        if not self.still_moving(loss_curve):
+            return False
+        if epochs_since_lowest < self.PATIENCE_FACTOR * self.patience:
+            return True
+        self.oscillating = True
+        return False
+
+
+class LowestLoss:
+    """The weights at which "gd" measured its lowest exact cost, to end on them.
+
+    Each cost is measured at the weights before that step's update, so the loop
+    offers the weights here before it updates them.
+    """
+
+    def __init__(self):
+        self.cost, self.params = np.inf, None
+
+    def offer(self, cost, params):
+        if cost < self.cost:
+            self.cost = cost
+            if self.params is None:
+                self.params = np.empty_like(params)
+            np.copyto(self.params, params)
+
+    def restore(self, params):
+        if self.params is not None:
+            np.copyto(params, self.params)
+
+
+class BestWeights:
+    """Early stopping's checkpoint: the weights (and batch norm's running statistics)
+    of the best validation epoch, put back when training ends."""
+
+    def __init__(self):
+        self.params = self.running = None
+
+    def save(self, params, batch_norm=None):
+        self.params = params.copy()
+        self.running = None if batch_norm is None else batch_norm.copy_running()
+
+    @property
+    def saved(self):
+        return self.params is not None
+
+    def restore(self, params, batch_norm=None):
+        np.copyto(params, self.params)  # coefs and intercepts are views of params
+        if batch_norm is not None:
+            batch_norm.restore_running(self.running)
+
+
+class DivergenceGuard:
+    """Stops a run whose cost is no longer finite or has exploded.
+
+    Training has diverged when a batch's cost exceeds ``FACTOR`` times the first
+    batch's cost (or 1, if that was smaller), or is not finite: cross-entropy
+    starts near log(n_classes), and a rise this large means the steps go uphill,
+    long before the loss overflows to inf.
+    """
+
+    FACTOR = 1e4
+
+    def __init__(self, learning_rate):
+        self.learning_rate = learning_rate
+        self.limit = np.inf
+
+    def check(self, cost, iteration):
+        if not cost < self.limit:  # NaN too
+            raise_diverged(iteration, cost, self.learning_rate)
+        if self.limit == np.inf:
+            self.limit = self.FACTOR * max(cost, 1.0)
+
+
+def raise_diverged(iteration, cost, learning_rate):
+    raise ValueError(
+        f"Training diverged at iteration {iteration}: the loss became {cost:.4g}. "
+        f"Try a smaller learning_rate (got {learning_rate}) or scaled "
+        "inputs (e.g. StandardScaler in a Pipeline)."
+    )
