@@ -2,7 +2,8 @@
 
 from ._classifier import DeepNNClassifier
 from ._logistic import LogisticRegressionGD
+from ._regressor import DeepNNRegressor
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["DeepNNClassifier", "LogisticRegressionGD", "__version__"]
+__all__ = ["DeepNNClassifier", "DeepNNRegressor", "LogisticRegressionGD", "__version__"]

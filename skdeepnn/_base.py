@@ -233,7 +233,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 if user_weight is not None:
                     tasks.data["metadata"] = {"sample_weight": user_weight[train_rows]}
         settings = self._settings(X.shape[0], incremental)
-        network = self._trainable_network(X, Y, head, keep_probs, settings, continuing, rng)
+        network = self._trainable_network(
+            X, Y, sample_weight, head, keep_probs, settings, continuing, rng
+        )
 
         def describe(coefs, intercepts, batch_norm, n_epochs):
             network_attributes = self._network_attributes(coefs, intercepts, batch_norm)
@@ -398,12 +400,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         validation_set = ValidationSet(X[val], Y[val], weights[1], score_weight, head)
         return X[train], Y[train], weights[0], validation_set, train
 
-    def _trainable_network(self, X, Y, head, keep_probs, settings, continuing, rng):
+    def _trainable_network(self, X, Y, sample_weight, head, keep_probs, settings, continuing, rng):
         """The network to train: the fitted one (warm start, partial_fit) or a new one."""
         if continuing:
             coefs, intercepts, batch_norm = self._starting_network_for_warm_start(X, Y)
         else:
             coefs, intercepts = self._initial_network(X.shape[1], Y.shape[1], rng, X.dtype)
+            intercepts[-1] = head.initial_output_bias(Y, sample_weight).astype(X.dtype)
             momentum = self._batch_norm_momentum()
             batch_norm = None
             if momentum is not None:

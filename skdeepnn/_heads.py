@@ -73,6 +73,10 @@ class ClassificationHead:
         Y[np.arange(len(y_index)), y_index] = 1
         return Y, sample_weight
 
+    def initial_output_bias(self, Y, sample_weight=None):
+        """``b[L]`` before training: zero, as the course starts every bias."""
+        return np.zeros(self.n_outputs)
+
     def strata(self, Y):
         """The class index of each row: what a validation split stratifies on."""
         return Y[:, 0] if Y.shape[1] == 1 else Y.argmax(axis=1)
@@ -148,6 +152,8 @@ class MultilabelHead:
             )
         Y = y.toarray() if sparse.issparse(y) else np.asarray(y)
         return Y.astype(dtype), sample_weight
+
+    initial_output_bias = ClassificationHead.initial_output_bias
 
     def strata(self, Y):
         return None  # a random split: combinations of labels are too many to stratify on
@@ -239,6 +245,18 @@ class RegressionHead:
                 f"and has {int((Y < 0).sum())} negative values."
             )
         return Y, sample_weight
+
+    def initial_output_bias(self, Y, sample_weight=None):
+        """``b[L]`` before training: the output's link of the weighted mean of ``Y``.
+
+        The network then starts by predicting the mean of each target, whatever
+        its scale or offset, instead of 0 (or ``exp(0) = 1``): the hidden layers
+        learn the variation around it rather than first climbing to it.
+        """
+        mean = np.average(Y, axis=0, weights=sample_weight).astype(np.float64)
+        if self.output_activation == "exp":
+            return np.log(np.maximum(mean, np.finfo(Y.dtype).tiny))
+        return mean
 
     def strata(self, Y):
         return None
