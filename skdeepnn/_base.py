@@ -14,7 +14,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.metrics import check_scoring
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
@@ -24,15 +24,15 @@ from sklearn.utils.validation import (
 
 from ._batch_norm import BatchNorm
 from ._callbacks import CallbackSupportMixin, FitTasks, with_callbacks
-from ._engine import EpochLoop, Settings, model_view
-from ._initializers import INITIALIZERS
+from ._checks import check_sample_weight, copy_network, is_fitted, make_generator
+from ._engine import EpochLoop, model_view, settings_of
 from ._lbfgs import minimize_lbfgs
 from ._network import predict_logits
-from ._optimizers import OPTIMIZERS
+from ._optimizers import OPTIMIZERS, make_optimizer
 from ._params import Boolean, Interval, Options, RandomStateLike, Scoring, validate_params
 from ._schedules import SCHEDULES
-from ._training import TrainableNetwork
-from ._validation import ValidationSet, split_validation
+from ._training import TrainableNetwork, check_continuable, initial_network
+from ._validation import ValidationSet, split_off_validation
 from ._warnings import warn_fit_caller
 
 # Float dtypes kept as they are; any other numeric input becomes float64.
@@ -208,58 +208,72 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """
         keep_probs = self._check_options(incremental, validation)
         scorer = self._check_scoring(incremental, validation)
-        continuing = _is_fitted(self) and (incremental or self.warm_start)
+        continuing = is_fitted(self) and (incremental or self.warm_start)
         X_given = X
         X, Y, sample_weight, user_weight, head = self._training_data(
             X, y, sample_weight, reset=not continuing, incremental=incremental, classes=classes
         )
         if tasks.has_callbacks and user_weight is not None:
             tasks.data["metadata"] = {"sample_weight": user_weight}
-        rng = _make_generator(self.random_state)
+        rng = make_generator(self.random_state)
         validation_set = None
-        if not incremental and (self.early_stopping or validation[0] is not None):
-            X, Y, sample_weight, validation_set, train_rows = self._validation_set(
-                X, Y, sample_weight, user_weight, validation, head, rng
+        if validation[0] is not None and not incremental:
+            validation_set = self._user_validation_set(*validation, head, X.dtype)
+        elif self.early_stopping and not incremental:
+            seed = int(rng.integers(2**31 - 1))
+            X, Y, sample_weight, validation_set, train_rows = split_off_validation(
+                X, Y, sample_weight, user_weight, self.validation_fraction, head, seed
             )
-            if scorer is not None:
-                validation_set.scorer = scorer
-                validation_set.labels = head.decode(validation_set.Y)
-                validation_set.as_estimator = functools.partial(self._as_estimator, head=head)
-            if train_rows is not None and tasks.has_callbacks:  # they see the part that trains
+            if tasks.has_callbacks:  # they see the part that trains
                 # A DataFrame's rows keep its column names, which predict checks.
                 named = hasattr(self, "feature_names_in_")
                 tasks.data["X"] = _safe_indexing(X_given, train_rows) if named else X
                 tasks.data["y"] = head.decode(Y)
                 if user_weight is not None:
                     tasks.data["metadata"] = {"sample_weight": user_weight[train_rows]}
-        settings = self._settings(X.shape[0], incremental)
+        if validation_set is not None and scorer is not None:
+            validation_set.scorer = scorer
+            validation_set.labels = head.decode(validation_set.Y)
+            validation_set.as_estimator = functools.partial(self._as_estimator, head=head)
+        settings = settings_of(self, X.shape[0])
         network = self._trainable_network(
-            X, Y, sample_weight, head, keep_probs, settings, continuing, rng
+            X, Y, sample_weight, head, keep_probs, settings.batch_size, continuing, rng
         )
+        tasks.begin_fit()
+        training = self._run_engine(
+            network, X, Y, sample_weight, settings, rng, head, validation_set, tasks,
+            continuing=continuing, incremental=incremental,
+        )  # fmt: skip
+        self._store(training, head, continuing, has_validation=validation_set is not None)
+        tasks.end_fit()
+
+    def _run_engine(
+        self, network, X, Y, sample_weight, settings, rng, head, validation_set, tasks, *,
+        continuing, incremental,
+    ):  # fmt: skip
+        """Train ``network`` with the solver's engine; returns its ``Training`` record."""
 
         def describe(coefs, intercepts, batch_norm, n_epochs):
             network_attributes = self._network_attributes(coefs, intercepts, batch_norm)
             return {**head.attributes(), **network_attributes, "n_iter_": n_epochs}
 
         first_epoch = self.n_iter_ if continuing else 0
-        tasks.begin_fit()
         if self.solver == "lbfgs":
             full_batch = network.batch_norm is not None
-            model_after = model_view(network, X, sample_weight, full_batch, describe)
-            training = minimize_lbfgs(
-                network, X, Y, sample_weight, settings,
-                tasks=tasks, model_after=model_after, first_epoch=first_epoch,
+            return minimize_lbfgs(
+                network, X, Y, sample_weight, settings, tasks=tasks, first_epoch=first_epoch,
+                model_after=model_view(network, X, sample_weight, full_batch, describe),
             )  # fmt: skip
-        else:
-            previous = self._optimizer if continuing else None
-            optimizer = self._make_optimizer([network.params], previous)
-            training = EpochLoop(
-                network, X, Y, sample_weight, settings, optimizer, rng,
-                validation=validation_set, tasks=tasks, describe=describe,
-                first_epoch=first_epoch, incremental=incremental,
-            ).run()  # fmt: skip
-        self._store(training, head, continuing, has_validation=validation_set is not None)
-        tasks.end_fit()
+        optimizer = make_optimizer(
+            self.solver, [network.params], self.learning_rate, settings.optimizer_options,
+            previous=self._optimizer if continuing else None,
+            keep_rate=self.lr_schedule == "adaptive",
+        )  # fmt: skip
+        return EpochLoop(
+            network, X, Y, sample_weight, settings, optimizer, rng,
+            validation=validation_set, tasks=tasks, describe=describe,
+            first_epoch=first_epoch, incremental=incremental,
+        ).run()  # fmt: skip
 
     def _store(self, training, head, continuing, has_validation):
         """Set the fitted attributes from a run of the engine."""
@@ -357,183 +371,66 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             multi_output=True,
         )
         y = self._check_targets(y)
-        user_weight = _check_sample_weight(sample_weight, X)
+        user_weight = check_sample_weight(sample_weight, X)
         head = self._target_head(
             y, user_weight, fitted=not reset, incremental=incremental, classes=classes
         )
         Y, sample_weight = head.encode(y, user_weight, X.dtype)
         return X, Y, sample_weight, user_weight, head
 
-    def _validation_set(self, X, Y, sample_weight, user_weight, validation, head, rng):
-        """The validation set: the user's ``X_val``, or a split of the training data.
-
-        ``sample_weight`` includes the class weights, ``user_weight`` does not: the
-        validation loss is weighed like the training cost, the score like a metric
-        the user would compute.
-
-        Returns the training arrays (smaller after a split), the ``ValidationSet``,
-        and the rows of the training data that train (None without a split).
-        """
-        X_val, y_val, sample_weight_val = validation
-        if X_val is not None:
-            if y_val is None:
-                raise ValueError("X_val was given without y_val: pass both, or neither.")
-            X_val = validate_data(
-                self, X_val, reset=False, dtype=X.dtype, accept_sparse=SPARSE_FORMATS
-            )
-            y_val = check_array(
-                y_val, ensure_2d=False, dtype=None, accept_sparse="csr", input_name="y_val"
-            )
-            check_consistent_length(X_val, y_val)
-            score_weight = _check_sample_weight(sample_weight_val, X_val, name="sample_weight_val")
-            y_val = self._check_targets(y_val, "y_val")
-            Y_val, w_val = head.encode(y_val, score_weight, X.dtype, "y_val")
-            return X, Y, sample_weight, ValidationSet(X_val, Y_val, w_val, score_weight, head), None
-        seed = int(rng.integers(2**31 - 1))
-        train, val = split_validation(
-            X.shape[0], self.validation_fraction, head.strata(Y), sample_weight, seed
+    def _user_validation_set(self, X_val, y_val, sample_weight_val, head, dtype):
+        """The user's validation set, validated like the training data and encoded."""
+        if y_val is None:
+            raise ValueError("X_val was given without y_val: pass both, or neither.")
+        X_val = validate_data(self, X_val, reset=False, dtype=dtype, accept_sparse=SPARSE_FORMATS)
+        y_val = check_array(
+            y_val, ensure_2d=False, dtype=None, accept_sparse="csr", input_name="y_val"
         )
-        weights = (None, None)
-        if sample_weight is not None:
-            weights = (sample_weight[train], sample_weight[val])
-        score_weight = None if user_weight is None else user_weight[val]
-        validation_set = ValidationSet(X[val], Y[val], weights[1], score_weight, head)
-        return X[train], Y[train], weights[0], validation_set, train
+        check_consistent_length(X_val, y_val)
+        score_weight = check_sample_weight(sample_weight_val, X_val, name="sample_weight_val")
+        y_val = self._check_targets(y_val, "y_val")
+        Y_val, w_val = head.encode(y_val, score_weight, dtype, "y_val")
+        return ValidationSet(X_val, Y_val, w_val, score_weight, head)
 
-    def _trainable_network(self, X, Y, sample_weight, head, keep_probs, settings, continuing, rng):
+    def _trainable_network(
+        self, X, Y, sample_weight, head, keep_probs, batch_size, continuing, rng
+    ):
         """The network to train: the fitted one (warm start, partial_fit) or a new one."""
-        if continuing:
-            coefs, intercepts, batch_norm = self._starting_network_for_warm_start(X, Y)
-        else:
-            coefs, intercepts = self._initial_network(X.shape[1], Y.shape[1], rng, X.dtype)
-            intercepts[-1] = head.initial_output_bias(Y, sample_weight).astype(X.dtype)
-            momentum = self._batch_norm_momentum()
-            batch_norm = None
-            if momentum is not None:
-                batch_norm = BatchNorm.initial(self._hidden_layer_sizes(), momentum, X.dtype)
+        coefs, intercepts, batch_norm = self._starting_network(
+            X, Y, sample_weight, head, continuing, rng
+        )
         return TrainableNetwork(
             coefs,
             intercepts,
             self._hidden_activation(),
             head.loss,
             float(self.alpha),
-            settings.batch_size,
+            batch_size,
             X.dtype,
             batch_norm=batch_norm,
             fits_intercepts=self._fits_intercepts(),
             keep_probs=keep_probs,
         )
 
-    def _initial_network(self, n_features, n_outputs, rng, dtype):
-        """Weights from the initializer, zero biases: ``(coefs, intercepts)``."""
-        layer_sizes = [n_features, *self._hidden_layer_sizes(), n_outputs]
-        initializer = self._initializer()
-        if initializer == "zeros" and len(layer_sizes) > 2:
-            warn_fit_caller(
-                "init='zeros' starts every unit of a hidden layer with the same weights, "
-                "so they receive the same gradients and stay identical: the network "
-                "cannot break symmetry. Use it only to see why random initialization "
-                "is needed.",
-                UserWarning,
-            )
-        coefs = [
-            INITIALIZERS[initializer](fan_in, fan_out, rng, dtype)
-            for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)
-        ]
-        intercepts = [np.zeros(n, dtype=dtype) for n in layer_sizes[1:]]
-        return coefs, intercepts
-
-    def _starting_network_for_warm_start(self, X, Y):
-        """Copies of the fitted network, in X's dtype, after checking it still fits.
-
-        Returns ``(coefs, intercepts, batch_norm)``; ``batch_norm`` is None without
-        batch normalization.
-        """
-        coefs, intercepts = self._get_network()
-        expected = [X.shape[1], *self._hidden_layer_sizes(), Y.shape[1]]
-        fitted = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
-        if expected != fitted:
-            raise ValueError(
-                f"Training continues from the fitted layer sizes {fitted}, but the "
-                f"parameters now ask for {expected}. Set warm_start=False (or refit "
-                "instead of partial_fit) to train a new network."
-            )
-        batch_norm = self._fitted_batch_norm()
+    def _starting_network(self, X, Y, sample_weight, head, continuing, rng):
+        """``(coefs, intercepts, batch_norm)`` in X's dtype, free to be trained in place:
+        copies of the fitted ones (after checking they still fit), or new ones."""
+        layer_sizes = [X.shape[1], *self._hidden_layer_sizes(), Y.shape[1]]
         momentum = self._batch_norm_momentum()
-        if (batch_norm is None) != (momentum is None):
-            raise ValueError(
-                "Training continues from a network fitted "
-                f"{'without' if batch_norm is None else 'with'} batch normalization, but "
-                f"batch_norm is now {momentum is not None}. Set warm_start=False (or refit "
-                "instead of partial_fit) to train a new network."
-            )
-        if batch_norm is not None:
-            batch_norm = batch_norm.copy(X.dtype)
-            batch_norm.momentum = momentum
-        return (*_copy_network(coefs, intercepts, X.dtype), batch_norm)
-
-    def _settings(self, n_samples, incremental):
-        """The engine's ``Settings`` for a training set of ``n_samples``."""
-        return Settings(
-            estimator_name=type(self).__name__,
-            solver=self.solver,
-            learning_rate=float(self.learning_rate),
-            batch_size=self._batch_size(n_samples),
-            max_iter=self.max_iter,
-            tol=float(self.tol),
-            n_iter_no_change=self.n_iter_no_change,
-            shuffle=self.shuffle,
-            verbose=self.verbose,
-            early_stopping=self.early_stopping,
-            scoring_name=self.scoring,
-            lr_schedule=self.lr_schedule,
-            schedule_options={
-                "decay_rate": float(self.decay_rate),
-                "decay_steps": self.decay_steps,
-                "power_t": float(self.power_t),
-            },
-            max_fun=self.max_fun,
-        )
-
-    def _batch_size(self, n_samples):
-        if self.solver in ("gd", "lbfgs") or (self.batch_size == "auto" and n_samples <= 200):
-            return n_samples
-        if self.batch_size == "auto":
-            return 200
-        if self.batch_size > n_samples:
-            warn_fit_caller(
-                f"batch_size={self.batch_size} is larger than the {n_samples} "
-                "training samples; using the whole set as one batch.",
-                UserWarning,
-            )
-            return n_samples
-        return self.batch_size
-
-    def _make_optimizer(self, params, previous=None):
-        """The solver's optimizer; it takes over ``previous``'s state when it can.
-
-        The state carries over when the solver and the parameter shapes are the
-        same (warm start, partial_fit); the hyperparameters are always the current ones.
-        """
-        options = {
-            "gd": {},
-            "sgd": {},
-            "momentum": {"beta_1": float(self.beta_1), "nesterov": bool(self.nesterov)},
-            "rmsprop": {"beta_2": float(self.beta_2), "epsilon": float(self.epsilon)},
-            "adam": {
-                "beta_1": float(self.beta_1),
-                "beta_2": float(self.beta_2),
-                "epsilon": float(self.epsilon),
-            },
-        }[self.solver]
-        # Python floats, not NumPy scalars: a np.float64 factor would make every
-        # in-place update of a float32 array compute in float64.
-        optimizer = OPTIMIZERS[self.solver](params, float(self.learning_rate), **options)
-        if type(previous) is type(optimizer) and previous.shapes == [p.shape for p in params]:
-            optimizer.continue_from(previous)
-            if self.lr_schedule == "adaptive":  # its rate is part of the history
-                optimizer.learning_rate = previous.learning_rate
-        return optimizer
+        if continuing:
+            coefs, intercepts = self._get_network()
+            batch_norm = self._fitted_batch_norm()
+            check_continuable(coefs, batch_norm, layer_sizes, momentum)
+            if batch_norm is not None:
+                batch_norm = batch_norm.copy(X.dtype)
+                batch_norm.momentum = momentum
+            return (*copy_network(coefs, intercepts, X.dtype), batch_norm)
+        coefs, intercepts = initial_network(layer_sizes, self._initializer(), rng, X.dtype)
+        intercepts[-1] = head.initial_output_bias(Y, sample_weight).astype(X.dtype)
+        batch_norm = None
+        if momentum is not None:
+            batch_norm = BatchNorm.initial(layer_sizes[1:-1], momentum, X.dtype)
+        return coefs, intercepts, batch_norm
 
     # -- prediction -------------------------------------------------------------------
 
@@ -546,55 +443,3 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         coefs = [W.astype(X.dtype, copy=False) for W in coefs]
         intercepts = [b.astype(X.dtype, copy=False) for b in intercepts]
         return predict_logits(X, coefs, intercepts, self._hidden_activation())
-
-
-def _is_fitted(estimator):
-    try:
-        check_is_fitted(estimator)
-    except Exception:
-        return False
-    return True
-
-
-def _copy_network(coefs, intercepts, dtype):
-    """C-ordered copies of the weights in ``dtype``, free to be updated in place."""
-    return (
-        [np.array(W, dtype=dtype, order="C") for W in coefs],
-        [np.array(b, dtype=dtype, order="C") for b in intercepts],
-    )
-
-
-def _make_generator(random_state):
-    """The one ``numpy.random.Generator`` of a fit, from a scikit-learn ``random_state``.
-
-    An int seeds it directly; ``None`` or a ``RandomState`` seeds it from that
-    ``RandomState`` (``None``: NumPy's global one), as scikit-learn's convention has it.
-    """
-    if isinstance(random_state, Integral):
-        return np.random.default_rng(int(random_state))
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    return np.random.default_rng(seed)
-
-
-def _check_sample_weight(sample_weight, X, name="sample_weight"):
-    """Validate ``sample_weight`` against ``X``: an array of shape (n_samples,) in X's dtype.
-
-    Returns None when no weights are given. Raises ValueError for a wrong shape,
-    non-finite or negative weights, or weights that are all zero.
-    """
-    if sample_weight is None:
-        return None
-    n_samples = X.shape[0]
-    if isinstance(sample_weight, Real):
-        sample_weight = np.full(n_samples, sample_weight, dtype=X.dtype)
-    sample_weight = check_array(sample_weight, ensure_2d=False, dtype=X.dtype, input_name=name)
-    if sample_weight.shape != (n_samples,):
-        raise ValueError(
-            f"{name}.shape == {sample_weight.shape}, expected ({n_samples},): "
-            "one weight per sample."
-        )
-    if (sample_weight < 0).any():
-        raise ValueError(f"{name} must be non-negative; it has negative values.")
-    if not sample_weight.any():
-        raise ValueError(f"{name} must contain at least one non-zero weight.")
-    return sample_weight

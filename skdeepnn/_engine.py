@@ -45,6 +45,7 @@ class Settings:
     lr_schedule: str = "constant"
     schedule_options: dict = field(default_factory=dict)
     max_fun: int = 15000
+    optimizer_options: dict = field(default_factory=dict)
 
     def learning_rate_of(self, epoch):
         """The scheduled rate of ``epoch`` (counted from 1); None for "adaptive"."""
@@ -53,6 +54,52 @@ class Settings:
         return scheduled_learning_rate(
             self.lr_schedule, self.learning_rate, epoch - 1, **self.schedule_options
         )
+
+
+def settings_of(estimator, n_samples):
+    """The engine's ``Settings`` from an estimator's hyperparameters, for ``n_samples``."""
+    return Settings(
+        estimator_name=type(estimator).__name__,
+        solver=estimator.solver,
+        learning_rate=float(estimator.learning_rate),
+        batch_size=_batch_size(estimator.solver, estimator.batch_size, n_samples),
+        max_iter=estimator.max_iter,
+        tol=float(estimator.tol),
+        n_iter_no_change=estimator.n_iter_no_change,
+        shuffle=estimator.shuffle,
+        verbose=estimator.verbose,
+        early_stopping=estimator.early_stopping,
+        scoring_name=estimator.scoring,
+        lr_schedule=estimator.lr_schedule,
+        schedule_options={
+            "decay_rate": float(estimator.decay_rate),
+            "decay_steps": estimator.decay_steps,
+            "power_t": float(estimator.power_t),
+        },
+        max_fun=estimator.max_fun,
+        optimizer_options={
+            "beta_1": float(estimator.beta_1),
+            "beta_2": float(estimator.beta_2),
+            "epsilon": float(estimator.epsilon),
+            "nesterov": bool(estimator.nesterov),
+        },
+    )
+
+
+def _batch_size(solver, batch_size, n_samples):
+    """The rows of a batch: all of them for "gd" and "lbfgs"; "auto" is min(200, n)."""
+    if solver in ("gd", "lbfgs") or (batch_size == "auto" and n_samples <= 200):
+        return n_samples
+    if batch_size == "auto":
+        return 200
+    if batch_size > n_samples:
+        warn_fit_caller(
+            f"batch_size={batch_size} is larger than the {n_samples} "
+            "training samples; using the whole set as one batch.",
+            UserWarning,
+        )
+        return n_samples
+    return batch_size
 
 
 class EpochLoop:

@@ -223,3 +223,42 @@ OPTIMIZERS = {
     "rmsprop": RMSProp,
     "adam": Adam,
 }
+
+
+def make_optimizer(solver, params, learning_rate, options, previous=None, keep_rate=False):
+    """The optimizer of ``solver`` over ``params``; it takes over ``previous``'s state when it can.
+
+    The state (averages, step count) carries over when the solver and the
+    parameter shapes are the same (warm start, partial_fit); the hyperparameters
+    are always the given ones, and so is the learning rate unless ``keep_rate``
+    (the "adaptive" schedule, whose rate is part of the history).
+
+    Parameters
+    ----------
+    solver : str
+        A key of ``OPTIMIZERS``.
+    params : list of ndarray
+    learning_rate : float
+    options : dict
+        ``beta_1``, ``beta_2``, ``epsilon`` and ``nesterov``: each optimizer takes
+        the ones it uses.
+    previous : optimizer, optional
+    keep_rate : bool, default=False
+    """
+    wanted = {
+        "gd": (),
+        "sgd": (),
+        "momentum": ("beta_1", "nesterov"),
+        "rmsprop": ("beta_2", "epsilon"),
+        "adam": ("beta_1", "beta_2", "epsilon"),
+    }[solver]
+    # Python floats, not NumPy scalars: a np.float64 factor would make every
+    # in-place update of a float32 array compute in float64.
+    optimizer = OPTIMIZERS[solver](
+        params, float(learning_rate), **{name: options[name] for name in wanted}
+    )
+    if type(previous) is type(optimizer) and previous.shapes == [p.shape for p in params]:
+        optimizer.continue_from(previous)
+        if keep_rate:
+            optimizer.learning_rate = previous.learning_rate
+    return optimizer

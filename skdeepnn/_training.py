@@ -3,7 +3,56 @@
 import numpy as np
 from scipy import sparse
 
+from ._initializers import INITIALIZERS
 from ._network import Workspace, cost_and_gradients, draw_dropout_masks, forward_propagation, pack
+from ._warnings import warn_fit_caller
+
+
+def initial_network(layer_sizes, initializer, rng, dtype):
+    """Weights from the initializer, zero biases: ``(coefs, intercepts)``.
+
+    Parameters
+    ----------
+    layer_sizes : list of int
+        ``[n_x, n_1, ..., n_L]``.
+    initializer : str
+        A key of ``INITIALIZERS``.
+    rng : numpy.random.Generator
+    dtype : numpy dtype
+    """
+    if initializer == "zeros" and len(layer_sizes) > 2:
+        warn_fit_caller(
+            "init='zeros' starts every unit of a hidden layer with the same weights, "
+            "so they receive the same gradients and stay identical: the network "
+            "cannot break symmetry. Use it only to see why random initialization "
+            "is needed.",
+            UserWarning,
+        )
+    coefs = [
+        INITIALIZERS[initializer](fan_in, fan_out, rng, dtype)
+        for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)
+    ]
+    intercepts = [np.zeros(n, dtype=dtype) for n in layer_sizes[1:]]
+    return coefs, intercepts
+
+
+def check_continuable(coefs, batch_norm, layer_sizes, momentum):
+    """Raise ValueError unless training can go on from the fitted ``coefs`` and ``batch_norm``
+    with the layer sizes and batch-norm momentum the parameters now ask for."""
+    fitted = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
+    if layer_sizes != fitted:
+        raise ValueError(
+            f"Training continues from the fitted layer sizes {fitted}, but the "
+            f"parameters now ask for {layer_sizes}. Set warm_start=False (or refit "
+            "instead of partial_fit) to train a new network."
+        )
+    if (batch_norm is None) != (momentum is None):
+        raise ValueError(
+            "Training continues from a network fitted "
+            f"{'without' if batch_norm is None else 'with'} batch normalization, but "
+            f"batch_norm is now {momentum is not None}. Set warm_start=False (or refit "
+            "instead of partial_fit) to train a new network."
+        )
 
 
 class TrainableNetwork:

@@ -116,3 +116,28 @@ def split_validation(n_samples, validation_fraction, strata, sample_weight, seed
                 "validation set of your own (X_val, y_val)."
             )
     return train, val
+
+
+def split_off_validation(X, Y, sample_weight, user_weight, validation_fraction, head, seed):
+    """Set ``validation_fraction`` of the training data aside as the validation set.
+
+    ``sample_weight`` includes the class weights, ``user_weight`` does not: the
+    validation loss is weighed like the training cost, the score like a metric
+    the user would compute. The split is stratified on the head's classes, if any.
+
+    Returns
+    -------
+    X, Y, sample_weight : the training part
+    validation : ValidationSet
+    train : ndarray
+        The rows of the training data that train.
+    """
+    train, val = split_validation(
+        X.shape[0], validation_fraction, head.strata(Y), sample_weight, seed
+    )
+    weights = (None, None)
+    if sample_weight is not None:
+        weights = (sample_weight[train], sample_weight[val])
+    score_weight = None if user_weight is None else user_weight[val]
+    validation = ValidationSet(X[val], Y[val], weights[1], score_weight, head)
+    return X[train], Y[train], weights[0], validation, train

@@ -3,8 +3,7 @@
 import numpy as np
 from sklearn.base import clone
 
-from ._base import _copy_network, _is_fitted, _make_generator
-from ._batch_norm import BatchNorm
+from ._checks import is_fitted, make_generator
 from ._network import cost_and_gradients, draw_dropout_masks
 from ._params import validate_params
 
@@ -68,30 +67,22 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
     >>> gradient_check(net, X, y) < 1e-7
     True
     """
-    fitted = _is_fitted(estimator)
+    fitted = is_fitted(estimator)
     # An unfitted estimator is validated on a clone: validation records
     # n_features_in_, which would make the caller's estimator look fitted.
     estimator = estimator if fitted else clone(estimator)
     validate_params(estimator)
     X, Y, sample_weight, _, head = estimator._training_data(X, y, sample_weight, reset=not fitted)
-    if fitted:
-        coefs, intercepts = _copy_network(*estimator._get_network(), X.dtype)
-        batch_norm = estimator._fitted_batch_norm()
-        if batch_norm is not None:
-            batch_norm = batch_norm.copy(X.dtype)
-    else:
-        rng = _make_generator(estimator.random_state)
-        coefs, intercepts = estimator._initial_network(X.shape[1], Y.shape[1], rng, X.dtype)
-        momentum = estimator._batch_norm_momentum()
-        batch_norm = None
-        if momentum is not None:
-            batch_norm = BatchNorm.initial([W.shape[1] for W in coefs[:-1]], momentum, X.dtype)
+    rng = make_generator(estimator.random_state)
+    coefs, intercepts, batch_norm = estimator._starting_network(
+        X, Y, sample_weight, head, fitted, rng
+    )
 
     # With dropout, one set of masks is drawn and held fixed: the check then
     # differentiates the cost of that one thinned network.
     keep_probs = estimator._keep_probs()
     masks = keep_probs and draw_dropout_masks(
-        _make_generator(estimator.random_state),
+        make_generator(estimator.random_state),
         X.shape[0],
         [W.shape[1] for W in coefs[:-1]],
         keep_probs,
