@@ -27,7 +27,6 @@ import numpy as np
 from scipy import sparse
 from scipy.special import expit, log_expit, log_softmax
 from sklearn.metrics import r2_score
-from sklearn.utils.multiclass import type_of_target
 
 from ._activations import softmax
 from ._losses import LOSSES, huber_loss_and_gradient
@@ -54,8 +53,13 @@ class ClassificationHead:
         """``Y`` (a 0/1 column for two classes, one-hot rows for more) and the weights
         times the class weights.
 
-        Raises ValueError for labels outside ``classes``.
+        Raises ValueError for labels outside ``classes``, or a matrix of labels.
         """
+        if np.ndim(y) != 1:
+            raise ValueError(
+                f"{name} of shape {np.shape(y)} is a label matrix, but the model was fitted "
+                "on 1-D labels."
+            )
         unknown = np.setdiff1d(np.unique(y), self.classes)
         if unknown.size:
             raise ValueError(
@@ -94,7 +98,7 @@ class ClassificationHead:
         if Z.shape[1] == 1:
             # expit(-z) rather than 1 - expit(z): exact even when expit(z) rounds to 1.
             return np.hstack([expit(-Z), expit(Z)])
-        return softmax(Z)
+        return softmax(Z.copy())  # softmax works in place
 
     def predict_log_proba(self, Z):
         if Z.shape[1] == 1:
@@ -144,6 +148,11 @@ class MultilabelHead:
     def encode(self, y, sample_weight, dtype, name="y"):
         """``Y``: the indicator matrix, dense, in ``dtype``. Raises ValueError unless ``y``
         is a 0/1 matrix with ``n_labels`` columns."""
+        if y.ndim != 2:
+            raise ValueError(
+                f"{name} is 1-D, but the model has {self.n_labels} labels: pass an indicator "
+                "matrix with one column per label."
+            )
         check_indicator_matrix(y, name)
         if y.shape[1] != self.n_labels:
             raise ValueError(
@@ -180,12 +189,7 @@ class MultilabelHead:
         return float(np.average(correct, weights=sample_weight))
 
     def attributes(self):
-        return {
-            "classes_": self.classes,
-            "n_outputs_": self.n_outputs,
-            "out_activation_": self.output_activation,
-            "_sparse_output": self.sparse_output,
-        }
+        return {**ClassificationHead.attributes(self), "_sparse_output": self.sparse_output}
 
 
 def check_indicator_matrix(y, name="y"):
@@ -196,11 +200,14 @@ def check_indicator_matrix(y, name="y"):
             "yes/no label, or an indicator matrix with one column per label."
         )
     values = y.data if sparse.issparse(y) else np.asarray(y)
-    if type_of_target(y) != "multilabel-indicator" and not np.isin(values, (0, 1)).all():
+    # Checked value by value: scikit-learn's type_of_target calls any matrix of two
+    # distinct integers (0 and 2, -1 and 1) an indicator matrix.
+    other = ~np.isin(values, (0, 1))
+    if other.any():
         raise ValueError(
             f"{name} of shape {y.shape} is read as multilabel targets, and must then be a "
             "binary indicator matrix (0 or 1 in each column, one column per label); "
-            f"it holds other values, e.g. {values[~np.isin(values, (0, 1))][:3].tolist()}."
+            f"it holds other values, e.g. {values[other][:3].tolist()}."
         )
 
 

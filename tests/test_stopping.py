@@ -1,0 +1,284 @@
+"""The stopping rules of ``_stopping``, each alone, on sequences of values written here."""
+
+import numpy as np
+import pytest
+
+from skdeepnn._batch_norm import BatchNorm
+from skdeepnn._stopping import (
+    AdaptiveLearningRate,
+    BestWeights,
+    DivergenceGuard,
+    LowestLoss,
+    NoImprovement,
+    Oscillation,
+)
+
+# -- NoImprovement ------------------------------------------------------------------
+
+
+def run(rule, values):
+    """Feed ``values`` to ``rule``; the (new best?, count) after each."""
+    return [(rule.update(v), rule.epochs_without_improvement) for v in values]
+
+
+def test_no_improvement_counts_epochs_without_an_improvement_by_tol():
+    rule = NoImprovement("training loss", tol=0.1, patience=3)
+    assert run(rule, [1.0, 0.8, 0.75, 0.72, 0.69, 0.65, 1.5]) == [
+        (True, 0),  # the first value is a best
+        (True, 0),  # 0.2 below the best: an improvement
+        (True, 1),  # a new best, but only 0.05 below the best: it does not count
+        (True, 2),  # each small step is measured from the best so far, 0.75 ...
+        (True, 3),  # ... 0.72: a slow drift never resets the count
+        (True, 4),
+        (False, 5),
+    ]
+    assert rule.best == 0.65 and rule.exhausted
+
+
+def test_no_improvement_by_exactly_tol_counts():
+    rule = NoImprovement("training loss", tol=0.25, patience=2)
+    assert run(rule, [1.0, 0.75, 0.5, 0.5, 0.25]) == [
+        (True, 0),
+        (True, 0),
+        (True, 0),
+        (False, 1),  # equal to the best: no improvement
+        (True, 0),
+    ]
+
+
+def test_nan_never_improves():
+    rule = NoImprovement("validation score", tol=0.0, patience=5)
+    assert run(rule, [np.nan, np.nan]) == [(False, 1), (False, 2)]
+    assert rule.best == np.inf
+    assert run(rule, [-0.5, np.nan, -0.7]) == [(True, 0), (False, 1), (True, 0)]
+    assert rule.best == -0.7
+
+
+def test_no_improvement_is_exhausted_after_patience_and_restarts():
+    rule = NoImprovement("training loss", tol=0.0, patience=3)
+    rule.update(1.0)
+    for expected in [False, False, True]:
+        rule.update(2.0)
+        assert rule.exhausted == expected
+    rule.update(2.0)
+    assert rule.exhausted and rule.epochs_without_improvement == 4
+    rule.restart()
+    assert not rule.exhausted and rule.epochs_without_improvement == 0
+    assert rule.best == 1.0  # the best is kept across a restart
+    rule.update(1.0)  # equal to the best, with tol=0: an improvement by tol
+    assert rule.epochs_without_improvement == 0
+
+
+@pytest.mark.parametrize(
+    ("quantity", "expected"),
+    [("training loss", 0.4), ("validation loss", 0.6), ("validation score", -0.9)],
+)
+def test_value_picks_the_monitored_quantity(quantity, expected):
+    rule = NoImprovement(quantity, tol=1e-4, patience=10)
+    assert rule.value(0.4, val_loss=0.6, val_score=0.9) == expected
+
+
+def test_value_of_a_training_loss_needs_no_validation():
+    assert NoImprovement("training loss", 1e-4, 10).value(0.3) == 0.3
+
+
+def test_a_rising_score_improves():
+    rule = NoImprovement("validation score", tol=0.01, patience=2)
+    values = [rule.value(None, None, score) for score in [0.5, 0.6, 0.605, 0.55]]
+    assert run(rule, values) == [(True, 0), (True, 0), (True, 1), (False, 2)]
+    assert rule.exhausted and rule.best == -0.605
+
+
+def test_unknown_quantity_is_refused():
+    with pytest.raises(ValueError, match="quantity must be one of"):
+        NoImprovement("accuracy", 1e-4, 10)
+
+
+# -- AdaptiveLearningRate ----------------------------------------------------------
+
+
+class Optimizer:
+    def __init__(self, learning_rate):
+        self.learning_rate = learning_rate
+
+
+def test_adaptive_divides_the_rate_by_5_and_restarts_the_count():
+    optimizer = Optimizer(0.1)
+    no_improvement = NoImprovement("training loss", 0.01, patience=2)
+    run(no_improvement, [1.0, 1.0, 1.0])
+    assert no_improvement.exhausted
+    assert AdaptiveLearningRate().keeps_going(optimizer, no_improvement)
+    assert optimizer.learning_rate == pytest.approx(0.02)
+    assert no_improvement.epochs_without_improvement == 0
+
+
+def test_adaptive_refuses_once_the_rate_is_tiny():
+    optimizer = Optimizer(1e-3)
+    no_improvement = NoImprovement("training loss", 0.0, patience=1)
+    adaptive = AdaptiveLearningRate()
+    rates = [optimizer.learning_rate]
+    while adaptive.keeps_going(optimizer, no_improvement):
+        rates.append(optimizer.learning_rate)
+        no_improvement.update(np.inf)  # exhausted again
+    # 1.6e-6 is still above 1e-6, and is divided once more; 3.2e-7 is not.
+    np.testing.assert_allclose(rates, 1e-3 / 5.0 ** np.arange(6))
+    assert optimizer.learning_rate == pytest.approx(3.2e-7)
+    # Refusing changes nothing: neither the rate nor the count.
+    optimizer = Optimizer(1e-6)
+    no_improvement = NoImprovement("training loss", 0.01, patience=1)
+    run(no_improvement, [1.0, 1.0])
+    assert not adaptive.keeps_going(optimizer, no_improvement)
+    assert optimizer.learning_rate == 1e-6
+    assert no_improvement.exhausted
+
+
+# -- Oscillation ---------------------------------------------------------------------
+
+
+def test_still_moving_looks_at_the_last_patience_changes():
+    rule = Oscillation(patience=3, tol=0.01, dtype=np.float64)
+    assert rule.still_moving([1.0, 0.5, 0.6, 0.5, 0.6])
+    assert not rule.still_moving([1.0, 0.5, 0.505, 0.5, 0.505])
+    # A large change more than patience steps back no longer counts.
+    assert not rule.still_moving([5.0, 0.5, 0.5, 0.5, 0.5])
+    assert rule.still_moving([5.0, 0.5, 0.5, 0.5])  # the 4.5 drop is among the last 3
+
+
+def test_a_moving_loss_keeps_going_until_the_wait_is_over():
+    rule = Oscillation(patience=2, tol=1e-3, dtype=np.float64)
+    curve = [1.0, 0.8, 0.9, 0.8, 0.9]
+    limit = Oscillation.PATIENCE_FACTOR * 2
+    assert limit == 40
+    for epochs_since_lowest in [0, 1, limit - 1]:
+        assert rule.keeps_going(curve, epochs_since_lowest)
+        assert not rule.oscillating
+    assert not rule.keeps_going(curve, limit)
+    assert rule.oscillating
+
+
+def test_a_settled_loss_does_not_keep_going():
+    rule = Oscillation(patience=3, tol=1e-3, dtype=np.float64)
+    curve = [1.0, 0.5, 0.5001, 0.5, 0.5002]
+    assert not rule.keeps_going(curve, 0)
+    assert not rule.oscillating  # settled, not oscillating
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_changes_within_float_rounding_do_not_count(dtype):
+    eps = float(np.finfo(dtype).eps)
+    loss = 1000.0
+    rule = Oscillation(patience=3, tol=0.0, dtype=dtype)
+    # Changes of a few ulps of the loss: rounding noise, not movement, even with tol=0.
+    jitter = [loss, loss + 4 * eps * loss, loss, loss + 8 * eps * loss]
+    assert not rule.still_moving(jitter)
+    assert not rule.keeps_going(jitter, 0)
+    # Well above 64 ulps, it moves.
+    moving = [loss, loss + 200 * eps * loss, loss, loss + 200 * eps * loss]
+    assert rule.still_moving(moving)
+
+
+# -- LowestLoss ------------------------------------------------------------------------
+
+
+def test_lowest_loss_keeps_a_copy_at_the_lowest_cost():
+    params = np.array([1.0, 2.0, 3.0])
+    lowest = LowestLoss()
+    lowest.restore(params)  # nothing offered yet: nothing to restore
+    np.testing.assert_array_equal(params, [1.0, 2.0, 3.0])
+    for cost, step in [(5.0, 0.0), (3.0, 1.0), (4.0, 10.0), (3.0, 100.0), (6.0, 1000.0)]:
+        params += step
+        lowest.offer(cost, params)
+    # The lowest, 3.0, was first offered after the second step: [2, 3, 4].
+    assert lowest.cost == 3.0
+    np.testing.assert_array_equal(lowest.params, [2.0, 3.0, 4.0])
+    assert lowest.params is not params
+    params[:] = -1
+    np.testing.assert_array_equal(lowest.params, [2.0, 3.0, 4.0])
+    lowest.restore(params)
+    np.testing.assert_array_equal(params, [2.0, 3.0, 4.0])
+
+
+def test_lowest_loss_ignores_nan():
+    lowest = LowestLoss()
+    params = np.zeros(2)
+    lowest.offer(np.nan, params)
+    assert lowest.cost == np.inf and lowest.params is None
+    lowest.offer(1.0, params)
+    lowest.offer(np.nan, params + 5)
+    assert lowest.cost == 1.0
+    np.testing.assert_array_equal(lowest.params, [0.0, 0.0])
+
+
+# -- BestWeights ----------------------------------------------------------------------
+
+
+def test_best_weights_save_and_restore_params():
+    best = BestWeights()
+    assert not best.saved
+    params = np.array([0.5, -1.0])
+    best.save(params)
+    assert best.saved
+    params *= 10
+    best.restore(params)
+    np.testing.assert_array_equal(params, [0.5, -1.0])
+
+
+def test_best_weights_restore_in_place():
+    """coefs_ and intercepts_ are views of params: restoring must write into it."""
+    params = np.arange(6.0)
+    W = params[:4].reshape(2, 2)
+    best = BestWeights()
+    best.save(params)
+    params[:] = 0
+    best.restore(params)
+    np.testing.assert_array_equal(W, [[0.0, 1.0], [2.0, 3.0]])
+
+
+def test_best_weights_keep_batch_norm_running_statistics():
+    batch_norm = BatchNorm.initial([3], 0.9, np.float64)
+    batch_norm.running_means[0][:] = [1.0, 2.0, 3.0]
+    batch_norm.running_vars[0][:] = [4.0, 5.0, 6.0]
+    batch_norm.n_updates = 7
+    params = np.ones(4)
+    best = BestWeights()
+    best.save(params, batch_norm)
+    # Training goes on: the weights and the running statistics move (in place).
+    params += 1
+    batch_norm.running_means[0] *= -1
+    batch_norm.running_vars[0] += 10
+    batch_norm.n_updates = 20
+    means, variances = batch_norm.running_means[0], batch_norm.running_vars[0]
+    best.restore(params, batch_norm)
+    np.testing.assert_array_equal(params, np.ones(4))
+    np.testing.assert_array_equal(batch_norm.running_means[0], [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(batch_norm.running_vars[0], [4.0, 5.0, 6.0])
+    assert batch_norm.n_updates == 7
+    # The same arrays, refilled: whatever holds them (a fitted attribute) sees the best.
+    assert batch_norm.running_means[0] is means and batch_norm.running_vars[0] is variances
+
+
+# -- DivergenceGuard -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("first", "limit"), [(0.3, 1e4), (1.0, 1e4), (2.5, 2.5e4)])
+def test_divergence_limit_comes_from_the_first_cost(first, limit):
+    guard = DivergenceGuard(learning_rate=0.1)
+    assert guard.limit == np.inf
+    guard.check(first, 1)
+    assert guard.limit == DivergenceGuard.FACTOR * max(first, 1) == limit
+    guard.check(limit * 0.999, 2)  # just below: fine
+    guard.check(0.01, 3)
+    assert guard.limit == limit  # set once, by the first cost only
+    with pytest.raises(ValueError, match="diverged at iteration 4"):
+        guard.check(limit * 1.001, 4)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("first", [True, False])
+def test_divergence_guard_refuses_nan_and_inf(bad, first):
+    guard = DivergenceGuard(learning_rate=0.5)
+    if not first:
+        guard.check(0.7, 1)
+    with pytest.raises(ValueError, match=r"at iteration 12: the loss became (nan|inf)") as info:
+        guard.check(bad, 12)
+    assert "learning_rate (got 0.5)" in str(info.value)
