@@ -93,6 +93,10 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """The name of the weight initializer, a key of ``INITIALIZERS``."""
         return "zeros"
 
+    def _output_initializer(self):
+        """The output layer's initializer; the others' by default."""
+        return self._initializer()
+
     def _fits_intercepts(self):
         return True
 
@@ -361,6 +365,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             The user's weights alone, validated: what scorers and callbacks are given.
         head : output head
         """
+        if hasattr(y, "ndim") and y.ndim > 2:  # else scikit-learn's message names no y
+            raise ValueError(
+                f"y has {y.ndim} dimensions; {type(self).__name__} takes y of shape "
+                "(n_samples,) or (n_samples, n_outputs)."
+            )
         X, y = validate_data(
             self,
             X,
@@ -425,7 +434,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 batch_norm = batch_norm.copy(X.dtype)
                 batch_norm.momentum = momentum
             return (*copy_network(coefs, intercepts, X.dtype), batch_norm)
-        coefs, intercepts = initial_network(layer_sizes, self._initializer(), rng, X.dtype)
+        coefs, intercepts = initial_network(
+            layer_sizes, self._initializer(), self._output_initializer(), rng, X.dtype
+        )
         intercepts[-1] = head.initial_output_bias(Y, sample_weight).astype(X.dtype)
         batch_norm = None
         if momentum is not None:

@@ -15,7 +15,9 @@ NETWORK_PARAMETERS = """\
     init : {"auto", "he", "xavier", "small_random", "zeros"}, default="auto"
         Weight initialization: "he" draws ``N(0, 2/n_{l-1})``, "xavier"
         ``N(0, 1/n_{l-1})``, "small_random" ``0.01 N(0, 1)``. "auto" picks "he" for
-        relu and leaky_relu and "xavier" otherwise. Biases start at zero.
+        relu and leaky_relu and "xavier" otherwise, except for a regressor's linear
+        output layer, which gets "xavier". Biases start at zero, except a
+        regressor's output bias, which starts at the mean of the target.
         "zeros" is there for the course's lesson: it cannot break the symmetry
         between hidden units, and fitting with it warns.
     dropout : float or tuple of float, default=0.0
@@ -114,8 +116,8 @@ TRAINING_PARAMETERS = """\
         ``class_weight``); its ``estimator`` is the network as it stands, with
         ``predict`` (and a classifier's ``predict_proba`` and ``classes_``).
     max_fun : int, default=15000
-        For "lbfgs": the most cost evaluations (``max_iter`` bounds its iterations
-        and ``tol`` the norm of the gradient at which it stops).
+        For "lbfgs": the most cost evaluations (``max_iter`` bounds its iterations,
+        and it stops once no entry of the gradient exceeds ``tol``).
     shuffle : bool, default=True
         Shuffle the samples before each epoch of mini-batches.
 """

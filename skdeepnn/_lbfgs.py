@@ -19,7 +19,8 @@ def minimize_lbfgs(network, X, Y, sample_weight, settings, *, tasks, model_after
 
     SciPy works in float64; the network keeps its own dtype. ``settings.max_iter``
     bounds the iterations, ``settings.max_fun`` the cost evaluations (line searches
-    take several), and ``settings.tol`` the gradient's norm. Each iteration is a
+    take several), and ``settings.tol`` the gradient: it stops once no entry of the
+    (projected) gradient exceeds ``tol``. Each iteration is a
     callback subtask, and a callback can stop the minimization.
 
     Parameters
@@ -72,6 +73,9 @@ def minimize_lbfgs(network, X, Y, sample_weight, settings, *, tasks, model_after
                 "maxiter": settings.max_iter,
                 "maxfun": settings.max_fun,
                 "gtol": settings.tol,
+                # SciPy's default ftol (2.2e-9) would stop on a relative decrease of the
+                # cost first, and a tol below about 1e-6 would have no effect.
+                "ftol": 64 * np.finfo(np.float64).eps,
             },
         )
     except KeyboardInterrupt:

@@ -8,15 +8,15 @@ from ._network import Workspace, cost_and_gradients, draw_dropout_masks, forward
 from ._warnings import warn_fit_caller
 
 
-def initial_network(layer_sizes, initializer, rng, dtype):
-    """Weights from the initializer, zero biases: ``(coefs, intercepts)``.
+def initial_network(layer_sizes, initializer, output_initializer, rng, dtype):
+    """Weights from the initializers, zero biases: ``(coefs, intercepts)``.
 
     Parameters
     ----------
     layer_sizes : list of int
         ``[n_x, n_1, ..., n_L]``.
-    initializer : str
-        A key of ``INITIALIZERS``.
+    initializer, output_initializer : str
+        Keys of ``INITIALIZERS``: for the hidden layers, and for the output layer.
     rng : numpy.random.Generator
     dtype : numpy dtype
     """
@@ -28,9 +28,10 @@ def initial_network(layer_sizes, initializer, rng, dtype):
             "is needed.",
             UserWarning,
         )
+    names = [initializer] * (len(layer_sizes) - 2) + [output_initializer]
     coefs = [
-        INITIALIZERS[initializer](fan_in, fan_out, rng, dtype)
-        for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)
+        INITIALIZERS[name](fan_in, fan_out, rng, dtype)
+        for name, fan_in, fan_out in zip(names, layer_sizes[:-1], layer_sizes[1:], strict=True)
     ]
     intercepts = [np.zeros(n, dtype=dtype) for n in layer_sizes[1:]]
     return coefs, intercepts
