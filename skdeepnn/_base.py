@@ -239,9 +239,10 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             validation_set.scorer = scorer
             validation_set.labels = head.decode(validation_set.Y)
             validation_set.as_estimator = functools.partial(self._as_estimator, head=head)
+        starting_network = self._starting_network(X, Y, sample_weight, head, continuing, rng)
         settings = settings_of(self, X.shape[0])
         network = self._trainable_network(
-            X, Y, sample_weight, head, keep_probs, settings.batch_size, continuing, rng
+            *starting_network, head, keep_probs, settings.batch_size, X.dtype
         )
         tasks.begin_fit()
         training = self._run_engine(
@@ -365,9 +366,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             The user's weights alone, validated: what scorers and callbacks are given.
         head : output head
         """
-        if hasattr(y, "ndim") and y.ndim > 2:  # else scikit-learn's message names no y
+        if _ndim(y) > 2:  # else scikit-learn's message names no y
             raise ValueError(
-                f"y has {y.ndim} dimensions; {type(self).__name__} takes y of shape "
+                f"y has {_ndim(y)} dimensions; {type(self).__name__} takes y of shape "
                 "(n_samples,) or (n_samples, n_outputs)."
             )
         X, y = validate_data(
@@ -402,12 +403,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         return ValidationSet(X_val, Y_val, w_val, score_weight, head)
 
     def _trainable_network(
-        self, X, Y, sample_weight, head, keep_probs, batch_size, continuing, rng
+        self, coefs, intercepts, batch_norm, head, keep_probs, batch_size, dtype
     ):
-        """The network to train: the fitted one (warm start, partial_fit) or a new one."""
-        coefs, intercepts, batch_norm = self._starting_network(
-            X, Y, sample_weight, head, continuing, rng
-        )
+        """The network to train, from its starting weights."""
         return TrainableNetwork(
             coefs,
             intercepts,
@@ -415,7 +413,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             head.loss,
             float(self.alpha),
             batch_size,
-            X.dtype,
+            dtype,
             batch_norm=batch_norm,
             fits_intercepts=self._fits_intercepts(),
             keep_probs=keep_probs,
@@ -454,3 +452,14 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         coefs = [W.astype(X.dtype, copy=False) for W in coefs]
         intercepts = [b.astype(X.dtype, copy=False) for b in intercepts]
         return predict_logits(X, coefs, intercepts, self._hidden_activation())
+
+
+def _ndim(y):
+    """The dimensions of ``y``; 0 when NumPy cannot tell (a ragged list, or an object
+    that refuses NumPy's functions: validation refuses or converts it later)."""
+    if hasattr(y, "ndim"):
+        return y.ndim
+    try:
+        return np.ndim(y)
+    except (TypeError, ValueError):
+        return 0

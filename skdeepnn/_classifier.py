@@ -100,7 +100,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         class_weights = self._class_weights(y, classes, sample_weight)
         head = ClassificationHead(classes, class_weights)
         if not incremental and (sample_weight is not None or class_weights is not None):
-            _, weights = head.encode(y, sample_weight, np.float64)
+            weights = head.weigh(head.label_index(y), sample_weight, np.float64)
             weighted_classes = np.unique(np.asarray(y)[weights > 0])
             if len(weighted_classes) < 2:
                 raise ValueError(
@@ -163,7 +163,8 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         return MultilabelHead(y.shape[1], sparse.issparse(y))
 
     def _fitted_head(self):
-        if self.out_activation_ == "sigmoid" and self.n_outputs_ > 1:
+        # A model pickled before multilabel targets existed has no out_activation_.
+        if getattr(self, "out_activation_", None) == "sigmoid" and self.n_outputs_ > 1:
             return MultilabelHead(self.n_outputs_, self._sparse_output)
         return ClassificationHead(self.classes_)
 
@@ -365,6 +366,8 @@ class _NetworkAsClassifier(BaseNetworkClassifier):
         self.coefs = coefs
         self.intercepts = intercepts
         self.activation = activation
+        if isinstance(head, MultilabelHead):  # dense, as the labels scorers are given
+            head = MultilabelHead(head.n_labels)
         self.head = head
         self.classes_ = head.classes  # what scorers read
 

@@ -99,8 +99,9 @@ TRAINING_PARAMETERS = """\
     early_stopping : bool, default=False
         Stop when the validation loss has not improved by ``tol`` for
         ``n_iter_no_change`` epochs, and keep the weights of its best epoch. The
-        validation set is ``fit``'s ``X_val, y_val`` if given, else a stratified
-        ``validation_fraction`` of the training data drawn from ``random_state``.
+        validation set is ``fit``'s ``X_val, y_val`` if given, else a
+        ``validation_fraction`` of the training data drawn from ``random_state``
+        (stratified by class for a classifier of 1-D labels).
     validation_fraction : float, default=0.1
         The share of the training data set aside for early stopping.
     scoring : str, callable or None, default=None

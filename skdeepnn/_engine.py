@@ -8,7 +8,7 @@ which the estimator provides.
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -38,14 +38,14 @@ class Settings:
     max_iter: int
     tol: float
     n_iter_no_change: int
-    shuffle: bool = True
-    verbose: int = 0
-    early_stopping: bool = False
-    scoring_name: object = None
-    lr_schedule: str = "constant"
-    schedule_options: dict = field(default_factory=dict)
-    max_fun: int = 15000
-    optimizer_options: dict = field(default_factory=dict)
+    shuffle: bool
+    verbose: int
+    early_stopping: bool
+    scoring_name: object
+    lr_schedule: str
+    schedule_options: dict
+    max_fun: int
+    optimizer_options: dict
 
     def learning_rate_of(self, epoch):
         """The scheduled rate of ``epoch`` (counted from 1); None for "adaptive"."""
@@ -224,6 +224,7 @@ class EpochLoop:
         if scheduled is not None:
             self.optimizer.learning_rate = scheduled
         loss = self._train_batches(epoch)
+        self.divergence.check_epoch(loss, epoch)
         self.training.record(loss, self.optimizer.learning_rate)
         self.epoch_weight = 0.0  # recorded: an interrupt from here on adds no partial epoch
         val_loss = val_score = None
@@ -259,7 +260,7 @@ class EpochLoop:
         for X_batch, Y_batch, w_batch, batch_weight in self.batches.epoch():
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 cost = network.cost_and_gradient(X_batch, Y_batch, w_batch, self.rng)
-                self.divergence.check(cost, epoch)
+                self.divergence.check_cost(cost, epoch)
                 if self.lowest_loss is not None:  # before the step: the weights it is of
                     self.lowest_loss.offer(cost, params)
                 self.optimizer.update([params], [grads])
@@ -317,7 +318,9 @@ class EpochLoop:
             network.take_full_batch_statistics(self.X, self.sample_weight)
         # The last step can overflow the weights after the last cost was taken.
         if not np.isfinite(network.params).all():
-            raise_diverged(self.first_epoch + n_epochs, np.inf, self.settings.learning_rate)
+            raise_diverged(
+                self.first_epoch + n_epochs, "the weights overflowed", self.settings.learning_rate
+            )
         if not self.stopped and not self.incremental:
             warn_fit_caller(
                 f"{self.settings.estimator_name} reached max_iter={self.settings.max_iter} "
@@ -334,7 +337,9 @@ class EpochLoop:
             return
         progress = ""
         if val_loss is not None:
-            score_name = "accuracy" if self.validation.scorer is None else "score"
+            score_name = self.validation.head.score_name
+            if self.validation.scorer is not None:
+                score_name = "score"
             progress = f", validation loss = {val_loss:.6f}, {score_name} = {val_score:.4f}"
         print(
             f"Iteration {epoch}, loss = {loss:.8f}{progress}, learning rate = "

@@ -49,12 +49,24 @@ class ClassificationHead:
         self.output_activation = "sigmoid" if len(classes) == 2 else "softmax"
         self.loss = LOSSES[self.output_activation]
 
+    score_name = "accuracy"
+
     def encode(self, y, sample_weight, dtype, name="y"):
         """``Y`` (a 0/1 column for two classes, one-hot rows for more) and the weights
         times the class weights.
 
         Raises ValueError for labels outside ``classes``, or a matrix of labels.
         """
+        y_index = self.label_index(y, name)
+        sample_weight = self.weigh(y_index, sample_weight, dtype)
+        if self.n_outputs == 1:
+            return y_index.astype(dtype)[:, None], sample_weight
+        Y = np.zeros((len(y_index), self.n_outputs), dtype=dtype)
+        Y[np.arange(len(y_index)), y_index] = 1
+        return Y, sample_weight
+
+    def label_index(self, y, name="y"):
+        """The index in ``classes`` of each label of the 1-D ``y``."""
         if np.ndim(y) != 1:
             raise ValueError(
                 f"{name} of shape {np.shape(y)} is a label matrix, but the model was fitted "
@@ -62,20 +74,24 @@ class ClassificationHead:
             )
         unknown = np.setdiff1d(np.unique(y), self.classes)
         if unknown.size:
+            fix = (
+                "of y."
+                if name != "y"
+                else "the model was fitted on or given; refit (warm_start=False) to learn "
+                "new classes."
+            )
             raise ValueError(
                 f"{name} has labels {unknown.tolist()} that are not among the classes "
-                f"{self.classes.tolist()} the model was fitted on or given; refit "
-                "(warm_start=False) to learn new classes."
+                f"{self.classes.tolist()} {fix}"
             )
-        y_index = np.searchsorted(self.classes, y)
-        if self.class_weights is not None:
-            per_sample = self.class_weights[y_index].astype(dtype)
-            sample_weight = per_sample if sample_weight is None else sample_weight * per_sample
-        if self.n_outputs == 1:
-            return y_index.astype(dtype)[:, None], sample_weight
-        Y = np.zeros((len(y_index), self.n_outputs), dtype=dtype)
-        Y[np.arange(len(y_index)), y_index] = 1
-        return Y, sample_weight
+        return np.searchsorted(self.classes, y)
+
+    def weigh(self, y_index, sample_weight, dtype):
+        """The sample weights times the class weights (None if there are neither)."""
+        if self.class_weights is None:
+            return sample_weight
+        per_sample = self.class_weights[y_index].astype(dtype)
+        return per_sample if sample_weight is None else sample_weight * per_sample
 
     def initial_output_bias(self, Y, sample_weight=None):
         """``b[L]`` before training: zero, as the course starts every bias."""
@@ -139,6 +155,7 @@ class MultilabelHead:
 
     output_activation = "sigmoid"
     loss = staticmethod(LOSSES["sigmoid"])
+    score_name = "subset accuracy"
 
     def __init__(self, n_labels, sparse_output=False):
         self.n_labels, self.sparse_output = n_labels, sparse_output
@@ -168,7 +185,8 @@ class MultilabelHead:
         return None  # a random split: combinations of labels are too many to stratify on
 
     def decode(self, Y):
-        return self.predict(Y - 0.5)
+        """The indicator matrix of encoded targets, dense: what scorers compare with."""
+        return (Y > 0.5).astype(np.int64)
 
     def predict(self, Z):
         indicator = (Z > 0).astype(np.int64)
@@ -225,6 +243,8 @@ class RegressionHead:
     one_dimensional : bool
         Whether ``y`` was 1-D: ``predict`` then returns a 1-D array too.
     """
+
+    score_name = "R²"
 
     def __init__(self, n_outputs, loss="squared_error", huber_delta=1.0, one_dimensional=True):
         self.n_outputs, self.loss_name = n_outputs, loss

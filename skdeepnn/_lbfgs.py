@@ -94,7 +94,11 @@ def minimize_lbfgs(network, X, Y, sample_weight, settings, *, tasks, model_after
         training.record(float(result.fun))
         training.best_loss, training.best_iteration = float(result.fun), first_epoch + 1
     if not np.isfinite(params).all():
-        raise_diverged(first_epoch + len(training.loss_curve), np.inf, settings.learning_rate)
+        raise_diverged(
+            first_epoch + len(training.loss_curve),
+            "the weights overflowed",
+            settings.learning_rate,
+        )
     if result.status != 0 and "stopped by a callback" not in last:
         warn_fit_caller(
             f"{settings.estimator_name}'s L-BFGS stopped before converging ({result.message}); "

@@ -12,7 +12,9 @@ class LogisticRegressionGD(BaseNetworkClassifier):
 
     The model is :math:`\hat y = \sigma(x^T w + b)` for two classes and
     :math:`\mathrm{softmax}(x^T W + b)` (multinomial) for more: the L-layer network
-    with no hidden layer, trained by the same core as ``DeepNNClassifier``.
+    with no hidden layer, trained by the same core as ``DeepNNClassifier``. A
+    label indicator matrix ``y`` (multilabel targets) gets one sigmoid unit per
+    label: a logistic regression for each label, trained together.
     The weights start at zero; the cost is convex, so no randomness is needed
     to break symmetry.
 
@@ -77,9 +79,15 @@ class LogisticRegressionGD(BaseNetworkClassifier):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+        The class labels; for multilabel targets, ``0 .. n_labels - 1``.
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
-        One row for two classes (the weights of ``classes_[1]``), else one per class.
+        One row for two classes (the weights of ``classes_[1]``), else one per class
+        (or label).
     intercept_ : ndarray of shape (1,) or (n_classes,)
+    n_outputs_ : int
+        Output units: 1 for two classes, else the number of classes (or labels).
+    out_activation_ : str
+        "sigmoid" (two classes, or one per label) or "softmax".
     n_iter_ : int
         Iterations (or epochs) run.
     loss_ : float

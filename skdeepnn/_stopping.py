@@ -7,7 +7,8 @@ loop asks, in order, whether another rule keeps training going:
 (full-batch "gd" whose loss still rises and falls). If neither does, training
 stops. Two checkpoints keep weights to return at the end: ``BestWeights`` (early
 stopping's best validation epoch) and ``LowestLoss`` ("gd"'s lowest exact cost).
-``DivergenceGuard`` stops a run whose cost explodes.
+``DivergenceGuard`` stops a run whose cost overflows or keeps rising far above
+where it started.
 """
 
 import numpy as np
@@ -174,30 +175,57 @@ class BestWeights:
 
 
 class DivergenceGuard:
-    """Stops a run whose cost is no longer finite or has exploded.
+    """Stops a run that has diverged, with an error that names the iteration.
 
-    Training has diverged when a batch's cost exceeds ``FACTOR`` times the first
-    batch's cost (or 1, if that was smaller), or is not finite: cross-entropy
-    starts near log(n_classes), and a rise this large means the steps go uphill,
-    long before the loss overflows to inf.
+    Two signs, and nothing else, count as divergence:
+
+    - a batch's cost that is no longer finite (the weights overflowed): the run
+      stops at once;
+    - an epoch's loss above ``FACTOR`` times the first epoch's for ``PATIENCE``
+      epochs in a row: the steps keep going uphill.
+
+    A loss that is merely large is not a sign: a cross-entropy computed from the
+    logits is unbounded, and at a high learning rate the first epochs' losses can
+    be in the thousands and still fall to a good model (standardized digits at
+    ``learning_rate=10``). Nor is one batch's cost against another's: with a
+    heavy-tailed regression target, batches differ by orders of magnitude.
+    Comparing whole epochs against the run's own first epoch keeps the rule free
+    of the loss's scale.
     """
 
     FACTOR = 1e4
+    PATIENCE = 3
 
     def __init__(self, learning_rate):
         self.learning_rate = learning_rate
-        self.limit = np.inf
+        self.first_loss, self.epochs_above = None, 0
 
-    def check(self, cost, iteration):
-        if not cost < self.limit:  # NaN too
-            raise_diverged(iteration, cost, self.learning_rate)
-        if self.limit == np.inf:
-            self.limit = self.FACTOR * max(cost, 1.0)
+    def check_cost(self, cost, iteration):
+        """Raise if a batch's cost is not finite."""
+        if not np.isfinite(cost):
+            raise_diverged(iteration, f"the loss became {cost:.4g}", self.learning_rate)
+
+    def check_epoch(self, loss, iteration):
+        """Raise once the epoch loss has stayed far above the first epoch's long enough."""
+        if self.first_loss is None:
+            self.first_loss = loss
+            return
+        if loss <= self.FACTOR * self.first_loss:
+            self.epochs_above = 0
+            return
+        self.epochs_above += 1
+        if self.epochs_above >= self.PATIENCE:
+            raise_diverged(
+                iteration,
+                f"the loss ({loss:.4g}) has stayed above {self.FACTOR:g} times the first "
+                f"iteration's ({self.first_loss:.4g}) for {self.PATIENCE} iterations",
+                self.learning_rate,
+            )
 
 
-def raise_diverged(iteration, cost, learning_rate):
+def raise_diverged(iteration, what, learning_rate):
     raise ValueError(
-        f"Training diverged at iteration {iteration}: the loss became {cost:.4g}. "
-        f"Try a smaller learning_rate (got {learning_rate}) or scaled "
-        "inputs (e.g. StandardScaler in a Pipeline)."
+        f"Training diverged at iteration {iteration}: {what}. Try a smaller "
+        f"learning_rate (got {learning_rate:g}) or scaled inputs (e.g. StandardScaler "
+        "in a Pipeline)."
     )

@@ -27,8 +27,8 @@ class ValidationSet:
         ``sample_weight=score_weight`` too when there are weights; None scores
         with the head's default score.
     labels : ndarray of shape (n_val,) or (n_val, n_outputs), optional
-        The targets as the user gave them, which the scorer compares predictions
-        with; needed with a scorer.
+        The targets as the user's ``y`` holds them (decoded from ``Y``), which the
+        scorer compares predictions with; needed with a scorer.
     as_estimator : callable, optional
         ``as_estimator(coefs, intercepts)`` returns an object the scorer can call
         (``predict``, ``predict_proba``, ...) on the network as it stands; needed
@@ -97,9 +97,10 @@ def split_validation(n_samples, validation_fraction, strata, sample_weight, seed
             np.arange(n_samples), test_size=validation_fraction, stratify=strata, random_state=seed
         )
     except ValueError as error:
+        parts = "two parts that both hold every class" if strata is not None else "two parts"
         raise ValueError(
             f"validation_fraction={validation_fraction} cannot split the training data into "
-            f"two parts that both hold every class ({error}). {fix[:-1]} (X_val, y_val)."
+            f"{parts} ({error}). {fix[:-1]} (X_val, y_val)."
         ) from error
     for part, rows in (("training", train), ("validation", val)):
         if strata is not None:

@@ -4,11 +4,13 @@ import os
 import sys
 import warnings
 
+import sklearn
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 # scikit-learn's callback decorator wraps fit and partial_fit: its frames sit between
 # the user's call and ours, and a warning should skip them too.
-_WRAPPER_DIRS = (os.path.join("sklearn", "callback"),)
+_WRAPPER_DIR = os.path.join(os.path.dirname(os.path.abspath(sklearn.__file__)), "callback")
 
 
 def warn_fit_caller(message, category):
@@ -27,4 +29,4 @@ def warn_fit_caller(message, category):
 
 def _is_internal(filename):
     path = os.path.abspath(filename)
-    return path.startswith(_PACKAGE_DIR + os.sep) or any(part in path for part in _WRAPPER_DIRS)
+    return path.startswith((_PACKAGE_DIR + os.sep, _WRAPPER_DIR + os.sep))

@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.base import clone
 
-from ._checks import is_fitted, make_generator
+from ._checks import copy_network, is_fitted, make_generator
 from ._network import cost_and_gradients, draw_dropout_masks
 from ._params import validate_params
 
@@ -31,12 +31,13 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
 
     Parameters
     ----------
-    estimator : DeepNNClassifier or LogisticRegressionGD
+    estimator : DeepNNClassifier, DeepNNRegressor or LogisticRegressionGD
         If fitted, the check runs at its fitted parameters; otherwise at the
         parameters its ``fit`` would start from. It is not modified.
     X : array-like of shape (n_samples, n_features)
         Use float64 data: float32 cannot resolve differences of ``epsilon``.
-    y : array-like of shape (n_samples,)
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Labels, a label indicator matrix, or regression targets.
     epsilon : float, default=1e-7
         The shift applied to each parameter.
     sample_weight : array-like of shape (n_samples,), default=None
@@ -73,10 +74,15 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
     estimator = estimator if fitted else clone(estimator)
     validate_params(estimator)
     X, Y, sample_weight, _, head = estimator._training_data(X, y, sample_weight, reset=not fitted)
-    rng = make_generator(estimator.random_state)
-    coefs, intercepts, batch_norm = estimator._starting_network(
-        X, Y, sample_weight, head, fitted, rng
-    )
+    if fitted:  # as fitted, whatever the parameters say now
+        coefs, intercepts = copy_network(*estimator._get_network(), X.dtype)
+        batch_norm = estimator._fitted_batch_norm()
+        batch_norm = None if batch_norm is None else batch_norm.copy(X.dtype)
+    else:
+        rng = make_generator(estimator.random_state)
+        coefs, intercepts, batch_norm = estimator._starting_network(
+            X, Y, sample_weight, head, False, rng
+        )
 
     # With dropout, one set of masks is drawn and held fixed: the check then
     # differentiates the cost of that one thinned network.

@@ -6,8 +6,10 @@ import warnings
 import numpy as np
 import pytest
 from _helpers import fit_quietly
-from sklearn.datasets import make_classification
+from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
 
 from skdeepnn import DeepNNClassifier, LogisticRegressionGD
 
@@ -211,6 +213,29 @@ def test_divergence_stops_with_a_clear_error(Estimator, learning_rate):
     assert not hasattr(estimator, "n_features_in_")
     with pytest.raises(NotFittedError):
         estimator.predict(X)
+
+
+def test_a_high_rate_whose_loss_falls_is_not_called_divergence():
+    """Standardized digits at learning_rate=10: the first epochs' cross-entropy is in
+    the thousands, yet the run falls to a good model (MLPClassifier reaches 0.93 at
+    that rate). No false alarm."""
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    net = DeepNNClassifier(learning_rate=10, random_state=0)
+    net.fit(scaler.transform(X_train), y_train)
+    assert net.loss_curve_[0] > 1000
+    assert net.score(scaler.transform(X_test), y_test) > 0.9
+
+
+def test_a_diverging_run_stops_early_and_says_where():
+    """A loss that keeps rising stops within a few iterations, not at max_iter."""
+    X, y = make_classification(n_samples=100, n_features=4, random_state=1)
+    net = DeepNNClassifier(solver="gd", learning_rate=50.0, max_iter=1000, random_state=0)
+    with pytest.raises(ValueError, match=r"diverged at iteration (\d+)") as info:
+        net.fit(X * 100, y)
+    iteration = int(re.search(r"iteration (\d+)", str(info.value)).group(1))
+    assert iteration <= 10
 
 
 def test_a_failed_fit_leaves_a_fitted_model_as_it_was(binary_data):

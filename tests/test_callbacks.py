@@ -145,7 +145,6 @@ def test_callbacks_see_only_the_training_part_of_a_split(data):
 
 def test_an_interrupted_epoch_still_ends_its_task(data, monkeypatch):
     import skdeepnn._training
-    import skdeepnn._validation
 
     X, y = data
     recorder = Recorder()

@@ -138,7 +138,6 @@ def test_x_val_is_transformed_by_the_pipeline(noisy):
 
 
 def test_interrupt_during_the_validation_pass_records_each_epoch_once(noisy, monkeypatch):
-    import skdeepnn._training
     import skdeepnn._validation
 
     X_train, X_val, y_train, y_val = noisy

@@ -199,8 +199,8 @@ def test_multilabel_encode_decode(indicator, as_sparse):
     np.testing.assert_array_equal(Y, indicator)
     assert out_weights is weights  # no class weights for multilabel targets
     decoded = head.decode(Y)
-    assert sparse.issparse(decoded) == as_sparse
-    decoded = decoded.toarray() if as_sparse else decoded
+    # Dense whatever y was: what scorers compare with (roc_auc refuses a sparse y_true).
+    assert isinstance(decoded, np.ndarray)
     np.testing.assert_array_equal(decoded, indicator)
     assert head.strata(Y) is None  # too many combinations to stratify on
     assert head.loss is binary_log_loss_and_gradient
@@ -468,3 +468,11 @@ def test_class_weights_from_a_dict():
         class_weights_from_dict({"b": -1}, classes)
     with pytest.raises(ValueError, match="finite non-negative"):
         class_weights_from_dict({"b": np.inf}, classes)
+
+
+def test_unknown_validation_labels_name_y_val_and_the_classes_of_y():
+    head = ClassificationHead(np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"y_val has labels \[2\] .* classes \[0, 1\] of y\.$"):
+        head.encode(np.array([0, 2]), None, np.float64, name="y_val")
+    with pytest.raises(ValueError, match="refit"):
+        head.encode(np.array([0, 2]), None, np.float64)

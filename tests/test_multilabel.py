@@ -288,3 +288,24 @@ def test_a_y_val_of_the_other_kind_is_refused(data, which):
         y, y_val = Y_fit[:, 0] + Y_fit[:, 1], Y_val
     with pytest.raises(ValueError, match="y_val"):
         net(max_iter=2).fit(X_fit, y, X_val=X_val, y_val=y_val)
+
+
+def test_a_scorer_on_sparse_multilabel_targets(data):
+    """roc_auc refuses a sparse y_true: the validation labels are dense whatever y was."""
+    X_train, X_val, Y_train, Y_val = data
+    sparse_net = fit_quietly(
+        net(early_stopping=True, scoring="roc_auc", max_iter=5),
+        X_train,
+        sparse.csr_matrix(Y_train),
+        X_val=X_val,
+        y_val=sparse.csr_matrix(Y_val),
+    )
+    assert sparse.issparse(sparse_net.predict(X_val))
+    dense_net = fit_quietly(
+        net(early_stopping=True, scoring="roc_auc", max_iter=5),
+        X_train,
+        Y_train,
+        X_val=X_val,
+        y_val=Y_val,
+    )
+    assert sparse_net.validation_scores_ == dense_net.validation_scores_

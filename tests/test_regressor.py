@@ -681,3 +681,21 @@ def test_invalid_loss_parameters(params, message, data, monkeypatch):
     no_training(monkeypatch)
     with pytest.raises((ValueError, TypeError), match=message):
         small_net(**params).fit(X, y)
+
+
+def test_heavy_tailed_targets_are_not_called_divergence():
+    """Batches of a heavy-tailed y differ in cost by orders of magnitude: only a loss
+    that is not finite, or epochs that stay far above the first, mean divergence."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(5000, 3))
+    y = np.exp(4 * rng.normal(size=5000))
+    net = fit_quietly(small_net(hidden_layer_sizes=(4,), random_state=2, max_iter=3), X, y)
+    assert np.isfinite(net.loss_curve_).all()
+    assert net.loss_curve_[-1] <= net.loss_curve_[0]
+
+
+def test_verbose_names_the_regressors_score(data, capsys):
+    X, y = data
+    fit_quietly(small_net(early_stopping=True, max_iter=2, verbose=1), X, y)
+    printed = capsys.readouterr().out
+    assert "R² = " in printed and "accuracy" not in printed

@@ -88,3 +88,15 @@ def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
     X, y = _data(2)
     net = DeepNNClassifier(hidden_layer_sizes=(4,), activation="tanh", random_state=0)
     assert gradient_check(net, X, y) > 1e-3
+
+
+def test_gradient_check_of_a_fitted_model_ignores_later_parameter_changes():
+    """At the fitted parameters, whatever set_params says since (no warm-start message)."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 3)), np.arange(30) % 2
+    net = DeepNNClassifier(hidden_layer_sizes=(5,), activation="tanh", max_iter=5, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        net.fit(X, y)
+    before = gradient_check(net, X, y)
+    net.set_params(hidden_layer_sizes=(7, 7))
+    assert gradient_check(net, X, y) == before < 1e-7
