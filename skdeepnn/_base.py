@@ -13,7 +13,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.metrics import check_scoring
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import (
     check_array,
@@ -29,11 +28,19 @@ from ._engine import EpochLoop, model_view, settings_of
 from ._lbfgs import minimize_lbfgs
 from ._network import predict_logits
 from ._optimizers import OPTIMIZERS, make_optimizer
-from ._params import Boolean, Interval, Options, RandomStateLike, Scoring, validate_params
+from ._params import (
+    Boolean,
+    Interval,
+    Options,
+    RandomStateLike,
+    Scoring,
+    check_combinations,
+    scorer_of,
+    validate_params,
+)
 from ._schedules import SCHEDULES
 from ._training import TrainableNetwork, check_continuable, initial_network
 from ._validation import ValidationSet, split_off_validation
-from ._warnings import warn_fit_caller
 
 # Float dtypes kept as they are; any other numeric input becomes float64.
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -210,8 +217,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         ``incremental`` runs one epoch and never stops early, as ``partial_fit`` does;
         ``tasks`` are the fit's callback tasks.
         """
-        keep_probs = self._check_options(incremental, validation)
-        scorer = self._check_scoring(incremental, validation)
+        keep_probs = self._keep_probs()  # checks dropout against the hidden layers
+        check_combinations(self, keep_probs, incremental, validation)
+        scorer = scorer_of(self, incremental, validation)
         continuing = is_fitted(self) and (incremental or self.warm_start)
         X_given = X
         X, Y, sample_weight, user_weight, head = self._training_data(
@@ -308,50 +316,6 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         self.best_loss_ = training.best_loss
         self.best_iteration_ = training.best_iteration
         self.best_validation_score_ = training.best_validation_score
-
-    def _check_options(self, incremental, validation):
-        """Refuse combinations of settings that cannot work; return dropout's keep probabilities."""
-        keep_probs = self._keep_probs()  # checks dropout against the hidden layers
-        if self.lr_schedule == "exponential" and self.decay_rate > 1:
-            raise ValueError(
-                "decay_rate must be at most 1 with lr_schedule='exponential' (the "
-                f"learning rate would grow); got {self.decay_rate}."
-            )
-        if validation[0] is None and (validation[1] is not None or validation[2] is not None):
-            raise ValueError("y_val or sample_weight_val was given without X_val.")
-        if self.solver != "lbfgs":
-            return keep_probs
-        # L-BFGS is a deterministic full-batch method.
-        if incremental:
-            refused = "partial_fit, which trains one epoch of mini-batches"
-        elif keep_probs is not None:
-            refused = "dropout, whose random masks would change the cost it minimizes"
-        elif self.early_stopping or validation[0] is not None:
-            refused = "early_stopping and X_val, which monitor the epochs of the other solvers"
-        else:
-            return keep_probs
-        raise ValueError(
-            f"solver='lbfgs' does not support {refused}. Use solver='adam' (or gd, sgd, "
-            "momentum, rmsprop) for it."
-        )
-
-    def _check_scoring(self, incremental, validation):
-        """The scorer that ``scoring`` names, or None; warn when nothing will use it."""
-        if self.scoring is None:
-            return None
-        try:
-            scorer = check_scoring(self, self.scoring)
-        except ValueError as error:
-            raise ValueError(
-                f"scoring={self.scoring!r} is not a scorer scikit-learn knows ({error})"
-            ) from error
-        if incremental or not (self.early_stopping or validation[0] is not None):
-            warn_fit_caller(
-                f"scoring={self.scoring!r} has no effect: it scores the validation set, "
-                "which only fit with early_stopping=True or X_val has.",
-                UserWarning,
-            )
-        return scorer
 
     def _training_data(self, X, y, sample_weight, *, reset, incremental=False, classes=None):
         """Check ``X``, ``y`` and ``sample_weight``, and encode the targets with the head.

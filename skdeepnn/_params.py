@@ -1,15 +1,20 @@
-"""Declarative checks of hyperparameters, run at the start of ``fit``.
+"""Checks of hyperparameters, run at the start of ``fit``.
 
 Each estimator lists, in ``_parameter_constraints``, what every parameter may be.
 ``validate_params`` then raises a ``TypeError`` when a value is of no accepted
 type and a ``ValueError`` when its type is accepted but the value is out of
 range, naming the parameter, what it must be, and the value given.
+``check_combinations`` refuses settings that are valid alone but not together,
+and ``scorer_of`` turns ``scoring`` into a scorer.
 """
 
 import math
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.metrics import check_scoring
+
+from ._warnings import warn_fit_caller
 
 
 class Interval:
@@ -195,3 +200,58 @@ def validate_params(estimator):
         if any(constraint.accepts_type(value) for constraint in constraints):
             raise ValueError(message)
         raise TypeError(message)
+
+
+def check_combinations(estimator, keep_probs, incremental, validation):
+    """Refuse settings that are valid one by one but cannot work together.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+    keep_probs : list of float or None
+        Dropout's keep probabilities.
+    incremental : bool
+        Whether this is ``partial_fit``.
+    validation : tuple (X_val, y_val, sample_weight_val)
+    """
+    if estimator.lr_schedule == "exponential" and estimator.decay_rate > 1:
+        raise ValueError(
+            "decay_rate must be at most 1 with lr_schedule='exponential' (the "
+            f"learning rate would grow); got {estimator.decay_rate}."
+        )
+    if validation[0] is None and (validation[1] is not None or validation[2] is not None):
+        raise ValueError("y_val or sample_weight_val was given without X_val.")
+    if estimator.solver != "lbfgs":
+        return
+    # L-BFGS is a deterministic full-batch method.
+    if incremental:
+        refused = "partial_fit, which trains one epoch of mini-batches"
+    elif keep_probs is not None:
+        refused = "dropout, whose random masks would change the cost it minimizes"
+    elif estimator.early_stopping or validation[0] is not None:
+        refused = "early_stopping and X_val, which monitor the epochs of the other solvers"
+    else:
+        return
+    raise ValueError(
+        f"solver='lbfgs' does not support {refused}. Use solver='adam' (or gd, sgd, "
+        "momentum, rmsprop) for it."
+    )
+
+
+def scorer_of(estimator, incremental, validation):
+    """The scorer that ``scoring`` names, or None; warn when nothing will use it."""
+    if estimator.scoring is None:
+        return None
+    try:
+        scorer = check_scoring(estimator, estimator.scoring)
+    except ValueError as error:
+        raise ValueError(
+            f"scoring={estimator.scoring!r} is not a scorer scikit-learn knows ({error})"
+        ) from error
+    if incremental or not (estimator.early_stopping or validation[0] is not None):
+        warn_fit_caller(
+            f"scoring={estimator.scoring!r} has no effect: it scores the validation set, "
+            "which only fit with early_stopping=True or X_val has.",
+            UserWarning,
+        )
+    return scorer
