@@ -30,6 +30,7 @@ from ._network import predict_logits
 from ._optimizers import OPTIMIZERS, make_optimizer
 from ._params import (
     Boolean,
+    Infinity,
     Interval,
     Options,
     RandomStateLike,
@@ -41,6 +42,7 @@ from ._params import (
 from ._schedules import SCHEDULES
 from ._training import TrainableNetwork, check_continuable, initial_network
 from ._validation import ValidationSet, split_off_validation
+from ._warnings import warn_fit_caller
 
 # Float dtypes kept as they are; any other numeric input becomes float64.
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -57,7 +59,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None)],
         "tol": [Interval(Real, 0, None)],
-        "n_iter_no_change": [Interval(Integral, 1, None)],
+        "n_iter_no_change": [Interval(Integral, 1, None), Infinity()],
         "alpha": [Interval(Real, 0, None)],
         "solver": [Options(*OPTIMIZERS, "lbfgs")],
         "max_fun": [Interval(Integral, 1, None)],
@@ -218,7 +220,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         ``tasks`` are the fit's callback tasks.
         """
         keep_probs = self._keep_probs()  # checks dropout against the hidden layers
-        check_combinations(self, keep_probs, incremental, validation)
+        check_combinations(self, keep_probs, validation)
         scorer = scorer_of(self, incremental, validation)
         continuing = is_fitted(self) and (incremental or self.warm_start)
         X_given = X
@@ -232,17 +234,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         if validation[0] is not None and not incremental:
             validation_set = self._user_validation_set(*validation, head, X.dtype)
         elif self.early_stopping and not incremental:
-            seed = int(rng.integers(2**31 - 1))
-            X, Y, sample_weight, validation_set, train_rows = split_off_validation(
-                X, Y, sample_weight, user_weight, self.validation_fraction, head, seed
+            split = self._split_off_validation(
+                X_given, X, Y, sample_weight, user_weight, head, rng, tasks
             )
-            if tasks.has_callbacks:  # they see the part that trains
-                # A DataFrame's rows keep its column names, which predict checks.
-                named = hasattr(self, "feature_names_in_")
-                tasks.data["X"] = _safe_indexing(X_given, train_rows) if named else X
-                tasks.data["y"] = head.decode(Y)
-                if user_weight is not None:
-                    tasks.data["metadata"] = {"sample_weight": user_weight[train_rows]}
+            if split is not None:
+                X, Y, sample_weight, validation_set = split
         if validation_set is not None and scorer is not None:
             validation_set.scorer = scorer
             validation_set.labels = head.decode(validation_set.Y)
@@ -366,6 +362,31 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         Y_val, w_val = head.encode(y_val, score_weight, dtype, "y_val")
         return ValidationSet(X_val, Y_val, w_val, score_weight, head)
 
+    def _split_off_validation(self, X_given, X, Y, sample_weight, user_weight, head, rng, tasks):
+        """Set ``validation_fraction`` of the training data aside for early stopping.
+
+        Returns ``(X, Y, sample_weight, validation_set)`` for the part that trains, or
+        None, with a warning, when the data are too few for a validation set that
+        holds every class (or any weight): training then goes on without early
+        stopping, as on data too small to validate on.
+        """
+        seed = int(rng.integers(2**31 - 1))
+        try:
+            X, Y, sample_weight, validation_set, train_rows = split_off_validation(
+                X, Y, sample_weight, user_weight, self.validation_fraction, head, seed
+            )
+        except ValueError as error:
+            warn_fit_caller(f"{error} Training without early stopping.", UserWarning)
+            return None
+        if tasks.has_callbacks:  # they see the part that trains
+            # A DataFrame's rows keep its column names, which predict checks.
+            named = hasattr(self, "feature_names_in_")
+            tasks.data["X"] = _safe_indexing(X_given, train_rows) if named else X
+            tasks.data["y"] = head.decode(Y)
+            if user_weight is not None:
+                tasks.data["metadata"] = {"sample_weight": user_weight[train_rows]}
+        return X, Y, sample_weight, validation_set
+
     def _trainable_network(
         self, coefs, intercepts, batch_norm, head, keep_probs, batch_size, dtype
     ):
@@ -427,3 +448,25 @@ def _ndim(y):
         return np.ndim(y)
     except (TypeError, ValueError):
         return 0
+
+
+def partial_fit_works(estimator):
+    """Whether ``partial_fit`` can train with the estimator's settings, for ``available_if``.
+
+    ``partial_fit`` takes one epoch of mini-batches on each chunk it is given. It is
+    not offered where that cannot work, as scikit-learn does: ``hasattr(estimator,
+    "partial_fit")`` is then False, and calling it raises an AttributeError whose
+    cause says why.
+    """
+    if estimator.solver == "lbfgs":
+        reason = "solver='lbfgs' minimizes the cost of the whole training set at once"
+    elif estimator.early_stopping:
+        reason = "early_stopping=True needs a validation set and whole epochs to monitor"
+    elif getattr(estimator, "class_weight", None) == "balanced":
+        reason = (
+            "class_weight='balanced' would weigh the classes differently in each chunk; "
+            "pass a dict of class weights"
+        )
+    else:
+        return True
+    raise AttributeError(f"partial_fit is not available: {reason}.")

@@ -3,10 +3,11 @@
 import numpy as np
 from scipy import sparse
 from sklearn.base import ClassifierMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseNetwork
+from ._base import BaseNetwork, partial_fit_works
 from ._callbacks import with_callbacks
 from ._deep import DeepNetwork
 from ._docs import (
@@ -44,13 +45,15 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         tags.classifier_tags.multi_label = True
         return tags
 
+    @available_if(partial_fit_works)
     @with_callbacks
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``(X, y)``, going on from the current state.
 
         The weights, the optimizer's state (momentum and Adam averages, step
         count), ``n_iter_`` and the curves all carry over from call to call, so a
-        data set too large for memory can be fed in chunks.
+        data set too large for memory can be fed in chunks. Not available with
+        ``solver="lbfgs"``, ``early_stopping=True`` or ``class_weight="balanced"``.
 
         Parameters
         ----------
@@ -68,11 +71,6 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         -------
         self : object
         """
-        if getattr(self, "class_weight", None) == "balanced":
-            raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit: each chunk "
-                "would weigh the classes differently. Pass a dict of class weights."
-            )
         return self._fit_or_restore(X, y, sample_weight, incremental=True, classes=classes)
 
     def _check_targets(self, y, name="y"):
@@ -122,6 +120,14 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
                 )
         elif fitted:
             classes = self.classes_
+            seen = np.unique(y)
+            # (Unknown labels get their own error, from the head.)
+            if not incremental and np.isin(seen, classes).all() and len(seen) < len(classes):
+                raise ValueError(
+                    "warm_start=True goes on training the fitted classes: y must have the "
+                    f"classes {classes.tolist()} of the previous fit, and has "
+                    f"{seen.tolist()}. Set warm_start=False to train on other classes."
+                )
         elif incremental:
             raise ValueError("classes must be passed on the first call to partial_fit.")
         else:

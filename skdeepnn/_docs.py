@@ -68,8 +68,9 @@ TRAINING_PARAMETERS = """\
         With "gd" each iteration is one small step, and from small initial
         weights the loss can creep along a plateau: use ``tol=0`` to train for
         ``max_iter`` iterations as the course does.
-    n_iter_no_change : int, default=10
-        Training stops after this many epochs in a row without improvement.
+    n_iter_no_change : int or inf, default=10
+        Training stops after this many epochs in a row without improvement
+        (``np.inf``: never, it trains for ``max_iter``).
         With ``solver="gd"`` (and no dropout or early stopping), each of those
         iterations must also change the loss by at most ``tol``: "gd" records the
         exact cost, and a loss that still rises and falls is oscillating (steps too

@@ -98,8 +98,8 @@ class ClassificationHead:
         return np.zeros(self.n_outputs)
 
     def strata(self, Y):
-        """The class index of each row: what a validation split stratifies on."""
-        return Y[:, 0] if Y.shape[1] == 1 else Y.argmax(axis=1)
+        """The label of each row: what a validation split stratifies on (and names)."""
+        return self.decode(Y)
 
     def decode(self, Y):
         """The labels of encoded targets (or of logits: 0 is the binary threshold)."""

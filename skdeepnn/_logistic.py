@@ -26,8 +26,9 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         The most iterations ("gd") or epochs (mini-batch solvers).
     tol : float, default=1e-4
         The least decrease of the training loss that counts as an improvement.
-    n_iter_no_change : int, default=10
-        Training stops after this many iterations in a row without improvement.
+    n_iter_no_change : int or inf, default=10
+        Training stops after this many iterations in a row without improvement
+        (``np.inf``: never, it trains for ``max_iter``).
         With ``solver="gd"`` (without early stopping), each of those
         iterations must also change the loss by at most ``tol``: "gd" records the
         exact cost, and a loss that still rises and falls is oscillating (steps too

@@ -54,6 +54,19 @@ class Interval:
         return f"{kind} in {left_bracket}{left}, {right}{right_bracket}"
 
 
+class Infinity:
+    """``float("inf")`` (or ``np.inf``): no limit."""
+
+    def accepts_type(self, value):
+        return isinstance(value, Real) and not isinstance(value, (bool, np.bool_))
+
+    def is_satisfied_by(self, value):
+        return self.accepts_type(value) and value == math.inf
+
+    def __str__(self):
+        return "inf (no limit)"
+
+
 class Options:
     """One of a fixed set of strings."""
 
@@ -202,7 +215,7 @@ def validate_params(estimator):
         raise TypeError(message)
 
 
-def check_combinations(estimator, keep_probs, incremental, validation):
+def check_combinations(estimator, keep_probs, validation):
     """Refuse settings that are valid one by one but cannot work together.
 
     Parameters
@@ -210,8 +223,6 @@ def check_combinations(estimator, keep_probs, incremental, validation):
     estimator : estimator instance
     keep_probs : list of float or None
         Dropout's keep probabilities.
-    incremental : bool
-        Whether this is ``partial_fit``.
     validation : tuple (X_val, y_val, sample_weight_val)
     """
     if estimator.lr_schedule == "exponential" and estimator.decay_rate > 1:
@@ -223,10 +234,8 @@ def check_combinations(estimator, keep_probs, incremental, validation):
         raise ValueError("y_val or sample_weight_val was given without X_val.")
     if estimator.solver != "lbfgs":
         return
-    # L-BFGS is a deterministic full-batch method.
-    if incremental:
-        refused = "partial_fit, which trains one epoch of mini-batches"
-    elif keep_probs is not None:
+    # L-BFGS is a deterministic full-batch method (partial_fit is not offered with it).
+    if keep_probs is not None:
         refused = "dropout, whose random masks would change the cost it minimizes"
     elif estimator.early_stopping or validation[0] is not None:
         refused = "early_stopping and X_val, which monitor the epochs of the other solvers"

@@ -5,7 +5,9 @@ from numbers import Real
 import numpy as np
 from scipy import sparse
 from sklearn.base import RegressorMixin
+from sklearn.utils.metaestimators import available_if
 
+from ._base import partial_fit_works
 from ._callbacks import with_callbacks
 from ._deep import DeepNetwork
 from ._docs import (
@@ -164,13 +166,15 @@ class DeepNNRegressor(RegressorMixin, DeepNetwork):
         tags.target_tags.positive_only = self.loss == "poisson"
         return tags
 
+    @available_if(partial_fit_works)
     @with_callbacks
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on ``(X, y)``, going on from the current state.
 
         The weights, the optimizer's state (momentum and Adam averages, step
         count), ``n_iter_`` and the curves all carry over from call to call, so a
-        data set too large for memory can be fed in chunks.
+        data set too large for memory can be fed in chunks. Not available with
+        ``solver="lbfgs"``, ``early_stopping=True`` or ``class_weight="balanced"``.
 
         Parameters
         ----------

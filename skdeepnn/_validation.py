@@ -91,7 +91,7 @@ def split_validation(n_samples, validation_fraction, strata, sample_weight, seed
     ValueError
         When a part would lack a class, or hold only zero weights.
     """
-    fix = "Use a larger validation_fraction, more data, or a validation set of your own."
+    fix = "Use a larger validation_fraction, more data, or a validation set of your own"
     try:
         train, val = train_test_split(
             np.arange(n_samples), test_size=validation_fraction, stratify=strata, random_state=seed
@@ -100,7 +100,7 @@ def split_validation(n_samples, validation_fraction, strata, sample_weight, seed
         parts = "two parts that both hold every class" if strata is not None else "two parts"
         raise ValueError(
             f"validation_fraction={validation_fraction} cannot split the training data into "
-            f"{parts} ({error}). {fix[:-1]} (X_val, y_val)."
+            f"{parts} ({error}). {fix} (X_val, y_val)."
         ) from error
     for part, rows in (("training", train), ("validation", val)):
         if strata is not None:
@@ -108,7 +108,7 @@ def split_validation(n_samples, validation_fraction, strata, sample_weight, seed
             if missing.size:
                 raise ValueError(
                     f"validation_fraction={validation_fraction} leaves the {part} part "
-                    f"without samples of {missing.size} class(es). {fix}"
+                    f"without samples of the class(es) {missing.tolist()}. {fix}."
                 )
         if sample_weight is not None and not sample_weight[rows].any():
             raise ValueError(

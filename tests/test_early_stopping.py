@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
+from _helpers import fit_quietly
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
@@ -106,11 +107,17 @@ def test_bad_validation_sets(fit_params, message, noisy):
         DeepNNClassifier(early_stopping=True).fit(X_train, y_train, **kwargs)
 
 
-def test_validation_fraction_that_leaves_a_class_out_is_refused():
+def test_data_too_few_to_split_train_without_early_stopping():
+    """A class of one sample cannot be in both parts: rather than refuse to train (a
+    grid search would lose the candidate), fit warns and trains on all the data."""
     X, y = make_classification(n_samples=30, n_features=4, random_state=0)
-    y[0] = 2  # a class of one sample cannot be in both parts
-    with pytest.raises(ValueError, match="validation_fraction=0.1 cannot split"):
-        DeepNNClassifier(early_stopping=True).fit(X, y)
+    y[0] = 2
+    net = DeepNNClassifier(early_stopping=True, max_iter=5, random_state=0)
+    with pytest.warns(UserWarning, match="validation_fraction=0.1 cannot split.*Training without"):
+        fit_quietly(net, X, y)
+    plain = fit_quietly(DeepNNClassifier(max_iter=5, random_state=0), X, y)
+    assert net.validation_loss_curve_ is None and net.best_validation_score_ is None
+    assert net.n_iter_ == plain.n_iter_ == 5
     with pytest.raises(ValueError, match="'validation_fraction' parameter"):
         DeepNNClassifier(early_stopping=True, validation_fraction=1.0).fit(X, y)
 
@@ -159,14 +166,14 @@ def test_interrupt_during_the_validation_pass_records_each_epoch_once(noisy, mon
     assert len(net.validation_loss_curve_) == 2
 
 
-def test_a_split_that_leaves_a_part_without_weight_is_refused():
+def test_a_split_that_leaves_a_part_without_weight_trains_without_early_stopping():
     X, y = make_classification(n_samples=100, n_features=5, random_state=0)
     weights = np.zeros(100)
     weights[np.flatnonzero(y == 0)[:2]] = weights[np.flatnonzero(y == 1)[:2]] = 1
-    with pytest.raises(ValueError, match="part with only zero sample_weight"):
-        DeepNNClassifier(early_stopping=True, validation_fraction=0.5, random_state=1).fit(
-            X, y, sample_weight=weights
-        )
+    net = DeepNNClassifier(early_stopping=True, validation_fraction=0.5, random_state=1)
+    with pytest.warns(UserWarning, match="part with only zero sample_weight"):
+        fit_quietly(net, X, y, sample_weight=weights)
+    assert net.validation_loss_curve_ is None
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])

@@ -204,10 +204,13 @@ def test_invalid_class_weight_is_refused(class_weight, error, message):
     assert not hasattr(clf, "coef_")
 
 
-def test_partial_fit_refuses_balanced_class_weight():
+def test_partial_fit_is_not_offered_with_balanced_class_weight():
     X, y = make_blobs(n_samples=40, centers=2, random_state=0)
-    with pytest.raises(ValueError, match="class_weight='balanced' is not supported"):
-        LogisticRegressionGD(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+    clf = LogisticRegressionGD(class_weight="balanced")
+    assert not hasattr(clf, "partial_fit")
+    with pytest.raises(AttributeError) as info:
+        clf.partial_fit(X, y, classes=[0, 1])
+    assert "class_weight='balanced'" in str(info.value.__cause__)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])

@@ -166,8 +166,9 @@ def test_partial_fit_errors(data):
         clf.partial_fit(X, y, classes=[0, 1, 2])
     with pytest.raises(ValueError, match="X has 5 features, but DeepNNClassifier is expecting 6"):
         clf.partial_fit(X[:, :5], y)
-    with pytest.raises(ValueError, match="'balanced' is not supported by partial_fit"):
+    with pytest.raises(AttributeError) as info:
         DeepNNClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+    assert "class_weight='balanced'" in str(info.value.__cause__)
     assert clf.n_iter_ == 1  # the failed calls changed nothing
 
 
@@ -292,9 +293,23 @@ def test_lbfgs_refuses_what_it_cannot_do(params, fit_kwargs, message, data):
         DeepNNClassifier(solver="lbfgs", **params).fit(*data, **fit_kwargs)
 
 
-def test_lbfgs_refuses_partial_fit(data):
-    with pytest.raises(ValueError, match="does not support partial_fit"):
-        DeepNNClassifier(solver="lbfgs").partial_fit(*data, classes=[0, 1])
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        ({"solver": "lbfgs"}, "solver='lbfgs'"),
+        ({"early_stopping": True}, "early_stopping=True"),
+        ({"class_weight": "balanced"}, "class_weight='balanced'"),
+    ],
+)
+def test_partial_fit_is_not_offered_where_it_cannot_work(params, reason, data):
+    """As scikit-learn does with available_if: hasattr is False, and the error says why."""
+    net = DeepNNClassifier(**params)
+    assert not hasattr(net, "partial_fit")
+    with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as info:
+        net.partial_fit(*data, classes=[0, 1])
+    assert reason in str(info.value.__cause__)
+    net.set_params(solver="adam", early_stopping=False, class_weight=None)
+    assert hasattr(net, "partial_fit")
 
 
 # -- the course's comparison of optimizers ----------------------------------------------------
