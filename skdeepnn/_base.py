@@ -245,6 +245,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             validation_set.as_estimator = functools.partial(self._as_estimator, head=head)
         starting_network = self._starting_network(X, Y, sample_weight, head, continuing, rng)
         settings = settings_of(self, X.shape[0])
+        if starting_network[2] is not None and settings.batch_size < 2:
+            fix = "a batch_size of at least 2" if X.shape[0] > 1 else "at least 2 samples"
+            raise ValueError(
+                "batch_norm=True needs batches of at least 2 samples: a single sample is "
+                "its own mean, and normalizing leaves 0 whatever it was. Use "
+                f"{fix} (got batch_size={self.batch_size!r}, {X.shape[0]} samples)."
+            )
         network = self._trainable_network(
             *starting_network, head, keep_probs, settings.batch_size, X.dtype
         )

@@ -147,7 +147,10 @@ class EpochLoop:
         self.settings, self.optimizer, self.rng = settings, optimizer, rng
         self.validation, self.tasks, self.describe = validation, tasks, describe
         self.first_epoch, self.incremental = first_epoch, incremental
-        self.batches = MiniBatches(X, Y, sample_weight, settings.batch_size, settings.shuffle, rng)
+        min_rows = 1 if network.batch_norm is None else 2
+        self.batches = MiniBatches(
+            X, Y, sample_weight, settings.batch_size, settings.shuffle, rng, min_rows
+        )
         self.total_weight = X.shape[0] if sample_weight is None else weight_sum(sample_weight)
         self.training = Training(network.coefs, network.intercepts, optimizer, network.batch_norm)
         self.early_stopping = settings.early_stopping and validation is not None and not incremental

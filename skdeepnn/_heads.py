@@ -113,13 +113,13 @@ class ClassificationHead:
     def predict_proba(self, Z):
         if Z.shape[1] == 1:
             # expit(-z) rather than 1 - expit(z): exact even when expit(z) rounds to 1.
-            return np.hstack([expit(-Z), expit(Z)])
-        return softmax(Z.copy())  # softmax works in place
+            return _at_least_tiny(np.hstack([expit(-Z), expit(Z)]))
+        return _at_least_tiny(softmax(Z.copy()))  # softmax works in place
 
     def predict_log_proba(self, Z):
         if Z.shape[1] == 1:
-            return np.hstack([log_expit(-Z), log_expit(Z)])
-        return log_softmax(Z, axis=1)
+            return _at_least_log_tiny(np.hstack([log_expit(-Z), log_expit(Z)]))
+        return _at_least_log_tiny(log_softmax(Z, axis=1))
 
     def decision_function(self, Z):
         return Z[:, 0] if Z.shape[1] == 1 else Z
@@ -193,10 +193,10 @@ class MultilabelHead:
         return sparse.csr_matrix(indicator) if self.sparse_output else indicator
 
     def predict_proba(self, Z):
-        return expit(Z)
+        return _at_least_tiny(expit(Z))
 
     def predict_log_proba(self, Z):
-        return log_expit(Z)
+        return _at_least_log_tiny(log_expit(Z))
 
     def decision_function(self, Z):
         return Z
@@ -208,6 +208,23 @@ class MultilabelHead:
 
     def attributes(self):
         return {**ClassificationHead.attributes(self), "_sparse_output": self.sparse_output}
+
+
+def _at_least_tiny(proba):
+    """Probabilities no smaller than the dtype's smallest normal number, in place.
+
+    A probability below it would underflow to 0, where ``predict_log_proba`` (from
+    the logits) stays finite: ``log(predict_proba)`` then disagrees with it by an
+    infinite amount. Both stop at the same floor instead, ``tiny`` and ``log(tiny)``
+    (about 1e-308 and -708 in float64), so they agree to rounding.
+    """
+    return np.maximum(proba, np.finfo(proba.dtype).tiny, out=proba)
+
+
+def _at_least_log_tiny(log_proba):
+    """Log-probabilities no smaller than ``log(tiny)``, in place; see ``_at_least_tiny``."""
+    floor = np.log(np.finfo(log_proba.dtype).tiny)
+    return np.maximum(log_proba, floor, out=log_proba)
 
 
 def check_indicator_matrix(y, name="y"):

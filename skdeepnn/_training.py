@@ -102,7 +102,9 @@ class TrainableNetwork:
         self.activation, self.loss, self.alpha = activation, loss, alpha
         self.batch_norm, self.keep_probs = batch_norm, keep_probs
         self.layer_sizes = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
-        self.workspace = Workspace(batch_size, self.layer_sizes, dtype, keep_probs is not None)
+        # Batch norm's last batch can take one row more (see MiniBatches).
+        rows = batch_size + (batch_norm is not None)
+        self.workspace = Workspace(rows, self.layer_sizes, dtype, keep_probs is not None)
         self.coefs, self.intercepts, self.params, self.param_grads, self.grads = _pack_trainable(
             coefs, intercepts, batch_norm, fits_intercepts, dtype
         )
@@ -232,21 +234,30 @@ class MiniBatches:
     into buffers allocated once, so a yielded batch is valid only until the next.
     Sparse batches are gathered by SciPy, from CSR: a CSC ``X`` is converted once,
     since picking rows out of columns is slow.
+
+    ``min_rows=2`` (batch normalization, which a single sample would normalize to
+    zero) joins a last batch of one row to the batch before it, which then has
+    ``batch_size + 1`` rows.
     """
 
-    def __init__(self, X, Y, sample_weight, batch_size, shuffle, rng):
+    def __init__(self, X, Y, sample_weight, batch_size, shuffle, rng, min_rows=1):
         self.Y, self.sample_weight = Y, sample_weight
         self.batch_size = batch_size
         self.rng = rng
+        starts = list(range(0, X.shape[0], batch_size))
+        if len(starts) > 1 and X.shape[0] - starts[-1] < min_rows:
+            starts.pop()
+        self.bounds = list(zip(starts, starts[1:] + [X.shape[0]], strict=True))
+        max_rows = max(stop - start for start, stop in self.bounds)
         # Shuffling a single full batch would only reorder the sum over samples.
         self.gather = shuffle and batch_size < X.shape[0]
         if sparse.issparse(X) and batch_size < X.shape[0]:
             X = X.tocsr()  # rows of a CSC matrix cost a pass over all its entries
         if self.gather:
             self.indices = np.arange(X.shape[0])
-            self.Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+            self.Y_buffer = np.empty((max_rows, Y.shape[1]), dtype=Y.dtype)
             if not sparse.issparse(X):
-                self.X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+                self.X_buffer = np.empty((max_rows, X.shape[1]), dtype=X.dtype)
         self.X = X
 
     def epoch(self):
@@ -261,8 +272,7 @@ class MiniBatches:
             return
         if self.gather:
             self.rng.shuffle(self.indices)
-        for start in range(0, n_samples, self.batch_size):
-            stop = min(start + self.batch_size, n_samples)
+        for start, stop in self.bounds:
             if not self.gather:
                 rows = slice(start, stop)
                 yield from self._weighted(self.X[rows], self.Y[rows], rows)

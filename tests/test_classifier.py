@@ -60,7 +60,8 @@ def test_probabilities_follow_the_logits(n_classes, blobs):
 
 
 def test_log_proba_is_finite_when_probabilities_underflow():
-    """Confident predictions: log_proba stays finite instead of log(0) = -inf."""
+    """Confident predictions: log_proba stays finite instead of log(0) = -inf, and
+    agrees with log(predict_proba): both stop at the smallest normal float."""
     X, y = make_classification(n_samples=100, n_features=4, class_sep=5, random_state=0)
     clf = fit_quietly(
         DeepNNClassifier(
@@ -70,8 +71,11 @@ def test_log_proba_is_finite_when_probabilities_underflow():
         y,
     )
     far = X * 1e4
-    assert np.isfinite(clf.predict_log_proba(far)).all()
-    assert (clf.predict_proba(far).min(axis=1) == 0).any()
+    log_proba, proba = clf.predict_log_proba(far), clf.predict_proba(far)
+    assert np.isfinite(log_proba).all()
+    tiny = np.finfo(np.float64).tiny
+    assert proba.min() == tiny and (proba.min(axis=1) == tiny).any()  # never exactly 0
+    np.testing.assert_allclose(np.log(proba), log_proba, rtol=1e-12)
 
 
 def test_fitted_attributes(blobs):
