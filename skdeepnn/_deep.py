@@ -71,6 +71,10 @@ class DeepNetwork(BaseNetwork):
     def _initializer(self):
         if self.init != "auto":
             return self.init
+        if not self._hidden_layer_sizes():
+            # A linear model's cost is convex, with no symmetry between hidden
+            # units to break: start at zero, as the course's logistic regression.
+            return "zeros"
         return "he" if self.activation in ("relu", "leaky_relu") else "xavier"
 
     def _get_network(self):

@@ -16,8 +16,9 @@ NETWORK_PARAMETERS = """\
         Weight initialization: "he" draws ``N(0, 2/n_{l-1})``, "xavier"
         ``N(0, 1/n_{l-1})``, "small_random" ``0.01 N(0, 1)``. "auto" picks "he" for
         relu and leaky_relu and "xavier" otherwise, except for a regressor's linear
-        output layer, which gets "xavier". Biases start at zero, except a
-        regressor's output bias, which starts at the mean of the target.
+        output layer, which gets "xavier"; without hidden layers (a convex linear
+        model) it picks "zeros". Biases start at zero, except a regressor's output
+        bias, which starts at the mean of the target.
         "zeros" is there for the course's lesson: it cannot break the symmetry
         between hidden units, and fitting with it warns.
     dropout : float or tuple of float, default=0.0

@@ -225,7 +225,8 @@ class DeepNNRegressor(RegressorMixin, DeepNetwork):
         # on. A linear output unit would then start predicting with twice the
         # variance of a standardized target (through Poisson's exp(), far more):
         # Xavier's 1 / n_{L-1} starts it at the target's scale.
-        if self.init == "auto" and self.activation in ("relu", "leaky_relu"):
+        hidden = self._hidden_layer_sizes()
+        if self.init == "auto" and hidden and self.activation in ("relu", "leaky_relu"):
             return "xavier"
         return self._initializer()
 

@@ -2,7 +2,9 @@
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.pipeline import Pipeline
 
+from ._base import BaseNetwork
 from ._checks import copy_network, is_fitted, make_generator
 from ._network import cost_and_gradients, draw_dropout_masks
 from ._params import validate_params
@@ -31,9 +33,11 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
 
     Parameters
     ----------
-    estimator : DeepNNClassifier, DeepNNRegressor or LogisticRegressionGD
+    estimator : DeepNNClassifier, DeepNNRegressor, LogisticRegressionGD or Pipeline
         If fitted, the check runs at its fitted parameters; otherwise at the
-        parameters its ``fit`` would start from. It is not modified.
+        parameters its ``fit`` would start from. It is not modified. A Pipeline
+        that ends in one of them is checked at its last step, on ``X`` as the
+        steps before transform it (fitted on ``X`` first, on copies, if they are not).
     X : array-like of shape (n_samples, n_features)
         Use float64 data: float32 cannot resolve differences of ``epsilon``.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
@@ -68,6 +72,7 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
     >>> gradient_check(net, X, y) < 1e-7
     True
     """
+    estimator, X = _final_network_and_its_input(estimator, X, y)
     fitted = is_fitted(estimator)
     # An unfitted estimator is validated on a clone: validation records
     # n_features_in_, which would make the caller's estimator look fitted.
@@ -139,3 +144,22 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
     numerator = np.linalg.norm(approximation - gradient)
     denominator = np.linalg.norm(approximation) + np.linalg.norm(gradient)
     return float(numerator / denominator) if denominator else 0.0
+
+
+def _final_network_and_its_input(estimator, X, y):
+    """The skdeepnn estimator to check, and ``X`` as it receives it.
+
+    Raises TypeError for anything that is not a skdeepnn estimator or a Pipeline
+    ending in one.
+    """
+    if isinstance(estimator, Pipeline):
+        steps, estimator = estimator[:-1], estimator[-1]
+        if steps.steps:
+            X = steps.transform(X) if is_fitted(steps) else clone(steps).fit_transform(X, y)
+    if not isinstance(estimator, BaseNetwork):
+        raise TypeError(
+            "gradient_check takes a skdeepnn estimator (DeepNNClassifier, DeepNNRegressor, "
+            "LogisticRegressionGD) or a Pipeline ending in one; got "
+            f"{type(estimator).__name__}."
+        )
+    return estimator, X

@@ -100,3 +100,24 @@ def test_gradient_check_of_a_fitted_model_ignores_later_parameter_changes():
     before = gradient_check(net, X, y)
     net.set_params(hidden_layer_sizes=(7, 7))
     assert gradient_check(net, X, y) == before < 1e-7
+
+
+def test_gradient_check_of_a_pipeline_checks_its_last_step_on_transformed_input():
+    """Issue 10: it raised AttributeError from inside _params.py."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 3)) * 10 + 5, np.arange(20) % 2
+    net = DeepNNClassifier(hidden_layer_sizes=(4,), activation="tanh", random_state=0)
+    pipeline = make_pipeline(StandardScaler(), net)
+    alone = gradient_check(net, StandardScaler().fit_transform(X), y)
+    assert gradient_check(pipeline, X, y) == alone < 1e-7
+    assert not hasattr(pipeline[0], "mean_")  # the unfitted pipeline stays unfitted
+
+
+def test_gradient_check_refuses_a_foreign_estimator_by_name():
+    from sklearn.neural_network import MLPClassifier
+
+    with pytest.raises(TypeError, match="skdeepnn estimator .* got MLPClassifier"):
+        gradient_check(MLPClassifier(), np.zeros((4, 2)), [0, 1, 0, 1])
