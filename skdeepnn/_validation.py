@@ -97,10 +97,15 @@ def split_validation(n_samples, validation_fraction, strata, sample_weight, seed
             np.arange(n_samples), test_size=validation_fraction, stratify=strata, random_state=seed
         )
     except ValueError as error:
-        parts = "two parts that both hold every class" if strata is not None else "two parts"
+        parts, reason = "two parts", str(error)
+        if strata is not None:
+            parts = "two parts that both hold every class"
+            labels, counts = np.unique(strata, return_counts=True)
+            if (counts < 2).any():
+                reason = f"the class(es) {labels[counts < 2].tolist()} have a single sample"
         raise ValueError(
             f"validation_fraction={validation_fraction} cannot split the training data into "
-            f"{parts} ({error}). {fix} (X_val, y_val)."
+            f"{parts} ({reason}). {fix} (X_val, y_val)."
         ) from error
     for part, rows in (("training", train), ("validation", val)):
         if strata is not None:

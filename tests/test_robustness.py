@@ -1,0 +1,76 @@
+"""Silent or confusing behaviour found by trying the estimators as a new user would;
+each test here failed before its fix."""
+
+import pydoc
+import re
+
+import numpy as np
+import pytest
+from _helpers import fit_quietly
+from sklearn.datasets import make_classification
+
+from skdeepnn import DeepNNClassifier, DeepNNRegressor, LogisticRegressionGD
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(n_samples=201, n_features=6, random_state=0)
+
+
+def test_batch_norm_refuses_batches_of_one_sample(data):
+    """It trained a constant model (every probability 0.502) without a word."""
+    X, y = data
+    with pytest.raises(ValueError, match="batch_norm=True needs batches of at least 2"):
+        DeepNNClassifier(batch_norm=True, batch_size=1).fit(X, y)
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        DeepNNRegressor(batch_norm=True).fit(X[:1], y[:1].astype(float))
+
+
+def test_batch_norm_joins_a_last_batch_of_one_row_to_the_one_before(data):
+    """201 rows in batches of 100: the last batch would hold one sample, normalized to 0."""
+    X, y = data
+    net = fit_quietly(
+        DeepNNClassifier(batch_norm=True, batch_size=100, max_iter=30, random_state=0), X, y
+    )
+    assert np.isfinite(net.running_vars_[0]).all() and (net.running_vars_[0] > 0).all()
+    assert net.predict_proba(X)[:, 1].std() > 0.1  # not a constant model
+    assert net.score(X, y) > 0.85
+
+
+def test_warm_start_refuses_a_y_without_some_fitted_class():
+    """It kept the old classes and trained the old softmax silently."""
+    X, y = make_classification(n_samples=90, n_classes=3, n_informative=4, random_state=0)
+    net = fit_quietly(DeepNNClassifier(warm_start=True, max_iter=3), X, y)
+    with pytest.raises(ValueError, match=r"classes \[0, 1, 2\] of the previous fit.*\[0, 1\]"):
+        net.fit(X[y < 2], y[y < 2])
+    assert net.n_iter_ == 3  # the refused fit changed nothing
+
+
+@pytest.mark.parametrize("Estimator", [DeepNNClassifier, LogisticRegressionGD])
+def test_n_iter_no_change_may_be_infinite(Estimator, data):
+    """As scikit-learn accepts: never stop early, train for max_iter."""
+    X, y = data
+    model = fit_quietly(Estimator(n_iter_no_change=np.inf, max_iter=15, tol=1.0), X, y)
+    assert model.n_iter_ == 15
+    with pytest.raises(ValueError, match="'n_iter_no_change' parameter .* or inf"):
+        Estimator(n_iter_no_change=0).fit(X, y)
+
+
+def test_the_split_error_names_the_users_labels():
+    """It named the encoded class ([1.0]) instead of the user's label."""
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = np.array(["cat"] * 20 + ["dog"] * 19 + ["owl"])
+    net = DeepNNClassifier(early_stopping=True, max_iter=2)
+    with pytest.warns(UserWarning, match=r"cannot split .*\['owl'\] have a single sample"):
+        fit_quietly(net, X, y)
+
+
+@pytest.mark.parametrize("Estimator", [DeepNNClassifier, DeepNNRegressor, LogisticRegressionGD])
+def test_help_shows_no_run_of_spaces_and_no_decision_function_in_scoring(Estimator):
+    """A line continuation in lr_schedule's type left a run of spaces in help()."""
+    text = pydoc.render_doc(Estimator, renderer=pydoc.plaintext)
+    assert "lr_schedule : str" in text
+    prose = [line for line in Estimator.__doc__.splitlines() if ">>>" not in line]
+    assert not [line for line in prose if re.search(r"[^.\s] {3,}\S", line)]
+    scoring = Estimator.__doc__.split("scoring :")[1].split("max_fun :")[0]
+    assert "decision_function" not in scoring
