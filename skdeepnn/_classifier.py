@@ -210,7 +210,10 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         return self._fitted_head().predict_proba(Z)
 
     def predict_log_proba(self, X):
-        """Log-probability of each class, computed from the logits without ``log(0)``.
+        """Log-probability of each class: the log of ``predict_proba``, always finite.
+
+        Probabilities stop at the smallest normal float instead of underflowing to
+        0, so no log-probability is -inf.
 
         Parameters
         ----------

@@ -25,7 +25,7 @@ from numbers import Real
 
 import numpy as np
 from scipy import sparse
-from scipy.special import expit, log_expit, log_softmax
+from scipy.special import expit
 from sklearn.metrics import r2_score
 
 from ._activations import softmax
@@ -117,9 +117,7 @@ class ClassificationHead:
         return _at_least_tiny(softmax(Z.copy()))  # softmax works in place
 
     def predict_log_proba(self, Z):
-        if Z.shape[1] == 1:
-            return _at_least_log_tiny(np.hstack([log_expit(-Z), log_expit(Z)]))
-        return _at_least_log_tiny(log_softmax(Z, axis=1))
+        return np.log(self.predict_proba(Z))
 
     def decision_function(self, Z):
         return Z[:, 0] if Z.shape[1] == 1 else Z
@@ -193,10 +191,12 @@ class MultilabelHead:
         return sparse.csr_matrix(indicator) if self.sparse_output else indicator
 
     def predict_proba(self, Z):
-        return _at_least_tiny(expit(Z))
+        # Strictly between 0 and 1: a label's probability is never certain.
+        proba = _at_least_tiny(expit(Z))
+        return np.minimum(proba, np.nextafter(proba.dtype.type(1), 0), out=proba)
 
     def predict_log_proba(self, Z):
-        return _at_least_log_tiny(log_expit(Z))
+        return np.log(self.predict_proba(Z))
 
     def decision_function(self, Z):
         return Z
@@ -213,18 +213,11 @@ class MultilabelHead:
 def _at_least_tiny(proba):
     """Probabilities no smaller than the dtype's smallest normal number, in place.
 
-    A probability below it would underflow to 0, where ``predict_log_proba`` (from
-    the logits) stays finite: ``log(predict_proba)`` then disagrees with it by an
-    infinite amount. Both stop at the same floor instead, ``tiny`` and ``log(tiny)``
-    (about 1e-308 and -708 in float64), so they agree to rounding.
+    A probability below it would underflow to 0 and its log to -inf: stopping at
+    ``tiny`` (about 1e-308 in float64, 1e-38 in float32) keeps ``predict_log_proba``,
+    the log of these probabilities, finite and in agreement with them.
     """
     return np.maximum(proba, np.finfo(proba.dtype).tiny, out=proba)
-
-
-def _at_least_log_tiny(log_proba):
-    """Log-probabilities no smaller than ``log(tiny)``, in place; see ``_at_least_tiny``."""
-    floor = np.log(np.finfo(log_proba.dtype).tiny)
-    return np.maximum(log_proba, floor, out=log_proba)
 
 
 def check_indicator_matrix(y, name="y"):
