@@ -216,7 +216,7 @@ class EpochLoop:
         val_loss, val_score = self.validation.evaluate(
             *self.network.inference(), self.network.activation
         )
-        self.no_improvement.update(self.no_improvement.value(None, val_loss, val_score))
+        self.no_improvement.update(self.no_improvement.value(None, val_loss, val_score), val_loss)
         self.no_improvement.restart()
         self._new_best(self.first_epoch, val_loss, val_score)
 
@@ -246,7 +246,7 @@ class EpochLoop:
                 "for instance, has no ROC AUC).",
                 UserWarning,
             )
-        if self.no_improvement.update(monitored):
+        if self.no_improvement.update(monitored, val_loss):
             self._new_best(epoch, val_loss if self.early_stopping else loss, val_score)
         if self.tasks.end_epoch(self.model_after(epoch)):
             self._say(f"A callback asked training to stop after iteration {epoch}.")

@@ -20,18 +20,27 @@ QUANTITIES = ("training loss", "validation loss", "validation score")
 class NoImprovement:
     """Counts the epochs in a row whose monitored quantity did not improve by ``tol``.
 
+    A validation score is monitored with the validation loss as a tie-breaker: a
+    score that stays where it is while the loss falls by ``tol`` is progress, and
+    the lower loss makes the better of two epochs with the same score. Accuracy,
+    say, often stays flat for the first epochs while the network learns (every
+    sample still on one side of the threshold); without the tie-breaker, training
+    would stop there and keep the first epoch's weights.
+
     Parameters
     ----------
     quantity : {"training loss", "validation loss", "validation score"}
     tol : float
         The least improvement that counts.
-    patience : int
+    patience : int or inf
         ``n_iter_no_change``: how many epochs without improvement exhaust it.
 
     Attributes
     ----------
     best : float
         The best value seen, as a loss (a score is negated): lower is better.
+    best_tie : float
+        With a score, the validation loss of the best epoch.
     epochs_without_improvement : int
     """
 
@@ -39,7 +48,8 @@ class NoImprovement:
         if quantity not in QUANTITIES:
             raise ValueError(f"quantity must be one of {QUANTITIES}; got {quantity!r}.")
         self.quantity, self.tol, self.patience = quantity, tol, patience
-        self.best, self.epochs_without_improvement = np.inf, 0
+        self.best = self.best_tie = np.inf
+        self.epochs_without_improvement = 0
 
     def value(self, loss, val_loss=None, val_score=None):
         """The monitored value of an epoch, lower is better."""
@@ -47,17 +57,21 @@ class NoImprovement:
             return loss
         return val_loss if self.quantity == "validation loss" else -val_score
 
-    def update(self, value):
+    def update(self, value, val_loss=None):
         """Count the epoch whose monitored value is ``value``; True when it is a new best.
 
-        A NaN (a score undefined on the validation set) never improves.
+        With a score, ``val_loss`` breaks ties. A NaN (a score undefined on the
+        validation set) never improves.
         """
-        if value <= self.best - self.tol:
+        tie = val_loss if self.quantity == "validation score" and val_loss is not None else 0.0
+        improved = value <= self.best - self.tol
+        steady_and_lower = value <= self.best and tie <= self.best_tie - self.tol
+        if improved or steady_and_lower:
             self.epochs_without_improvement = 0
         else:
             self.epochs_without_improvement += 1
-        if value < self.best:
-            self.best = value
+        if value < self.best or (value == self.best and tie < self.best_tie):
+            self.best, self.best_tie = value, tie
             return True
         return False
 

@@ -74,3 +74,18 @@ def test_help_shows_no_run_of_spaces_and_no_decision_function_in_scoring(Estimat
     assert not [line for line in prose if re.search(r"[^.\s] {3,}\S", line)]
     scoring = Estimator.__doc__.split("scoring :")[1].split("max_fun :")[0]
     assert "decision_function" not in scoring
+
+
+def test_a_flat_score_at_the_start_does_not_stop_training():
+    """Accuracy stays at 0.5 for the first epochs while the validation loss falls; the
+    score alone stopped training at epoch 11 and kept epoch 1's weights (accuracy 0.5)."""
+    from sklearn.datasets import make_blobs
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_blobs(n_samples=300, random_state=0)
+    X, y = StandardScaler().fit_transform(X)[y != 2], y[y != 2]
+    net = fit_quietly(
+        DeepNNClassifier(early_stopping=True, scoring="accuracy", random_state=0), X, y
+    )
+    assert net.validation_scores_[:5] == [0.5] * 5
+    assert net.best_iteration_ > 20 and net.score(X, y) > 0.9

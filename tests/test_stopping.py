@@ -291,3 +291,24 @@ def test_divergence_guard_refuses_a_cost_that_is_not_finite(bad):
     with pytest.raises(ValueError, match=r"at iteration 12: the loss became (nan|inf)") as info:
         guard.check_cost(bad, 12)
     assert "learning_rate (got 0.5)" in str(info.value)
+
+
+def test_a_steady_score_with_a_falling_validation_loss_is_progress():
+    """Accuracy often stays flat for the first epochs while the loss falls: that is
+    progress, and of two epochs with the same score the lower loss is the better."""
+    rule = NoImprovement("validation score", tol=0.01, patience=3)
+    epochs = [(0.5, 0.70), (0.5, 0.65), (0.5, 0.649), (0.5, 0.60), (0.48, 0.50), (0.5, 0.61)]
+    assert [
+        (rule.update(-score, loss), rule.epochs_without_improvement) for score, loss in epochs
+    ] == [
+        (True, 0),
+        (True, 0),  # same score, loss 0.05 lower: progress, and the better epoch
+        (True, 1),  # same score, loss lower by less than tol: better, but no progress
+        (True, 0),
+        (False, 1),  # a lower score, whatever the loss
+        (False, 2),  # the same score, but a higher loss than the best's
+    ]
+    assert rule.best == -0.5 and rule.best_tie == 0.60
+    # A loss is monitored without a tie-breaker.
+    loss_rule = NoImprovement("validation loss", tol=0.01, patience=3)
+    assert [loss_rule.update(v, val_loss=v) for v in [0.5, 0.5]] == [True, False]
