@@ -113,7 +113,11 @@ TRAINING_PARAMETERS = """\
         regressor) and monitors the validation loss. A scorer's name ("roc_auc",
         "f1_macro", "r2", ...; see ``sklearn.metrics.get_scorer_names()``) or a
         callable ``scorer(estimator, X, y)`` is recorded and monitored instead:
-        higher is better, and ``tol`` is the least gain that counts. A callable is
+        higher is better, and ``tol`` is the least gain that counts; an epoch
+        whose score equals the best while the validation loss falls by ``tol``
+        counts as progress too (accuracy often stays flat for the first epochs),
+        and of two epochs with the same score the lower loss is the better. A
+        callable is
         given ``sample_weight=`` too when the validation set has weights
         (``sample_weight_val``, or the split part of ``sample_weight``; never
         ``class_weight``); its ``estimator`` is the network as it stands, with
