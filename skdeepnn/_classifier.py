@@ -42,7 +42,8 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
+        # Class weights need one class per sample: multilabel targets refuse them.
+        tags.classifier_tags.multi_label = getattr(self, "class_weight", None) is None
         return tags
 
     @available_if(partial_fit_works)

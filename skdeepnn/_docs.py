@@ -72,7 +72,8 @@ TRAINING_PARAMETERS = """\
     n_iter_no_change : int or inf, default=10
         Training stops after this many epochs in a row without improvement
         (``np.inf``: never, it trains for ``max_iter``).
-        With ``solver="gd"`` (and no dropout or early stopping), each of those
+        With ``solver="gd"`` (or "sgd" whose batch holds every sample; and no
+        dropout or early stopping), each of those
         iterations must also change the loss by at most ``tol``: "gd" records the
         exact cost, and a loss that still rises and falls is oscillating (steps too
         large for the inputs' scale), not converged.

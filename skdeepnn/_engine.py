@@ -160,8 +160,12 @@ class EpochLoop:
             quantity = "validation loss" if validation.scorer is None else "validation score"
         self.no_improvement = NoImprovement(quantity, settings.tol, settings.n_iter_no_change)
         self.adaptive = AdaptiveLearningRate() if settings.lr_schedule == "adaptive" else None
-        # Only full-batch "gd" without dropout records the exact cost of each step.
-        exact = settings.solver == "gd" and network.keep_probs is None and not self.early_stopping
+        # Plain gradient descent on the whole set without dropout records the exact
+        # cost of each step: "gd", and "sgd" whose one batch holds every sample.
+        full_set_gd = settings.solver == "gd" or (
+            settings.solver == "sgd" and settings.batch_size >= X.shape[0]
+        )
+        exact = full_set_gd and network.keep_probs is None and not self.early_stopping
         self.oscillation = Oscillation(settings.n_iter_no_change, settings.tol, X.dtype)
         self.lowest_loss = LowestLoss() if exact else None
         self.best_weights = BestWeights() if self.early_stopping else None

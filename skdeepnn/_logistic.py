@@ -29,7 +29,8 @@ class LogisticRegressionGD(BaseNetworkClassifier):
     n_iter_no_change : int or inf, default=10
         Training stops after this many iterations in a row without improvement
         (``np.inf``: never, it trains for ``max_iter``).
-        With ``solver="gd"`` (without early stopping), each of those
+        With ``solver="gd"`` (or "sgd" whose batch holds every sample; without
+        early stopping), each of those
         iterations must also change the loss by at most ``tol``: "gd" records the
         exact cost, and a loss that still rises and falls is oscillating (steps too
         large for the inputs' scale), not converged.
@@ -188,6 +189,14 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Without an intercept the decision boundary passes through the origin: on
+        # data away from it (scikit-learn's class-weight check) no weight can make
+        # one class win everywhere.
+        tags.classifier_tags.poor_score = not self.fit_intercept
+        return tags
 
     def _fits_intercepts(self):
         return self.fit_intercept
