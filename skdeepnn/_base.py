@@ -125,6 +125,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """``y`` (or ``y_val``) in the shape the head reads, after ``validate_data``."""
         return y
 
+    def _check_raw_targets(self, y, name="y"):
+        """Check ``y`` (or ``y_val``) as the user gave it, before NumPy converts it."""
+
     def _target_head(self, y, sample_weight, *, fitted, incremental, classes):
         """The output head for training on ``y``: a new one, or with ``fitted`` the
         fitted model's (after checking that ``y`` suits it)."""
@@ -338,6 +341,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 f"y has {_ndim(y)} dimensions; {type(self).__name__} takes y of shape "
                 "(n_samples,) or (n_samples, n_outputs)."
             )
+        self._check_raw_targets(y)
         X, y = validate_data(
             self,
             X,
@@ -360,6 +364,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         if y_val is None:
             raise ValueError("X_val was given without y_val: pass both, or neither.")
         X_val = validate_data(self, X_val, reset=False, dtype=dtype, accept_sparse=SPARSE_FORMATS)
+        self._check_raw_targets(y_val, "y_val")
         y_val = check_array(
             y_val, ensure_2d=False, dtype=None, accept_sparse="csr", input_name="y_val"
         )

@@ -80,6 +80,23 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
             return column_or_1d(y, warn=True)
         return y
 
+    def _check_raw_targets(self, y, name="y"):
+        """Refuse labels that mix strings and numbers: NumPy cannot sort them, and a
+        list of them becomes strings (the label 1 would come back as "1")."""
+        if isinstance(y, (list, tuple)):
+            values = y
+        elif getattr(getattr(y, "dtype", None), "kind", None) == "O":
+            values = np.asarray(y).ravel()
+        else:
+            return
+        strings = [isinstance(value, str) for value in values]
+        if any(strings) and not all(strings):
+            examples = [values[strings.index(True)], values[strings.index(False)]]
+            raise ValueError(
+                f"{name} mixes string and non-string labels (e.g. {examples[0]!r} and "
+                f"{examples[1]!r}): give every label the same type."
+            )
+
     def _target_head(self, y, sample_weight, *, fitted, incremental, classes):
         if y.ndim == 2:
             return self._multilabel_head(y, fitted)

@@ -89,3 +89,17 @@ def test_a_flat_score_at_the_start_does_not_stop_training():
     )
     assert net.validation_scores_[:5] == [0.5] * 5
     assert net.best_iteration_ > 20 and net.score(X, y) > 0.9
+
+
+@pytest.mark.parametrize(
+    "y",
+    [np.array(["a", 1, "a", 1], dtype=object), ["1", 1, "a", 1]],
+    ids=["object array", "list"],
+)
+@pytest.mark.parametrize("Estimator", [DeepNNClassifier, LogisticRegressionGD])
+def test_labels_mixing_strings_and_numbers_are_refused(Estimator, y):
+    """An object array raised a TypeError from inside np.unique; a list became strings,
+    and the model predicted the label '1', which y did not hold."""
+    X = np.random.default_rng(0).normal(size=(4, 2))
+    with pytest.raises(ValueError, match="mixes string and non-string labels"):
+        Estimator().fit(X, y)
