@@ -26,7 +26,7 @@ from ._callbacks import CallbackSupportMixin, FitTasks, with_callbacks
 from ._checks import check_sample_weight, copy_network, is_fitted, make_generator
 from ._engine import EpochLoop, model_view, settings_of
 from ._lbfgs import minimize_lbfgs
-from ._network import predict_logits
+from ._network import logit_bound, predict_logits
 from ._optimizers import OPTIMIZERS, make_optimizer
 from ._params import (
     Boolean,
@@ -40,6 +40,7 @@ from ._params import (
     validate_params,
 )
 from ._schedules import SCHEDULES
+from ._stopping import raise_diverged
 from ._training import TrainableNetwork, check_continuable, initial_network
 from ._validation import ValidationSet, split_off_validation
 from ._warnings import warn_fit_caller
@@ -263,8 +264,32 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             network, X, Y, sample_weight, settings, rng, head, validation_set, tasks,
             continuing=continuing, incremental=incremental,
         )  # fmt: skip
+        n_epochs = (self.n_iter_ if continuing else 0) + len(training.loss_curve)
+        self._check_outputs(X, training, head, n_epochs)
         self._store(training, head, continuing, has_validation=validation_set is not None)
         tasks.end_fit()
+
+    def _check_outputs(self, X, training, head, n_epochs):
+        """Raise if the trained network's outputs on its training data are not finite.
+
+        Finite weights can still overflow on large inputs, and the last step is taken
+        after the last cost was measured. A cheap bound rules that out for almost
+        every fit; only when it cannot are the training data propagated.
+        """
+        coefs, intercepts = training.coefs, training.intercepts
+        if training.batch_norm is not None:
+            coefs, intercepts = training.batch_norm.fold(coefs, intercepts)
+        activation = self._hidden_activation()
+        if logit_bound(X, coefs, intercepts, activation) <= head.largest_safe_logit(X.dtype):
+            return
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = head.finite_outputs(predict_logits(X, coefs, intercepts, activation))
+        if not finite:
+            raise_diverged(
+                n_epochs,
+                "the network's outputs on its training data overflowed",
+                self.learning_rate,
+            )
 
     def _run_engine(
         self, network, X, Y, sample_weight, settings, rng, head, validation_set, tasks, *,

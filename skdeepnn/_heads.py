@@ -51,6 +51,15 @@ class ClassificationHead:
 
     score_name = "accuracy"
 
+    def largest_safe_logit(self, dtype):
+        """Logits up to this size give finite predictions: softmax subtracts each row's
+        maximum, which needs room for twice it."""
+        return float(np.finfo(dtype).max) / 4
+
+    def finite_outputs(self, Z):
+        """Whether the logits give finite predictions (probabilities from finite logits are)."""
+        return bool(np.isfinite(Z).all())
+
     def encode(self, y, sample_weight, dtype, name="y"):
         """``Y`` (a 0/1 column for two classes, one-hot rows for more) and the weights
         times the class weights.
@@ -154,6 +163,8 @@ class MultilabelHead:
     output_activation = "sigmoid"
     loss = staticmethod(LOSSES["sigmoid"])
     score_name = "subset accuracy"
+    largest_safe_logit = ClassificationHead.largest_safe_logit
+    finite_outputs = ClassificationHead.finite_outputs
 
     def __init__(self, n_labels, sparse_output=False):
         self.n_labels, self.sparse_output = n_labels, sparse_output
@@ -255,6 +266,17 @@ class RegressionHead:
     """
 
     score_name = "R²"
+
+    def largest_safe_logit(self, dtype):
+        """Logits up to this size give finite predictions: ``exp(z)`` overflows beyond
+        ``log(max)``, and R² squares the identity's errors."""
+        if self.output_activation == "exp":
+            return float(np.log(np.finfo(dtype).max)) - 1
+        return float(np.sqrt(np.finfo(dtype).max)) / 4
+
+    def finite_outputs(self, Z):
+        """Whether the logits give finite predictions."""
+        return bool(np.isfinite(self.predict(Z)).all())
 
     def __init__(self, n_outputs, loss="squared_error", huber_delta=1.0, one_dimensional=True):
         self.n_outputs, self.loss_name = n_outputs, loss

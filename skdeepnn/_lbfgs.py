@@ -90,6 +90,13 @@ def minimize_lbfgs(network, X, Y, sample_weight, settings, *, tasks, model_after
     finally:
         tasks.end_epoch()  # the subtask opened for an iteration that never ran
     np.copyto(params, result.x)
+    if not (np.isfinite(result.fun) and np.isfinite(training.loss_curve).all()):
+        # A line search's trial point overflowed the cost; L-BFGS-B then stops "abnormally".
+        raise_diverged(
+            first_epoch + len(training.loss_curve),
+            f"the loss became {result.fun:.4g}",
+            settings.learning_rate,
+        )
     if not training.loss_curve:  # already optimal where it started
         training.record(float(result.fun))
         training.best_loss, training.best_iteration = float(result.fun), first_epoch + 1

@@ -442,3 +442,38 @@ def predict_logits(X, coefs, intercepts, activation, chunk_size=None):
         buffers = hidden_buffers + [Z[start:]]
         forward_propagation(X[start : start + chunk_size], coefs, intercepts, activation, buffers)
     return Z
+
+
+def logit_bound(X, coefs, intercepts, activation):
+    r"""An upper bound on ``|Z[L]|`` over the rows of ``X``, without propagating them.
+
+    With :math:`\|W\|_{\infty}` the largest sum of absolute weights into one unit,
+    and every hidden activation at most as large as its input in absolute value
+    (tanh's and sigmoid's also at most 1):
+
+    .. math::
+        \max_i |z^{[l]}_i| \le \|W^{[l]}\|_\infty \max_i |a^{[l-1]}_i| + \max |b^{[l]}|
+
+    starting from the largest absolute row sum of ``X``. One pass over ``X`` and the
+    weights, no matrix product: cheap enough to tell, after every fit, whether the
+    network's outputs on its training data can overflow at all.
+
+    Returns
+    -------
+    float
+        ``inf`` when the bound itself overflows.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        bound = 0.0
+        # In chunks of rows: |X| would otherwise be a copy of the whole input.
+        for start in range(0, X.shape[0], MIN_CHUNK_ROWS):
+            chunk = abs(X[start : start + MIN_CHUNK_ROWS])
+            bound = max(bound, float(np.max(chunk.sum(axis=1, dtype=np.float64))))
+        for l, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
+            if l > 0 and activation == "sigmoid":
+                bound = 1.0
+            elif l > 0 and activation == "tanh":
+                bound = min(bound, 1.0)
+            into_a_unit = float(np.abs(W).sum(axis=0, dtype=np.float64).max())
+            bound = into_a_unit * bound + float(np.abs(b).max())
+    return bound if np.isfinite(bound) else np.inf

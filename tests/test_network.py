@@ -372,3 +372,25 @@ def test_rows_per_chunk_bounds():
     assert rows_per_chunk([10_000, 64, 10], 8) == 512  # 52 rows would fit 4 MiB
     assert rows_per_chunk([10, 50_000, 10], 8) == 2**22 // 50_000
     assert rows_per_chunk([10, 2**23, 10], 8) == 1
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "identity", "leaky_relu"])
+def test_logit_bound_is_an_upper_bound(activation):
+    """The bound holds for every row of X, dense or sparse, with large inputs."""
+    from scipy import sparse as sp
+
+    from skdeepnn._network import logit_bound
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(scale=50, size=(1200, 7))
+    coefs = [rng.normal(size=(7, 5)), rng.normal(size=(5, 4)), rng.normal(size=(4, 3))]
+    intercepts = [rng.normal(size=5), rng.normal(size=4), rng.normal(size=3)]
+    Z = forward_propagation(X, coefs, intercepts, activation)[-1]
+    bound = logit_bound(X, coefs, intercepts, activation)
+    assert np.abs(Z).max() <= bound < np.inf
+    assert logit_bound(sp.csr_matrix(X), coefs, intercepts, activation) == pytest.approx(bound)
+    huge = logit_bound(X * 1e306, coefs, intercepts, activation)
+    if activation in ("tanh", "sigmoid"):  # bounded units: the input's size stops at them
+        assert huge < 100
+    else:
+        assert huge == np.inf
