@@ -26,7 +26,7 @@ from ._callbacks import CallbackSupportMixin, FitTasks, with_callbacks
 from ._checks import check_sample_weight, copy_network, is_fitted, make_generator
 from ._engine import EpochLoop, model_view, settings_of
 from ._lbfgs import minimize_lbfgs
-from ._network import logit_bound, predict_logits
+from ._network import predict_logits
 from ._optimizers import OPTIMIZERS, make_optimizer
 from ._params import (
     Boolean,
@@ -40,8 +40,12 @@ from ._params import (
     validate_params,
 )
 from ._schedules import SCHEDULES
-from ._stopping import raise_diverged
-from ._training import TrainableNetwork, check_continuable, initial_network
+from ._training import (
+    TrainableNetwork,
+    check_continuable,
+    check_finite_outputs,
+    initial_network,
+)
 from ._validation import ValidationSet, split_off_validation
 from ._warnings import warn_fit_caller
 
@@ -265,31 +269,16 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             continuing=continuing, incremental=incremental,
         )  # fmt: skip
         n_epochs = (self.n_iter_ if continuing else 0) + len(training.loss_curve)
-        self._check_outputs(X, training, head, n_epochs)
+        check_finite_outputs(
+            training,
+            self._hidden_activation(),
+            head,
+            [X] if validation_set is None else [X, validation_set.X],
+            n_epochs,
+            None if self.solver == "lbfgs" else self.learning_rate,
+        )
         self._store(training, head, continuing, has_validation=validation_set is not None)
         tasks.end_fit()
-
-    def _check_outputs(self, X, training, head, n_epochs):
-        """Raise if the trained network's outputs on its training data are not finite.
-
-        Finite weights can still overflow on large inputs, and the last step is taken
-        after the last cost was measured. A cheap bound rules that out for almost
-        every fit; only when it cannot are the training data propagated.
-        """
-        coefs, intercepts = training.coefs, training.intercepts
-        if training.batch_norm is not None:
-            coefs, intercepts = training.batch_norm.fold(coefs, intercepts)
-        activation = self._hidden_activation()
-        if logit_bound(X, coefs, intercepts, activation) <= head.largest_safe_logit(X.dtype):
-            return
-        with np.errstate(over="ignore", invalid="ignore"):
-            finite = head.finite_outputs(predict_logits(X, coefs, intercepts, activation))
-        if not finite:
-            raise_diverged(
-                n_epochs,
-                "the network's outputs on its training data overflowed",
-                self.learning_rate,
-            )
 
     def _run_engine(
         self, network, X, Y, sample_weight, settings, rng, head, validation_set, tasks, *,
@@ -325,6 +314,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         validation_curves = (training.validation_loss_curve, training.validation_scores)
         if not has_validation:
             validation_curves = (None, None)
+            if continuing:  # partial_fit: the epochs validated so far stay on record
+                validation_curves = (
+                    getattr(self, "validation_loss_curve_", None),
+                    getattr(self, "validation_scores_", None),
+                )
         if continuing:  # the curves go on from where the previous fit left them
             loss_curve = self.loss_curve_ + loss_curve
             learning_rate_curve = self.learning_rate_curve_ + learning_rate_curve

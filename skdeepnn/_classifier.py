@@ -84,11 +84,15 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         """Refuse labels that mix strings and numbers: NumPy cannot sort them, and a
         list of them becomes strings (the label 1 would come back as "1")."""
         if isinstance(y, (list, tuple)):
+            if len(y) and np.ndim(y[0]) > 0:
+                return  # the rows of a label indicator matrix
             values = y
         elif getattr(getattr(y, "dtype", None), "kind", None) == "O":
             values = np.asarray(y).ravel()
         else:
             return
+        if any(_is_missing(value) for value in values):
+            raise ValueError(f"{name} has missing labels (None or NaN): every sample needs one.")
         strings = [isinstance(value, str) for value in values]
         if any(strings) and not all(strings):
             examples = [values[strings.index(True)], values[strings.index(False)]]
@@ -408,3 +412,13 @@ class _NetworkAsClassifier(BaseNetworkClassifier):
         """The logits: one column for two classes (positive for ``classes_[1]``), else one
         per class (or label)."""
         return self.head.decision_function(self._forward_logits(X))
+
+
+def _is_missing(label):
+    """Whether ``label`` is None, NaN or pandas' NA (which is not even unequal to itself)."""
+    if label is None:
+        return True
+    try:
+        return bool(label != label)
+    except TypeError:
+        return True

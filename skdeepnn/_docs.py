@@ -34,6 +34,10 @@ NETWORK_PARAMETERS = """\
         which stays at zero. Prediction normalizes with running averages of the
         batches' means and variances. Full-batch L-BFGS takes the whole training
         set's statistics instead. It lets larger learning rates train deep networks.
+        A batch needs at least 2 samples (of non-zero weight), since one sample
+        normalizes to 0: ``batch_size=1`` is refused, an epoch's last batch of
+        one row joins the batch before it, and a batch with fewer than 2 weighted
+        samples is skipped.
     batch_norm_momentum : float, default=0.9
         The weight of the old value in each update of the running averages (the
         course's beta): ``running = momentum * running + (1 - momentum) * batch``,
@@ -106,7 +110,9 @@ TRAINING_PARAMETERS = """\
         ``validation_fraction`` of the training data drawn from ``random_state``
         (stratified by class for a classifier of 1-D labels).
     validation_fraction : float, default=0.1
-        The share of the training data set aside for early stopping.
+        The share of the training data set aside for early stopping. When the
+        data are too few for a validation part that holds every class (or any
+        weight), fit warns and trains on all of them without early stopping.
     scoring : str, callable or None, default=None
         What the validation set is scored with after each epoch
         (``validation_scores_``) and, with ``early_stopping``, what is monitored.

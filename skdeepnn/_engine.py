@@ -273,6 +273,11 @@ class EpochLoop:
                 self.optimizer.update([params], [grads])
             self.epoch_cost += cost * batch_weight
             self.epoch_weight += batch_weight
+        if self.epoch_weight == 0:  # batch norm skipped every batch
+            raise ValueError(
+                "batch_norm=True needs batches with at least 2 samples of non-zero "
+                "sample_weight, and no batch of this epoch has them: use a larger batch_size."
+            )
         return self.epoch_cost / self.total_weight
 
     def _new_best(self, epoch, loss, val_score):
@@ -328,7 +333,8 @@ class EpochLoop:
             raise_diverged(
                 self.first_epoch + n_epochs, "the weights overflowed", self.settings.learning_rate
             )
-        if not self.stopped and not self.incremental:
+        asked_for_max_iter = self.settings.n_iter_no_change == np.inf
+        if not self.stopped and not self.incremental and not asked_for_max_iter:
             warn_fit_caller(
                 f"{self.settings.estimator_name} reached max_iter={self.settings.max_iter} "
                 f"iterations before the {self.no_improvement.quantity} stopped improving; "

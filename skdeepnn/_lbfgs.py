@@ -95,7 +95,6 @@ def minimize_lbfgs(network, X, Y, sample_weight, settings, *, tasks, model_after
         raise_diverged(
             first_epoch + len(training.loss_curve),
             f"the loss became {result.fun:.4g}",
-            settings.learning_rate,
         )
     if not training.loss_curve:  # already optimal where it started
         training.record(float(result.fun))
@@ -104,7 +103,6 @@ def minimize_lbfgs(network, X, Y, sample_weight, settings, *, tasks, model_after
         raise_diverged(
             first_epoch + len(training.loss_curve),
             "the weights overflowed",
-            settings.learning_rate,
         )
     if result.status != 0 and "stopped by a callback" not in last:
         warn_fit_caller(

@@ -190,14 +190,6 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         self.verbose = verbose
         self.warm_start = warm_start
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # Without an intercept the decision boundary passes through the origin: on
-        # data away from it (scikit-learn's class-weight check) no weight can make
-        # one class win everywhere.
-        tags.classifier_tags.poor_score = not self.fit_intercept
-        return tags
-
     def _fits_intercepts(self):
         return self.fit_intercept
 

@@ -447,16 +447,15 @@ def predict_logits(X, coefs, intercepts, activation, chunk_size=None):
 def logit_bound(X, coefs, intercepts, activation):
     r"""An upper bound on ``|Z[L]|`` over the rows of ``X``, without propagating them.
 
-    With :math:`\|W\|_{\infty}` the largest sum of absolute weights into one unit,
-    and every hidden activation at most as large as its input in absolute value
-    (tanh's and sigmoid's also at most 1):
+    With :math:`\|W\|` the largest sum of absolute weights into one unit, and every
+    hidden activation at most as large as its input in absolute value (tanh's and
+    sigmoid's also at most 1), layer by layer from the largest ``|x|``:
 
     .. math::
-        \max_i |z^{[l]}_i| \le \|W^{[l]}\|_\infty \max_i |a^{[l-1]}_i| + \max |b^{[l]}|
+        \max_i |z^{[l]}_i| \le \|W^{[l]}\| \max_i |a^{[l-1]}_i| + \max |b^{[l]}|
 
-    starting from the largest absolute row sum of ``X``. One pass over ``X`` and the
-    weights, no matrix product: cheap enough to tell, after every fit, whether the
-    network's outputs on its training data can overflow at all.
+    One pass over ``X`` and the weights, no matrix product: cheap enough to tell,
+    after every fit, whether the network's outputs on its data can overflow at all.
 
     Returns
     -------
@@ -464,11 +463,13 @@ def logit_bound(X, coefs, intercepts, activation):
         ``inf`` when the bound itself overflows.
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        bound = 0.0
-        # In chunks of rows: |X| would otherwise be a copy of the whole input.
-        for start in range(0, X.shape[0], MIN_CHUNK_ROWS):
-            chunk = abs(X[start : start + MIN_CHUNK_ROWS])
-            bound = max(bound, float(np.max(chunk.sum(axis=1, dtype=np.float64))))
+        if sparse.issparse(X):
+            bound = float(np.abs(X.data).max()) if X.nnz else 0.0
+        else:
+            # In chunks of rows: |X| would otherwise be a copy of the whole input.
+            bound = 0.0
+            for start in range(0, X.shape[0], MIN_CHUNK_ROWS):
+                bound = max(bound, float(np.abs(X[start : start + MIN_CHUNK_ROWS]).max()))
         for l, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
             if l > 0 and activation == "sigmoid":
                 bound = 1.0

@@ -174,7 +174,7 @@ class DeepNNRegressor(RegressorMixin, DeepNetwork):
         The weights, the optimizer's state (momentum and Adam averages, step
         count), ``n_iter_`` and the curves all carry over from call to call, so a
         data set too large for memory can be fed in chunks. Not available with
-        ``solver="lbfgs"``, ``early_stopping=True`` or ``class_weight="balanced"``.
+        ``solver="lbfgs"`` or ``early_stopping=True``.
 
         Parameters
         ----------

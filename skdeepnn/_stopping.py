@@ -60,12 +60,17 @@ class NoImprovement:
     def update(self, value, val_loss=None):
         """Count the epoch whose monitored value is ``value``; True when it is a new best.
 
-        With a score, ``val_loss`` breaks ties. A NaN (a score undefined on the
-        validation set) never improves.
+        With a score, ``val_loss`` breaks ties. A value that is not finite (an
+        overflowed loss, or a score undefined on the validation set) never improves.
         """
-        tie = val_loss if self.quantity == "validation score" and val_loss is not None else 0.0
+        if not np.isfinite(value):  # an overflowed loss or an undefined score
+            self.epochs_without_improvement += 1
+            return False
+        tie = 0.0
+        if self.quantity == "validation score":
+            tie = val_loss if val_loss is not None and np.isfinite(val_loss) else np.inf
         improved = value <= self.best - self.tol
-        steady_and_lower = value <= self.best and tie <= self.best_tie - self.tol
+        steady_and_lower = value <= self.best and tie <= self.best_tie - self.tol < np.inf
         if improved or steady_and_lower:
             self.epochs_without_improvement = 0
         else:
@@ -195,16 +200,19 @@ class DivergenceGuard:
 
     - a batch's cost that is no longer finite (the weights overflowed): the run
       stops at once;
-    - an epoch's loss above ``FACTOR`` times the first epoch's for ``PATIENCE``
-      epochs in a row: the steps keep going uphill.
+    - an epoch loss that rises for ``PATIENCE`` epochs in a row while above
+      ``FACTOR`` times the first epoch's (or ``FACTOR``, if that was below 1): the
+      steps keep going uphill.
 
     A loss that is merely large is not a sign: a cross-entropy computed from the
     logits is unbounded, and at a high learning rate the first epochs' losses can
     be in the thousands and still fall to a good model (standardized digits at
     ``learning_rate=10``). Nor is one batch's cost against another's: with a
-    heavy-tailed regression target, batches differ by orders of magnitude.
-    Comparing whole epochs against the run's own first epoch keeps the rule free
-    of the loss's scale.
+    heavy-tailed regression target, batches differ by orders of magnitude. Nor is a
+    loss that jumps from almost nothing to little, as Adam's first steps do from a
+    perfect start: the floor of 1 keeps such a jump (1e-13 to 1e-7) from looking
+    like a rise of a million times. A run that really diverges rises without
+    bound, and overflows soon after the floor if not before.
     """
 
     FACTOR = 1e4
@@ -212,7 +220,7 @@ class DivergenceGuard:
 
     def __init__(self, learning_rate):
         self.learning_rate = learning_rate
-        self.first_loss, self.epochs_above = None, 0
+        self.limit, self.previous, self.epochs_rising = None, np.inf, 0
 
     def check_cost(self, cost, iteration):
         """Raise if a batch's cost is not finite."""
@@ -220,26 +228,23 @@ class DivergenceGuard:
             raise_diverged(iteration, f"the loss became {cost:.4g}", self.learning_rate)
 
     def check_epoch(self, loss, iteration):
-        """Raise once the epoch loss has stayed far above the first epoch's long enough."""
-        if self.first_loss is None:
-            self.first_loss = loss
-            return
-        if loss <= self.FACTOR * self.first_loss:
-            self.epochs_above = 0
-            return
-        self.epochs_above += 1
-        if self.epochs_above >= self.PATIENCE:
+        """Raise once the epoch loss has risen, far above the first epoch's, long enough."""
+        if self.limit is None:
+            self.limit = self.FACTOR * max(loss, 1.0)
+        rising, self.previous = loss > self.previous, loss
+        self.epochs_rising = self.epochs_rising + 1 if rising and loss > self.limit else 0
+        if self.epochs_rising >= self.PATIENCE:
             raise_diverged(
                 iteration,
-                f"the loss ({loss:.4g}) has stayed above {self.FACTOR:g} times the first "
-                f"iteration's ({self.first_loss:.4g}) for {self.PATIENCE} iterations",
+                f"the loss ({loss:.4g}) has risen for {self.PATIENCE} iterations in a row "
+                f"above {self.limit:.4g}, {self.FACTOR:g} times the first iteration's",
                 self.learning_rate,
             )
 
 
-def raise_diverged(iteration, what, learning_rate):
-    raise ValueError(
-        f"Training diverged at iteration {iteration}: {what}. Try a smaller "
-        f"learning_rate (got {learning_rate:g}) or scaled inputs (e.g. StandardScaler "
-        "in a Pipeline)."
-    )
+def raise_diverged(iteration, what, learning_rate=None):
+    """Raise the ValueError of a diverged run; ``learning_rate`` None for L-BFGS."""
+    fix = "scaled inputs (e.g. StandardScaler in a Pipeline)"
+    if learning_rate is not None:
+        fix = f"a smaller learning_rate (got {learning_rate:g}) or {fix}"
+    raise ValueError(f"Training diverged at iteration {iteration}: {what}. Try {fix}.")

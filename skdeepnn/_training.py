@@ -4,7 +4,16 @@ import numpy as np
 from scipy import sparse
 
 from ._initializers import INITIALIZERS
-from ._network import Workspace, cost_and_gradients, draw_dropout_masks, forward_propagation, pack
+from ._network import (
+    Workspace,
+    cost_and_gradients,
+    draw_dropout_masks,
+    forward_propagation,
+    logit_bound,
+    pack,
+    predict_logits,
+)
+from ._stopping import raise_diverged
 from ._warnings import warn_fit_caller
 
 
@@ -54,6 +63,38 @@ def check_continuable(coefs, batch_norm, layer_sizes, momentum):
             f"batch_norm is now {momentum is not None}. Set warm_start=False (or refit "
             "instead of partial_fit) to train a new network."
         )
+
+
+def check_finite_outputs(training, activation, head, datasets, n_epochs, learning_rate):
+    """Raise if the trained network's outputs on its data are not finite.
+
+    Finite weights can still overflow on large inputs, and the last step is taken
+    after the last cost was measured. A cheap bound (``logit_bound``) rules that out
+    for almost every fit; only when it cannot are the data propagated.
+
+    Parameters
+    ----------
+    training : Training
+    activation : str
+    head : output head
+        Its ``largest_safe_logit`` and ``finite_outputs``.
+    datasets : list of arrays
+        The training data, and the validation data if any.
+    n_epochs : int
+        The iteration the error names.
+    learning_rate : float or None
+        For the error's advice (None for L-BFGS).
+    """
+    coefs, intercepts = training.coefs, training.intercepts
+    if training.batch_norm is not None:
+        coefs, intercepts = training.batch_norm.fold(coefs, intercepts)
+    for X in datasets:
+        if logit_bound(X, coefs, intercepts, activation) <= head.largest_safe_logit(X.dtype):
+            continue
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = head.finite_outputs(predict_logits(X, coefs, intercepts, activation))
+        if not finite:
+            raise_diverged(n_epochs, "the network's outputs on its data overflowed", learning_rate)
 
 
 class TrainableNetwork:
@@ -237,12 +278,13 @@ class MiniBatches:
 
     ``min_rows=2`` (batch normalization, which a single sample would normalize to
     zero) joins a last batch of one row to the batch before it, which then has
-    ``batch_size + 1`` rows.
+    ``batch_size + 1`` rows, and skips a batch with fewer than two samples of
+    non-zero weight.
     """
 
     def __init__(self, X, Y, sample_weight, batch_size, shuffle, rng, min_rows=1):
         self.Y, self.sample_weight = Y, sample_weight
-        self.batch_size = batch_size
+        self.batch_size, self.min_rows = batch_size, min_rows
         self.rng = rng
         starts = list(range(0, X.shape[0], batch_size))
         if len(starts) > 1 and X.shape[0] - starts[-1] < min_rows:
@@ -295,7 +337,10 @@ class MiniBatches:
             return
         w_batch = self.sample_weight[rows]
         batch_weight = weight_sum(w_batch)
-        if batch_weight > 0:  # zero-weight samples carry no gradient
+        # Zero-weight samples carry no gradient; batch norm also needs min_rows of
+        # them with weight, or it normalizes one sample to zero.
+        enough = self.min_rows == 1 or np.count_nonzero(w_batch) >= self.min_rows
+        if batch_weight > 0 and enough:
             yield X_batch, Y_batch, w_batch, batch_weight
 
 

@@ -91,7 +91,7 @@ def split_validation(n_samples, validation_fraction, strata, sample_weight, seed
     ValueError
         When a part would lack a class, or hold only zero weights.
     """
-    fix = "Use a larger validation_fraction, more data, or a validation set of your own"
+    fix = "Use more data, or a validation set of your own (X_val, y_val)"
     try:
         train, val = train_test_split(
             np.arange(n_samples), test_size=validation_fraction, stratify=strata, random_state=seed
@@ -101,11 +101,16 @@ def split_validation(n_samples, validation_fraction, strata, sample_weight, seed
         if strata is not None:
             parts = "two parts that both hold every class"
             labels, counts = np.unique(strata, return_counts=True)
+            n_val = int(np.ceil(validation_fraction * n_samples))
             if (counts < 2).any():
                 reason = f"the class(es) {labels[counts < 2].tolist()} have a single sample"
+            elif n_val < len(labels):
+                fix = f"Use a larger validation_fraction, at least {len(labels) / n_samples:.3g}"
+            elif n_samples - n_val < len(labels):
+                fix = "Use a smaller validation_fraction"
         raise ValueError(
             f"validation_fraction={validation_fraction} cannot split the training data into "
-            f"{parts} ({reason}). {fix} (X_val, y_val)."
+            f"{parts} ({reason}). {fix}."
         ) from error
     for part, rows in (("training", train), ("validation", val)):
         if strata is not None:
@@ -113,7 +118,8 @@ def split_validation(n_samples, validation_fraction, strata, sample_weight, seed
             if missing.size:
                 raise ValueError(
                     f"validation_fraction={validation_fraction} leaves the {part} part "
-                    f"without samples of the class(es) {missing.tolist()}. {fix}."
+                    f"without samples of the class(es) {missing.tolist()}. Use another "
+                    "validation_fraction, more data, or a validation set of your own."
                 )
         if sample_weight is not None and not sample_weight[rows].any():
             raise ValueError(

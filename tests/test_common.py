@@ -68,9 +68,15 @@ def expected_failures(estimator):
     if getattr(estimator, "dropout", 0):
         reason = "dropout draws its masks per row: repeated rows get other masks than weights"
         failures.update(dict.fromkeys(SAMPLE_WEIGHT_CHECKS, reason))
-    if estimator.early_stopping:
+    if estimator.early_stopping and isinstance(estimator, DeepNNRegressor):
+        # (A classifier's check data are too few to split: it trains without early stopping.)
         reason = "the validation split draws rows: repeated rows split otherwise than weights"
         failures.update(dict.fromkeys(SAMPLE_WEIGHT_CHECKS, reason))
+    if isinstance(estimator, LogisticRegressionGD) and not estimator.fit_intercept:
+        failures["check_class_weight_classifiers"] = (
+            "open (issue 10): without an intercept the decision boundary passes through "
+            "the origin, and no class weight makes class 0 win on all of the check's data"
+        )
     if isinstance(estimator, DeepNNClassifier) and estimator.activation == "tanh":
         failures["check_class_weight_classifiers"] = (
             "open (issue 10): on the check's unscaled inputs (std 20) the tanh units "

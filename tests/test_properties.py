@@ -157,9 +157,13 @@ def _in_container(matrix, container, names="str"):
             "mixed": [f"f{j}" if j % 2 else j for j in range(d)],
         }[names]
         frame = pd.DataFrame(matrix, columns=columns)
-        # pandas 2 has no nullable dtype for complex numbers, and refuses to convert them.
-        nullable = container == "DataFrame-nullable" and matrix.dtype.kind != "c"
-        return frame.convert_dtypes() if nullable else frame
+        if container == "DataFrame-nullable":
+            try:
+                return frame.convert_dtypes()
+            except (TypeError, ValueError, OverflowError):
+                # pandas 2 cannot convert complex numbers, or Python ints beyond int64.
+                return frame
+        return frame
     return matrix
 
 

@@ -261,18 +261,26 @@ def test_best_weights_keep_batch_norm_running_statistics():
 
 
 @pytest.mark.parametrize("first", [1e-6, 2.3, 1e10])
-def test_divergence_needs_patience_epochs_far_above_the_first(first):
-    """Scale-free: only the ratio to the run's own first epoch counts."""
+def test_divergence_needs_patience_rising_epochs_far_above_the_first(first):
+    """Only the ratio to the first epoch counts, with a floor of 1 under it."""
     guard = DivergenceGuard(learning_rate=0.1)
-    limit = DivergenceGuard.FACTOR * first
+    limit = DivergenceGuard.FACTOR * max(first, 1.0)
     guard.check_epoch(first, 1)
-    for iteration in range(2, 2 + DivergenceGuard.PATIENCE - 1):
-        guard.check_epoch(limit * 1.5, iteration)  # above, but not for long enough
-    guard.check_epoch(limit * 0.999, 9)  # back below: the count starts again
-    for iteration in range(10, 10 + DivergenceGuard.PATIENCE - 1):
-        guard.check_epoch(limit * 1.5, iteration)
-    with pytest.raises(ValueError, match=r"diverged at iteration 12: the loss .* has stayed"):
-        guard.check_epoch(limit * 1.5, 12)
+    assert guard.limit == limit
+    guard.check_epoch(limit * 2, 2)
+    guard.check_epoch(limit * 3, 3)  # rising, above, but only twice
+    guard.check_epoch(limit * 2.5, 4)  # falling: the count starts again
+    guard.check_epoch(limit * 2.6, 5)
+    guard.check_epoch(limit * 2.7, 6)
+    with pytest.raises(ValueError, match=r"diverged at iteration 7: the loss .* has risen"):
+        guard.check_epoch(limit * 2.8, 7)
+
+
+def test_a_jump_from_almost_nothing_to_little_is_no_divergence():
+    """Adam's first steps from a perfect start: 1e-13 to 1e-7 is not a rise to alarm."""
+    guard = DivergenceGuard(learning_rate=0.001)
+    for iteration, loss in enumerate([4.7e-13, 1e-9, 1e-8, 1e-7, 4.8e-7, 5e-7], 1):
+        guard.check_epoch(loss, iteration)
 
 
 def test_a_large_loss_that_falls_is_no_divergence():
