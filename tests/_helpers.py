@@ -13,3 +13,20 @@ def fit_quietly(estimator, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return estimator.fit(*args, **kwargs)
+
+
+def interrupt_after(monkeypatch, n_batches):
+    """Press Ctrl-C during training: the batch after the first ``n_batches`` raises
+    KeyboardInterrupt from inside its cost computation."""
+    import skdeepnn._training
+
+    real = skdeepnn._training.cost_and_gradients
+    calls = {"n": 0}
+
+    def interrupted(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > n_batches:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(skdeepnn._training, "cost_and_gradients", interrupted)

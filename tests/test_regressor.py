@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
-from _helpers import fit_quietly
+from _helpers import fit_quietly, interrupt_after
 from scipy import sparse
 from sklearn.datasets import load_diabetes, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -568,16 +568,7 @@ def test_scoring_monitor_logs_one_row_per_epoch(data):
 
 def test_keyboard_interrupt_keeps_a_usable_model(data, monkeypatch):
     X, y = data
-    calls = {"n": 0}
-    real = skdeepnn._training.cost_and_gradients
-
-    def interrupted_after_22_batches(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] > 22:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(skdeepnn._training, "cost_and_gradients", interrupted_after_22_batches)
+    interrupt_after(monkeypatch, 22)
     net = small_net(batch_size=50, max_iter=100)
     with pytest.warns(UserWarning, match=r"interrupted \(KeyboardInterrupt\) during iteration 6"):
         net.fit(X, y)

@@ -3,13 +3,12 @@ state, Ctrl-C, and the course's lesson on initialization."""
 
 import numpy as np
 import pytest
-from _helpers import fit_quietly
+from _helpers import fit_quietly, interrupt_after
 from sklearn.datasets import make_circles, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
 
-import skdeepnn._training
 from skdeepnn import DeepNNClassifier, LogisticRegressionGD
 
 
@@ -177,16 +176,7 @@ def test_partial_fit_errors(data):
 
 def test_keyboard_interrupt_keeps_a_usable_model(data, monkeypatch):
     X, y = data
-    calls = {"n": 0}
-    real = skdeepnn._training.cost_and_gradients
-
-    def interrupted_after_22_batches(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] > 22:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(skdeepnn._training, "cost_and_gradients", interrupted_after_22_batches)
+    interrupt_after(monkeypatch, 22)
     clf = DeepNNClassifier(hidden_layer_sizes=(5,), batch_size=50, max_iter=100, random_state=0)
     with pytest.warns(UserWarning, match=r"interrupted \(KeyboardInterrupt\) during iteration 6"):
         clf.fit(X, y)
