@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
 
 from ._batch_norm import BatchNorm
 from ._callbacks import CallbackSupportMixin, FitTasks, with_callbacks
-from ._checks import check_sample_weight, copy_network, is_fitted, make_generator
+from ._checks import check_sample_weight, copy_network, is_fitted, make_generator, ndim
 from ._engine import EpochLoop, model_view, settings_of
 from ._lbfgs import minimize_lbfgs
 from ._network import predict_logits
@@ -355,9 +355,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             The user's weights alone, validated: what scorers and callbacks are given.
         head : output head
         """
-        if _ndim(y) > 2:  # else scikit-learn's message names no y
+        if ndim(y) > 2:  # else scikit-learn's message names no y
             raise ValueError(
-                f"y has {_ndim(y)} dimensions; {type(self).__name__} takes y of shape "
+                f"y has {ndim(y)} dimensions; {type(self).__name__} takes y of shape "
                 "(n_samples,) or (n_samples, n_outputs)."
             )
         self._check_raw_targets(y)
@@ -468,36 +468,3 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         coefs = [W.astype(X.dtype, copy=False) for W in coefs]
         intercepts = [b.astype(X.dtype, copy=False) for b in intercepts]
         return predict_logits(X, coefs, intercepts, self._hidden_activation())
-
-
-def _ndim(y):
-    """The dimensions of ``y``; 0 when NumPy cannot tell (a ragged list, or an object
-    that refuses NumPy's functions: validation refuses or converts it later)."""
-    if hasattr(y, "ndim"):
-        return y.ndim
-    try:
-        return np.ndim(y)
-    except (TypeError, ValueError):
-        return 0
-
-
-def partial_fit_works(estimator):
-    """Whether ``partial_fit`` can train with the estimator's settings, for ``available_if``.
-
-    ``partial_fit`` takes one epoch of mini-batches on each chunk it is given. It is
-    not offered where that cannot work, as scikit-learn does: ``hasattr(estimator,
-    "partial_fit")`` is then False, and calling it raises an AttributeError whose
-    cause says why.
-    """
-    if estimator.solver == "lbfgs":
-        reason = "solver='lbfgs' minimizes the cost of the whole training set at once"
-    elif estimator.early_stopping:
-        reason = "early_stopping=True needs a validation set and whole epochs to monitor"
-    elif getattr(estimator, "class_weight", None) == "balanced":
-        reason = (
-            "class_weight='balanced' would weigh the classes differently in each chunk; "
-            "pass a dict of class weights"
-        )
-    else:
-        return True
-    raise AttributeError(f"partial_fit is not available: {reason}.")

@@ -57,3 +57,14 @@ def check_sample_weight(sample_weight, X, name="sample_weight"):
     if not sample_weight.any():
         raise ValueError(f"{name} must contain at least one non-zero weight.")
     return sample_weight
+
+
+def ndim(y):
+    """The dimensions of ``y``; 0 when NumPy cannot tell (a ragged list, or an object
+    that refuses NumPy's functions: validation refuses or converts it later)."""
+    if hasattr(y, "ndim"):
+        return y.ndim
+    try:
+        return np.ndim(y)
+    except (TypeError, ValueError):
+        return 0

@@ -7,7 +7,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseNetwork, partial_fit_works
+from ._base import BaseNetwork
 from ._callbacks import with_callbacks
 from ._deep import DeepNetwork
 from ._docs import (
@@ -26,7 +26,7 @@ from ._heads import (
     class_weights_from_dict,
 )
 from ._network import predict_logits
-from ._params import InstanceOf, Options
+from ._params import InstanceOf, Options, partial_fit_works
 
 #: The ``class_weight`` parameter's constraints, for the estimators that have one.
 CLASS_WEIGHT = [

@@ -264,3 +264,25 @@ def scorer_of(estimator, incremental, validation):
             UserWarning,
         )
     return scorer
+
+
+def partial_fit_works(estimator):
+    """Whether ``partial_fit`` can train with the estimator's settings, for ``available_if``.
+
+    ``partial_fit`` takes one epoch of mini-batches on each chunk it is given. It is
+    not offered where that cannot work, as scikit-learn does: ``hasattr(estimator,
+    "partial_fit")`` is then False, and calling it raises an AttributeError whose
+    cause says why.
+    """
+    if estimator.solver == "lbfgs":
+        reason = "solver='lbfgs' minimizes the cost of the whole training set at once"
+    elif estimator.early_stopping:
+        reason = "early_stopping=True needs a validation set and whole epochs to monitor"
+    elif getattr(estimator, "class_weight", None) == "balanced":
+        reason = (
+            "class_weight='balanced' would weigh the classes differently in each chunk; "
+            "pass a dict of class weights"
+        )
+    else:
+        return True
+    raise AttributeError(f"partial_fit is not available: {reason}.")

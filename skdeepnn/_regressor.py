@@ -7,7 +7,6 @@ from scipy import sparse
 from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 
-from ._base import partial_fit_works
 from ._callbacks import with_callbacks
 from ._deep import DeepNetwork
 from ._docs import (
@@ -20,7 +19,7 @@ from ._docs import (
 )
 from ._heads import RegressionHead
 from ._network import predict_logits
-from ._params import Interval, Options
+from ._params import Interval, Options, partial_fit_works
 
 
 class DeepNNRegressor(RegressorMixin, DeepNetwork):
