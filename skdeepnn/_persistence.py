@@ -429,20 +429,40 @@ def _check_item(kind, element):
 
 
 def _fitted_from_file(estimator, header, arrays):
+    """Check the fitted part of a model file, then set it on ``estimator``."""
     class_name = header["class_name"]
-    attributes = header["attributes"]
-    unknown = sorted(set(attributes) - (set(ATTRIBUTES) - set(FORBIDDEN_ATTRIBUTES[class_name])))
+    values = _attributes_from_header(class_name, header["attributes"])
+    counts = header["arrays"]
+    expected, n_state = _expected_arrays(class_name, counts, header["optimizer"], arrays)
+    dtype = _weights_dtype(arrays, expected)
+    coefs, intercepts = _layers_from_file(class_name, arrays, counts, values)
+    _check_outputs_and_classes(arrays, values, coefs[-1].shape[1])
+    if "gammas_" in counts:
+        _check_batch_norm(arrays, counts, coefs)
+    optimizer = None
+    if header["optimizer"] is not None:
+        n_params = _n_trained_parameters(estimator, coefs, intercepts, "gammas_" in counts)
+        optimizer = _optimizer_from_file(header["optimizer"], arrays, n_state, n_params, dtype)
+    _set_fitted(estimator, class_name, values, arrays, counts, coefs, intercepts, optimizer)
+
+
+def _attributes_from_header(class_name, attributes):
+    """The header's fitted attributes, each checked, after checking none is missing or foreign."""
+    allowed = set(ATTRIBUTES) - set(FORBIDDEN_ATTRIBUTES[class_name])
+    unknown = sorted(set(attributes) - allowed)
     missing = [name for name in REQUIRED_ATTRIBUTES[class_name] if name not in attributes]
     if unknown or missing:
         raise ValueError(
             f"The model file's fitted attributes are wrong: missing {missing}, unknown {unknown}."
         )
-    values = {name: _check_attribute(name, value) for name, value in attributes.items()}
+    return {name: _check_attribute(name, value) for name, value in attributes.items()}
 
+
+def _expected_arrays(class_name, counts, optimizer_info, arrays):
+    """The names of the arrays the header announces; ValueError unless the file has exactly
+    those. Returns them and the optimizer's number of state arrays."""
     expected = []
-    is_logistic = class_name == "LogisticRegressionGD"
-    counts = header["arrays"]
-    if is_logistic:
+    if class_name == "LogisticRegressionGD":
         if counts:
             raise ValueError("The model file lists layer arrays for LogisticRegressionGD.")
         expected += ["coef_", "intercept_"]
@@ -456,7 +476,6 @@ def _fitted_from_file(estimator, header, arrays):
             expected += [f"{name}{i}" for i in range(count)]
     if class_name != "DeepNNRegressor":
         expected.append("classes_")
-    optimizer_info = header["optimizer"]
     n_state = 0
     if optimizer_info is not None:
         n_state = optimizer_info.get("n_state")
@@ -469,16 +488,18 @@ def _fitted_from_file(estimator, header, arrays):
         raise ValueError(f"The model file lacks the arrays {missing_arrays}.")
     if extra_arrays:
         raise ValueError(f"The model file has unexpected arrays {extra_arrays}.")
+    return expected, n_state
 
-    # dtypes: every weight array in one float dtype
-    weight_names = [name for name in expected if name != "classes_"]
-    dtypes = {arrays[name].dtype for name in weight_names}
+
+def _weights_dtype(arrays, expected):
+    """The one float dtype of every weight array; ValueError for mixed or other dtypes,
+    or for classes that are not a non-empty 1-d array of storable labels."""
+    dtypes = {arrays[name].dtype for name in expected if name != "classes_"}
     if len(dtypes) != 1 or next(iter(dtypes)) not in WEIGHT_DTYPES:
         raise ValueError(
             "The model file's weights must all be float32 or all float64; got "
             f"{sorted(str(d) for d in dtypes)}."
         )
-    dtype = next(iter(dtypes))
     if "classes_" in arrays:
         classes = arrays["classes_"]
         if classes.dtype.kind not in LABEL_KINDS or classes.ndim != 1 or len(classes) == 0:
@@ -486,13 +507,17 @@ def _fitted_from_file(estimator, header, arrays):
                 f"The model file's classes_ must be a non-empty 1-d array of ints, floats, "
                 f"bools or str; got dtype {classes.dtype} and shape {classes.shape}."
             )
+    return next(iter(dtypes))
 
-    # shapes
-    if is_logistic:
-        coefs = [np.ascontiguousarray(arrays["coef_"].T)]
-        intercepts = [arrays["intercept_"]]
+
+def _layers_from_file(class_name, arrays, counts, values):
+    """``(coefs, intercepts)`` in the core's layout, their shapes checked against each other
+    and against ``n_layers_``, ``n_features_in_`` and ``feature_names_in_``."""
+    if class_name == "LogisticRegressionGD":
         if arrays["coef_"].ndim != 2:
             raise ValueError(f"The model file's coef_ is not 2-d: {arrays['coef_'].shape}.")
+        coefs = [np.ascontiguousarray(arrays["coef_"].T)]
+        intercepts = [arrays["intercept_"]]
     else:
         coefs = [arrays[f"coefs_{i}"] for i in range(counts["coefs_"])]
         intercepts = [arrays[f"intercepts_{i}"] for i in range(counts["intercepts_"])]
@@ -509,7 +534,11 @@ def _fitted_from_file(estimator, header, arrays):
         )
     if "feature_names_in_" in values and len(values["feature_names_in_"]) != coefs[0].shape[0]:
         raise ValueError("The model file's feature_names_in_ does not match n_features_in_.")
-    n_outputs = coefs[-1].shape[1]
+    return coefs, intercepts
+
+
+def _check_outputs_and_classes(arrays, values, n_outputs):
+    """``n_outputs_``, the classes and ``out_activation_`` must fit the last layer."""
     if values["n_outputs_"] != n_outputs:
         raise ValueError(
             f"The model file's n_outputs_={values['n_outputs_']} does not match its last "
@@ -521,10 +550,8 @@ def _fitted_from_file(estimator, header, arrays):
         )
     if "classes_" in arrays:
         _check_classes(arrays["classes_"], values, n_outputs)
-        if "_sparse_output" in values or len(arrays["classes_"]) == 2:
-            activations = ("sigmoid",)
-        else:
-            activations = ("softmax",)
+        binary = "_sparse_output" in values or len(arrays["classes_"]) == 2
+        activations = ("sigmoid",) if binary else ("softmax",)
     else:
         activations = ("identity", "exp")
     if values["out_activation_"] not in activations:
@@ -532,49 +559,51 @@ def _fitted_from_file(estimator, header, arrays):
             f"The model file's out_activation_={values['out_activation_']!r} does not fit "
             f"the model; expected one of {activations}."
         )
-    if not is_logistic and "gammas_" in counts:
-        sizes = [W.shape[1] for W in coefs[:-1]]
-        for name in BATCH_NORM_LISTS:
-            got = [arrays[f"{name}{i}"].shape for i in range(counts[name])]
-            if got != [(n,) for n in sizes]:
-                raise ValueError(
-                    f"The model file's {name} have shapes {got}; the hidden layers need "
-                    f"{[(n,) for n in sizes]}."
-                )
 
-    # The optimizer's state covers the packed trainable parameters (see
-    # _training._pack_trainable): the weights, the biases that are trained, and
-    # batch normalization's gammas and betas (which replace the hidden biases).
-    normalized = "gammas_" in counts
+
+def _check_batch_norm(arrays, counts, coefs):
+    """Batch normalization's arrays must have one entry per unit of each hidden layer."""
+    sizes = [(W.shape[1],) for W in coefs[:-1]]
+    for name in BATCH_NORM_LISTS:
+        got = [arrays[f"{name}{i}"].shape for i in range(counts[name])]
+        if got != sizes:
+            raise ValueError(
+                f"The model file's {name} have shapes {got}; the hidden layers need {sizes}."
+            )
+
+
+def _n_trained_parameters(estimator, coefs, intercepts, normalized):
+    """The size of the packed vector the optimizer's state covers (see
+    ``_training._pack_trainable``): the weights, the biases that are trained, and batch
+    normalization's gammas and betas (which replace the hidden biases)."""
     n_params = sum(W.size for W in coefs)
     if estimator._fits_intercepts():
-        biased = intercepts[-1:] if normalized else intercepts
-        n_params += sum(b.size for b in biased)
+        n_params += sum(b.size for b in (intercepts[-1:] if normalized else intercepts))
     if normalized:
         n_params += 2 * sum(W.shape[1] for W in coefs[:-1])
-    optimizer = None
-    if optimizer_info is not None:
-        optimizer = _optimizer_from_file(optimizer_info, arrays, n_state, n_params, dtype)
+    return n_params
 
-    # all checked: set the attributes
+
+def _set_fitted(estimator, class_name, values, arrays, counts, coefs, intercepts, optimizer):
+    """Set the checked fitted state on ``estimator``."""
     for name, value in values.items():
         setattr(estimator, name, value)
     if "classes_" in arrays:
         estimator.classes_ = arrays["classes_"]
-    if is_logistic:
-        estimator.coef_ = arrays["coef_"]
-        estimator.intercept_ = arrays["intercept_"]
+    if class_name == "LogisticRegressionGD":
+        estimator.coef_, estimator.intercept_ = arrays["coef_"], arrays["intercept_"]
     else:
-        estimator.coefs_ = coefs
-        estimator.intercepts_ = intercepts
+        estimator.coefs_, estimator.intercepts_ = coefs, intercepts
         for name in BATCH_NORM_LISTS:
-            if name in counts:
-                value = [arrays[f"{name}{i}"] for i in range(counts[name])]
-            else:
-                value = None
+            value = [arrays[f"{name}{i}"] for i in range(counts[name])] if name in counts else None
             setattr(estimator, name, value)
-    for name in ("validation_loss_curve_", "validation_scores_", "best_loss_",
-                 "best_iteration_", "best_validation_score_"):  # fmt: skip
+    for name in (
+        "validation_loss_curve_",
+        "validation_scores_",
+        "best_loss_",
+        "best_iteration_",
+        "best_validation_score_",
+    ):
         if name not in values:
             setattr(estimator, name, None)
     if "loss_" not in values:
