@@ -4,12 +4,24 @@ from ._classifier import DeepNNClassifier
 from ._logistic import LogisticRegressionGD
 from ._persistence import load, save
 from ._regressor import DeepNNRegressor
+from ._version import __version__
+from ._warnings import InconsistentVersionWarning
 
-__version__ = "0.1.0.dev0"
+# Public classes name their public module: pickles and skops files then refer to
+# skdeepnn.DeepNNClassifier, not to a private module path that may move.
+for _public in (
+    DeepNNClassifier,
+    DeepNNRegressor,
+    LogisticRegressionGD,
+    InconsistentVersionWarning,
+):
+    _public.__module__ = __name__
+del _public
 
 __all__ = [
     "DeepNNClassifier",
     "DeepNNRegressor",
+    "InconsistentVersionWarning",
     "LogisticRegressionGD",
     "__version__",
     "load",

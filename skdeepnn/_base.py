@@ -9,6 +9,7 @@ layers, and where the fitted weights live (``_get_network`` / ``_network_attribu
 """
 
 import functools
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -27,7 +28,7 @@ from ._checks import check_sample_weight, copy_network, is_fitted, make_generato
 from ._engine import EpochLoop, model_view, settings_of
 from ._lbfgs import minimize_lbfgs
 from ._network import predict_logits
-from ._optimizers import OPTIMIZERS, make_optimizer
+from ._optimizers import OPTIMIZERS, make_optimizer, optimizer_from_state, optimizer_state
 from ._params import (
     Boolean,
     Infinity,
@@ -47,7 +48,8 @@ from ._training import (
     initial_network,
 )
 from ._validation import ValidationSet, split_off_validation
-from ._warnings import warn_fit_caller
+from ._version import __version__
+from ._warnings import InconsistentVersionWarning, warn_fit_caller
 
 # Float dtypes kept as they are; any other numeric input becomes float64.
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -93,6 +95,27 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+    def __getstate__(self):
+        # A copy: object.__getstate__ returns the instance's own dict.
+        state = dict(super().__getstate__(), _skdeepnn_version=__version__)
+        if state.get("_optimizer") is not None:  # plain data, no private class
+            state["_optimizer"] = optimizer_state(state["_optimizer"])
+        return state
+
+    def __setstate__(self, state):
+        version = state.pop("_skdeepnn_version", None)
+        if version != __version__:
+            warnings.warn(
+                f"Trying to unpickle {type(self).__name__} from skdeepnn {version} when "
+                f"using version {__version__}: it may not work. Refit it, or move models "
+                "between versions with skdeepnn.save and skdeepnn.load.",
+                InconsistentVersionWarning,
+                stacklevel=2,
+            )
+        if isinstance(state.get("_optimizer"), dict):
+            state["_optimizer"] = optimizer_from_state(state["_optimizer"])
+        super().__setstate__(state)
 
     # -- what subclasses provide -------------------------------------------------
 

@@ -262,3 +262,19 @@ def make_optimizer(solver, params, learning_rate, options, previous=None, keep_r
         if keep_rate:
             optimizer.learning_rate = previous.learning_rate
     return optimizer
+
+
+def optimizer_state(optimizer):
+    """The optimizer as plain data (its class name, hyperparameters, step count and state
+    arrays), for a pickle or a skops file to hold without any skdeepnn class."""
+    attributes = {name: value for name, value in vars(optimizer).items() if name != "_scratch"}
+    return {"name": type(optimizer).__name__, **attributes}
+
+
+def optimizer_from_state(state):
+    """The optimizer that ``optimizer_state`` described."""
+    classes = {cls.__name__: cls for cls in (GradientDescent, Momentum, RMSProp, Adam)}
+    optimizer = object.__new__(classes[state["name"]])
+    vars(optimizer).update({name: value for name, value in state.items() if name != "name"})
+    optimizer._scratch = None
+    return optimizer

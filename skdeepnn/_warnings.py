@@ -13,6 +13,15 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _WRAPPER_DIR = os.path.join(os.path.dirname(os.path.abspath(sklearn.__file__)), "callback")
 
 
+class InconsistentVersionWarning(UserWarning):
+    """A pickled estimator was made by another version of skdeepnn than the one loading it.
+
+    Its attributes may not mean what this version expects: refit it, or move the
+    model between versions with ``skdeepnn.save`` and ``skdeepnn.load``, whose file
+    format is versioned and checked.
+    """
+
+
 def warn_fit_caller(message, category):
     """Warn from inside a fit, pointing at the code that called ``fit`` or ``partial_fit``.
 

@@ -5,7 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import fit_quietly
 from scipy import sparse
+from sklearn.base import clone
 from sklearn.datasets import make_classification, make_multilabel_classification
 
 import skdeepnn
@@ -552,3 +554,78 @@ def test_load_refuses_logistic_coef_of_wrong_shape(tmp_path):
     write_file(tmp_path / "bad.npz", header, arrays)
     with pytest.raises(ValueError, match="n_features_in_=5"):
         skdeepnn.load(tmp_path / "bad.npz")
+
+
+# -- pickle, joblib and skops ---------------------------------------------------------
+
+
+def _fitted_estimators():
+    X, y = make_classification(n_samples=80, n_features=5, n_classes=3, n_informative=3,
+                               random_state=0)  # fmt: skip
+    return (
+        X,
+        y,
+        [
+            fit_quietly(DeepNNClassifier(max_iter=3, batch_norm=True, random_state=0), X, y),
+            fit_quietly(DeepNNRegressor(max_iter=3, random_state=0), X, y.astype(float)),
+            fit_quietly(LogisticRegressionGD(max_iter=3, solver="adam", random_state=0), X, y),
+        ],
+    )
+
+
+def _same_model(a, b, X):
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    if hasattr(a, "predict_proba"):
+        np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+@pytest.mark.parametrize("via", ["pickle", "joblib"])
+def test_pickle_and_joblib_round_trip_every_estimator_and_go_on_training(via, tmp_path):
+    """Fitted, unfitted, and between partial_fit calls: the copy trains on as the original."""
+    import pickle
+
+    import joblib
+
+    def round_trip(estimator):
+        if via == "pickle":
+            return pickle.loads(pickle.dumps(estimator))
+        joblib.dump(estimator, tmp_path / "model.joblib")
+        return joblib.load(tmp_path / "model.joblib")
+
+    X, y, estimators = _fitted_estimators()
+    for estimator in estimators:
+        target = y.astype(float) if isinstance(estimator, DeepNNRegressor) else y
+        copy = round_trip(estimator)
+        _same_model(estimator, copy, X)
+        estimator.partial_fit(X, target)
+        copy.partial_fit(X, target)
+        _same_model(estimator, copy, X)
+        assert type(round_trip(clone(estimator))) is type(estimator)  # unfitted
+
+
+def test_a_pickle_from_another_version_warns():
+    import pickle
+
+    from skdeepnn import InconsistentVersionWarning
+
+    _, _, (net, *_) = _fitted_estimators()
+    state = net.__getstate__()
+    state["_skdeepnn_version"] = "0.0.1"
+    copy = DeepNNClassifier.__new__(DeepNNClassifier)
+    with pytest.warns(InconsistentVersionWarning, match="from skdeepnn 0.0.1 when using"):
+        copy.__setstate__(state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)
+        pickle.loads(pickle.dumps(net))  # the same version: no warning
+
+
+def test_skops_round_trips_and_trusts_only_public_classes():
+    sio = pytest.importorskip("skops.io")
+    X, y, estimators = _fitted_estimators()
+    for estimator in [*estimators, clone(estimators[0])]:
+        data = sio.dumps(estimator)
+        untrusted = sio.get_untrusted_types(data=data)
+        assert untrusted == [f"skdeepnn.{type(estimator).__name__}"]
+        copy = sio.loads(data, trusted=untrusted)
+        if hasattr(estimator, "coefs_") or hasattr(estimator, "coef_"):
+            _same_model(estimator, copy, X)
