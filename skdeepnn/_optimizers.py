@@ -264,6 +264,10 @@ def make_optimizer(solver, params, learning_rate, options, previous=None, keep_r
     return optimizer
 
 
+#: Each optimizer class by its name, as model files and pickles record it.
+OPTIMIZER_CLASSES = {cls.__name__: cls for cls in (GradientDescent, Momentum, RMSProp, Adam)}
+
+
 def optimizer_state(optimizer):
     """The optimizer as plain data (its class name, hyperparameters, step count and state
     arrays), for a pickle or a skops file to hold without any skdeepnn class."""
@@ -273,8 +277,7 @@ def optimizer_state(optimizer):
 
 def optimizer_from_state(state):
     """The optimizer that ``optimizer_state`` described."""
-    classes = {cls.__name__: cls for cls in (GradientDescent, Momentum, RMSProp, Adam)}
-    optimizer = object.__new__(classes[state["name"]])
+    optimizer = object.__new__(OPTIMIZER_CLASSES[state["name"]])
     vars(optimizer).update({name: value for name, value in state.items() if name != "name"})
     optimizer._scratch = None
     return optimizer

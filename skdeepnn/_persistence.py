@@ -43,9 +43,10 @@ import numpy as np
 from ._checks import is_fitted
 from ._classifier import DeepNNClassifier
 from ._logistic import LogisticRegressionGD
-from ._optimizers import Adam, GradientDescent, Momentum, RMSProp
+from ._optimizers import OPTIMIZER_CLASSES
 from ._params import validate_params
 from ._regressor import DeepNNRegressor
+from ._training import n_trainable
 
 #: The newest file format this version reads and writes.
 FORMAT_VERSION = 1
@@ -55,13 +56,6 @@ CLASSES = {
     "DeepNNClassifier": DeepNNClassifier,
     "DeepNNRegressor": DeepNNRegressor,
     "LogisticRegressionGD": LogisticRegressionGD,
-}
-
-OPTIMIZER_CLASSES = {
-    "GradientDescent": GradientDescent,
-    "Momentum": Momentum,
-    "RMSProp": RMSProp,
-    "Adam": Adam,
 }
 
 HEADER_KEY = "__header__"
@@ -441,7 +435,8 @@ def _fitted_from_file(estimator, header, arrays):
         _check_batch_norm(arrays, counts, coefs)
     optimizer = None
     if header["optimizer"] is not None:
-        n_params = _n_trained_parameters(estimator, coefs, intercepts, "gammas_" in counts)
+        # The optimizer's state covers the packed vector of trained parameters.
+        n_params = n_trainable(coefs, estimator._fits_intercepts(), "gammas_" in counts)
         optimizer = _optimizer_from_file(header["optimizer"], arrays, n_state, n_params, dtype)
     _set_fitted(estimator, class_name, values, arrays, counts, coefs, intercepts, optimizer)
 
@@ -570,18 +565,6 @@ def _check_batch_norm(arrays, counts, coefs):
             raise ValueError(
                 f"The model file's {name} have shapes {got}; the hidden layers need {sizes}."
             )
-
-
-def _n_trained_parameters(estimator, coefs, intercepts, normalized):
-    """The size of the packed vector the optimizer's state covers (see
-    ``_training._pack_trainable``): the weights, the biases that are trained, and batch
-    normalization's gammas and betas (which replace the hidden biases)."""
-    n_params = sum(W.size for W in coefs)
-    if estimator._fits_intercepts():
-        n_params += sum(b.size for b in (intercepts[-1:] if normalized else intercepts))
-    if normalized:
-        n_params += 2 * sum(W.shape[1] for W in coefs[:-1])
-    return n_params
 
 
 def _set_fitted(estimator, class_name, values, arrays, counts, coefs, intercepts, optimizer):

@@ -205,6 +205,25 @@ class TrainableNetwork:
         return [W.copy() for W in self.coefs], [b.copy() for b in self.intercepts], batch_norm
 
 
+def trained_bias_layers(n_layers, fits_intercepts, normalized):
+    """The layers (counted from 0) whose bias is trained: all of them, none without
+    intercepts, and only the output layer's with batch normalization (``beta`` replaces
+    the hidden biases)."""
+    if not fits_intercepts:
+        return []
+    return [n_layers - 1] if normalized else list(range(n_layers))
+
+
+def n_trainable(coefs, fits_intercepts, normalized):
+    """The size of the packed parameter vector (and of an optimizer's state over it)."""
+    n_params = sum(W.size for W in coefs)
+    for l in trained_bias_layers(len(coefs), fits_intercepts, normalized):
+        n_params += coefs[l].shape[1]
+    if normalized:  # each hidden unit's gamma and beta
+        n_params += 2 * sum(W.shape[1] for W in coefs[:-1])
+    return n_params
+
+
 def _pack_trainable(coefs, intercepts, batch_norm, fits_intercepts, dtype):
     """Put every trainable parameter in one vector, and every gradient in another.
 
@@ -223,9 +242,7 @@ def _pack_trainable(coefs, intercepts, batch_norm, fits_intercepts, dtype):
     """
     n_layers = len(coefs)
     normalized = batch_norm is not None
-    biased = [
-        l for l in range(n_layers) if fits_intercepts and not (normalized and l < n_layers - 1)
-    ]
+    biased = trained_bias_layers(n_layers, fits_intercepts, normalized)
     trainable = coefs + [intercepts[l] for l in biased]
     if normalized:
         trainable += batch_norm.gammas + batch_norm.betas
