@@ -110,8 +110,8 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
                 "(warm_start=False) to train on other targets."
             )
         check_classification_targets(y)
-        classes = self._classes(y, fitted, incremental, classes)
         seen = np.unique(y)
+        classes = self._classes(seen, fitted, incremental, classes)
         if not incremental and len(seen) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes; "
@@ -129,8 +129,9 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
                 )
         return head
 
-    def _classes(self, y, fitted, incremental, classes):
-        """The sorted classes of the model: given to partial_fit, fitted, or those of ``y``."""
+    def _classes(self, seen, fitted, incremental, classes):
+        """The sorted classes of the model: given to partial_fit, fitted, or ``seen``, the
+        sorted labels of ``y``."""
         if classes is not None:
             if np.ndim(classes) != 1:
                 raise ValueError(f"classes must be a 1-D array-like of labels; got {classes!r}.")
@@ -142,7 +143,6 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
                 )
         elif fitted:
             classes = self.classes_
-            seen = np.unique(y)
             # (Unknown labels get their own error, from the head.)
             if not incremental and np.isin(seen, classes).all() and len(seen) < len(classes):
                 raise ValueError(
@@ -153,7 +153,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         elif incremental:
             raise ValueError("classes must be passed on the first call to partial_fit.")
         else:
-            classes = np.unique(y)
+            classes = seen
         if len(classes) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes; "
