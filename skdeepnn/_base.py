@@ -47,7 +47,7 @@ from ._training import (
     check_finite_outputs,
     initial_network,
 )
-from ._validation import ValidationSet, split_off_validation
+from ._validation import ValidationSet, split_off_validation, takes_sample_weight
 from ._version import __version__
 from ._warnings import InconsistentVersionWarning, warn_fit_caller
 
@@ -271,6 +271,12 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             if split is not None:
                 X, Y, sample_weight, validation_set = split
         if validation_set is not None and scorer is not None:
+            if validation_set.sample_weight is not None and not takes_sample_weight(scorer):
+                warn_fit_caller(
+                    "The scoring callable takes no sample_weight: the validation scores "
+                    "leave out the sample and class weights that the validation loss has.",
+                    UserWarning,
+                )
             validation_set.scorer = scorer
             validation_set.labels = head.decode(validation_set.Y)
             validation_set.as_estimator = functools.partial(self._as_estimator, head=head)
@@ -411,10 +417,10 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             y_val, ensure_2d=False, dtype=None, accept_sparse="csr", input_name="y_val"
         )
         check_consistent_length(X_val, y_val)
-        score_weight = check_sample_weight(sample_weight_val, X_val, name="sample_weight_val")
+        sample_weight_val = check_sample_weight(sample_weight_val, X_val, name="sample_weight_val")
         y_val = self._check_targets(y_val, "y_val")
-        Y_val, w_val = head.encode(y_val, score_weight, dtype, "y_val")
-        return ValidationSet(X_val, Y_val, w_val, score_weight, head)
+        Y_val, w_val = head.encode(y_val, sample_weight_val, dtype, "y_val")
+        return ValidationSet(X_val, Y_val, w_val, head)
 
     def _split_off_validation(self, X_given, X, Y, sample_weight, user_weight, head, rng, tasks):
         """Set ``validation_fraction`` of the training data aside for early stopping.
@@ -427,7 +433,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         seed = int(rng.integers(2**31 - 1))
         try:
             X, Y, sample_weight, validation_set, train_rows = split_off_validation(
-                X, Y, sample_weight, user_weight, self.validation_fraction, head, seed
+                X, Y, sample_weight, self.validation_fraction, head, seed
             )
         except ValueError as error:
             warn_fit_caller(f"{error} Training without early stopping.", UserWarning)
@@ -474,7 +480,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         coefs, intercepts = initial_network(
             layer_sizes, self._initializer(), self._output_initializer(), rng, X.dtype
         )
-        intercepts[-1] = head.initial_output_bias(Y, sample_weight).astype(X.dtype)
+        if self._fits_intercepts():
+            intercepts[-1] = head.initial_output_bias(Y, sample_weight).astype(X.dtype)
         batch_norm = None
         if momentum is not None:
             batch_norm = BatchNorm.initial(layer_sizes[1:-1], momentum, X.dtype)

@@ -17,8 +17,10 @@ NETWORK_PARAMETERS = """\
         ``N(0, 1/n_{l-1})``, "small_random" ``0.01 N(0, 1)``. "auto" picks "he" for
         relu and leaky_relu and "xavier" otherwise, except for a regressor's linear
         output layer, which gets "xavier"; without hidden layers (a convex linear
-        model) it picks "zeros". Biases start at zero, except a regressor's output
-        bias, which starts at the mean of the target.
+        model) it picks "zeros". Hidden biases start at zero; the output bias
+        starts where the network predicts the (weighted) mean of the target: the
+        logits of the class frequencies (with ``class_weight``, of their weighted
+        shares), or the mean of a regression target.
         "zeros" is there for the course's lesson: it cannot break the symmetry
         between hidden units, and fitting with it warns.
     dropout : float or tuple of float, default=0.0
@@ -126,9 +128,13 @@ TRAINING_PARAMETERS = """\
         and of two epochs with the same score the lower loss is the better. A
         callable is
         given ``sample_weight=`` too when the validation set has weights
-        (``sample_weight_val``, or the split part of ``sample_weight``; never
-        ``class_weight``); its ``estimator`` is the network as it stands, with
-        ``predict`` (and a classifier's ``predict_proba`` and ``classes_``).
+        (``sample_weight_val``, or the split part of ``sample_weight``, times the
+        ``class_weight`` of each sample's class, as scikit-learn's
+        HistGradientBoostingClassifier does: the validation set is judged by
+        what training optimizes); a callable without a ``sample_weight``
+        parameter scores unweighted, with a warning. Its ``estimator`` is the
+        network as it stands, with ``predict`` (and a classifier's
+        ``predict_proba`` and ``classes_``).
     max_fun : int, default=15000
         For "lbfgs": the most cost evaluations (``max_iter`` bounds its iterations,
         and it stops once no entry of the gradient exceeds ``tol``).

@@ -103,8 +103,15 @@ class ClassificationHead:
         return per_sample if sample_weight is None else sample_weight * per_sample
 
     def initial_output_bias(self, Y, sample_weight=None):
-        """``b[L]`` before training: zero, as the course starts every bias."""
-        return np.zeros(self.n_outputs)
+        """``b[L]`` before training: the logits of the weighted class frequencies.
+
+        The network then starts by predicting how often each class occurs (with
+        ``class_weight``, its weighted share), rather than every class alike: the
+        first epochs need not climb from an even guess to the prior, and where the
+        data leave a region of the input space empty the prior, not the random
+        start, decides. See :func:`prior_logits`.
+        """
+        return prior_logits(Y, sample_weight, softmax=self.output_activation == "softmax")
 
     def strata(self, Y):
         """The label of each row: what a validation split stratifies on (and names)."""
@@ -372,3 +379,41 @@ def class_weights_from_dict(class_weight, classes):
     for label, weight in class_weight.items():
         weights[index[label]] = weight
     return weights
+
+
+def prior_logits(Y, sample_weight, softmax, floor_share=0.1):
+    r"""The output bias whose predictions are the weighted class frequencies of ``Y``.
+
+    Each outcome's share of the weight is floored at ``floor_share`` of an even
+    share, :math:`p_k = \max(W_k / W, \text{floor\_share} / K)`, so that no class
+    starts out of reach: one with no weight yet (which a later ``partial_fit``
+    brings) or very little starts a few logits down, not at minus infinity. Only
+    ratios of weights enter, so weights of 2 and repeated rows give the same start.
+
+    A sigmoid unit (its outcomes "no" and "yes", :math:`K = 2`) gets
+    :math:`\log(p_1 / p_0)`; a softmax (:math:`K` classes) gets :math:`\log p_k`
+    less its mean (softmax ignores a shift).
+
+    Parameters
+    ----------
+    Y : ndarray of shape (m, n_outputs)
+        0/1 targets: one-hot rows for a softmax, a yes/no column per unit otherwise.
+    sample_weight : ndarray of shape (m,) or None
+        The weights, class weights included.
+    softmax : bool
+    floor_share : float, default=0.1
+
+    Returns
+    -------
+    b : ndarray of shape (n_outputs,), float64
+    """
+    weights = np.ones(len(Y)) if sample_weight is None else sample_weight.astype(np.float64)
+    total = weights.sum()
+    if total == 0:  # nothing to learn a prior from
+        return np.zeros(Y.shape[1])
+    yes = (weights @ Y) / total
+    if softmax:
+        log_p = np.log(np.maximum(yes, floor_share / Y.shape[1]))
+        return log_p - log_p.mean()
+    floor = floor_share / 2
+    return np.log(np.maximum(yes, floor)) - np.log(np.maximum(1 - yes, floor))

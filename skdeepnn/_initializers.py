@@ -1,8 +1,9 @@
 """Weight initializers: functions of ``(fan_in, fan_out, rng, dtype)``.
 
 Each returns ``W`` of shape ``(fan_in, fan_out)`` (one column per unit of the layer,
-so that ``Z = A_prev @ W + b``). Biases always start at zero: random weights alone
-break the symmetry between units (course, week 3).
+so that ``Z = A_prev @ W + b``). Hidden biases start at zero: random weights alone
+break the symmetry between units (course, week 3). The output bias starts at the
+prior of the target, which the output head computes (``initial_output_bias``).
 """
 
 import numpy as np

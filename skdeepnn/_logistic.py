@@ -15,8 +15,9 @@ class LogisticRegressionGD(BaseNetworkClassifier):
     with no hidden layer, trained by the same core as ``DeepNNClassifier``. A
     label indicator matrix ``y`` (multilabel targets) gets one sigmoid unit per
     label: a logistic regression for each label, trained together.
-    The weights start at zero; the cost is convex, so no randomness is needed
-    to break symmetry.
+    The weights start at zero (the cost is convex, so no randomness is needed
+    to break symmetry) and the bias at the logits of the class frequencies (with
+    ``class_weight``, of their weighted shares): the first prediction is the prior.
 
     Parameters
     ----------

@@ -21,8 +21,9 @@ class NoImprovement:
     """Counts the epochs in a row whose monitored quantity did not improve by ``tol``.
 
     A validation score is monitored with the validation loss as a tie-breaker: a
-    score that stays where it is while the loss falls by ``tol`` is progress, and
-    the lower loss makes the better of two epochs with the same score. Accuracy,
+    score that stays within ``tol`` of the best while the loss falls by ``tol`` is
+    progress, and the lower loss makes the better of two epochs whose scores are
+    within ``tol`` of each other. Accuracy,
     say, often stays flat for the first epochs while the network learns (every
     sample still on one side of the threshold); without the tie-breaker, training
     would stop there and keep the first epoch's weights.
@@ -70,15 +71,26 @@ class NoImprovement:
         if self.quantity == "validation score":
             tie = val_loss if val_loss is not None and np.isfinite(val_loss) else np.inf
         improved = value <= self.best - self.tol
-        steady_and_lower = value <= self.best and tie <= self.best_tie - self.tol < np.inf
+        # A score within tol of the best ties with it: a weighted score can wobble
+        # far below tol from epoch to epoch while the loss still falls.
+        tied = self.quantity == "validation score" and value <= self.best + self.tol
+        steady_and_lower = tied and tie <= self.best_tie - self.tol < np.inf
         if improved or steady_and_lower:
             self.epochs_without_improvement = 0
         else:
             self.epochs_without_improvement += 1
-        if value < self.best or (value == self.best and tie < self.best_tie):
-            self.best, self.best_tie = value, tie
-            return True
-        return False
+        if tied:  # clearly better; or as good and lower on the loss; or better, no worse on it
+            new_best = (
+                value < self.best - self.tol
+                or tie < self.best_tie
+                or (value < self.best and tie <= self.best_tie)
+            )
+        else:
+            new_best = value < self.best
+        self.best = min(self.best, value)
+        if new_best:
+            self.best_tie = tie
+        return new_best
 
     @property
     def exhausted(self):

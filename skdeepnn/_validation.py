@@ -1,6 +1,8 @@
 """The validation set of a fit: a split of the training data or the user's, and how each
 epoch is scored on it."""
 
+import inspect
+
 import numpy as np
 from sklearn.model_selection import train_test_split
 
@@ -16,16 +18,15 @@ class ValidationSet:
     Y : ndarray of shape (n_val, n_outputs)
         Encoded like the training targets.
     sample_weight : ndarray of shape (n_val,) or None
-        The weights of the validation loss, class weights included.
-    score_weight : ndarray of shape (n_val,) or None
-        The weights of the score: the user's, without class weights, so that the
-        score is the metric the user would compute on the same data.
+        The weights of the validation loss and score, class weights included: the
+        validation set is judged by what training optimizes, as scikit-learn's
+        HistGradientBoostingClassifier does.
     head : output head
         Its ``loss`` and default ``score`` (accuracy, or R² for regression).
     scorer : callable or None
         A scikit-learn scorer, ``scorer(estimator, X, y)``, given
-        ``sample_weight=score_weight`` too when there are weights; None scores
-        with the head's default score.
+        ``sample_weight=`` too when there are weights and it takes them (see
+        :func:`takes_sample_weight`); None scores with the head's default score.
     labels : ndarray of shape (n_val,) or (n_val, n_outputs), optional
         The targets as the user's ``y`` holds them (decoded from ``Y``), which the
         scorer compares predictions with; needed with a scorer.
@@ -35,18 +36,8 @@ class ValidationSet:
         with a scorer.
     """
 
-    def __init__(
-        self,
-        X,
-        Y,
-        sample_weight,
-        score_weight,
-        head,
-        scorer=None,
-        labels=None,
-        as_estimator=None,
-    ):
-        self.X, self.Y, self.sample_weight, self.score_weight = X, Y, sample_weight, score_weight
+    def __init__(self, X, Y, sample_weight, head, scorer=None, labels=None, as_estimator=None):
+        self.X, self.Y, self.sample_weight = X, Y, sample_weight
         self.head, self.scorer, self.labels, self.as_estimator = head, scorer, labels, as_estimator
 
     def evaluate(self, coefs, intercepts, activation):
@@ -60,9 +51,10 @@ class ValidationSet:
         """
         Z = predict_logits(self.X, coefs, intercepts, activation)
         if self.scorer is None:
-            score = self.head.score(Z, self.Y, self.score_weight)
+            score = self.head.score(Z, self.Y, self.sample_weight)
         else:
-            weights = {} if self.score_weight is None else {"sample_weight": self.score_weight}
+            weighted = self.sample_weight is not None and takes_sample_weight(self.scorer)
+            weights = {"sample_weight": self.sample_weight} if weighted else {}
             estimator = self.as_estimator(coefs, intercepts)
             score = float(self.scorer(estimator, self.X, self.labels, **weights))
         with np.errstate(over="ignore", invalid="ignore"):
@@ -130,12 +122,12 @@ def split_validation(n_samples, validation_fraction, strata, sample_weight, seed
     return train, val
 
 
-def split_off_validation(X, Y, sample_weight, user_weight, validation_fraction, head, seed):
+def split_off_validation(X, Y, sample_weight, validation_fraction, head, seed):
     """Set ``validation_fraction`` of the training data aside as the validation set.
 
-    ``sample_weight`` includes the class weights, ``user_weight`` does not: the
-    validation loss is weighed like the training cost, the score like a metric
-    the user would compute. The split is stratified on the head's classes, if any.
+    ``sample_weight`` includes the class weights, and weighs the validation loss
+    and score like the training cost. The split is stratified on the head's
+    classes, if any.
 
     Returns
     -------
@@ -150,6 +142,15 @@ def split_off_validation(X, Y, sample_weight, user_weight, validation_fraction, 
     weights = (None, None)
     if sample_weight is not None:
         weights = (sample_weight[train], sample_weight[val])
-    score_weight = None if user_weight is None else user_weight[val]
-    validation = ValidationSet(X[val], Y[val], weights[1], score_weight, head)
+    validation = ValidationSet(X[val], Y[val], weights[1], head)
     return X[train], Y[train], weights[0], validation, train
+
+
+def takes_sample_weight(scorer):
+    """Whether ``scorer`` can be called with ``sample_weight=``: scikit-learn's scorers
+    can; a bare function ``scorer(estimator, X, y)`` cannot, and scores unweighted."""
+    try:
+        parameters = inspect.signature(scorer).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: assume scikit-learn's protocol
+        return True
+    return any(p.name == "sample_weight" or p.kind is p.VAR_KEYWORD for p in parameters)

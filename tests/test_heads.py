@@ -10,6 +10,7 @@ from scipy.special import expit
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.class_weight import compute_class_weight
 
+from skdeepnn._activations import softmax
 from skdeepnn._heads import (
     ClassificationHead,
     MultilabelHead,
@@ -175,7 +176,6 @@ def test_classification_attributes_and_loss(classes, expected_loss):
     np.testing.assert_array_equal(attributes["classes_"], classes)
     assert attributes["n_outputs_"] == head.n_outputs
     assert attributes["out_activation_"] == head.output_activation
-    np.testing.assert_array_equal(head.initial_output_bias(None), np.zeros(head.n_outputs))
 
 
 # -- MultilabelHead and check_indicator_matrix -------------------------------------
@@ -224,7 +224,6 @@ def test_multilabel_predictions(sparse_output):
     attributes = head.attributes()
     assert attributes["n_outputs_"] == 3 and attributes["out_activation_"] == "sigmoid"
     np.testing.assert_array_equal(attributes["classes_"], np.arange(3))
-    np.testing.assert_array_equal(head.initial_output_bias(None), np.zeros(3))
 
 
 def test_multilabel_score_is_subset_accuracy(indicator):
@@ -476,3 +475,53 @@ def test_unknown_validation_labels_name_y_val_and_the_classes_of_y():
         head.encode(np.array([0, 2]), None, np.float64, name="y_val")
     with pytest.raises(ValueError, match="refit"):
         head.encode(np.array([0, 2]), None, np.float64)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_classifiers_initial_output_bias_predicts_the_class_shares(weighted):
+    """softmax(b) and sigmoid(b) are the weighted class frequencies, with class weights."""
+    y = np.array([0, 1, 1, 2, 2, 2, 2, 2, 0, 1])
+    weights = np.linspace(0.5, 2, len(y)) if weighted else np.ones(len(y))
+    shares = np.bincount(y, weights=weights) / weights.sum()
+    three = ClassificationHead(np.arange(3))
+    Y, w = three.encode(y, weights if weighted else None, np.float64)
+    b = three.initial_output_bias(Y, w)
+    np.testing.assert_allclose(np.exp(b) / np.exp(b).sum(), shares, rtol=1e-12)
+    assert b.sum() == pytest.approx(0, abs=1e-12)
+
+    two = ClassificationHead(np.arange(2), class_weights=np.array([1.0, 3.0]))
+    binary = (y == 2).astype(int)
+    Y, w = two.encode(binary, weights if weighted else None, np.float64)
+    class_weighted = weights * np.where(binary == 1, 3.0, 1.0)
+    share = class_weighted[binary == 1].sum() / class_weighted.sum()
+    np.testing.assert_allclose(expit(two.initial_output_bias(Y, w)), [share], rtol=1e-12)
+
+
+def test_the_prior_keeps_every_class_within_reach_and_ignores_row_counts():
+    head = ClassificationHead(np.arange(3))
+    # Class 2 has no sample (partial_fit's first chunk): a tenth of an even share.
+    Y, _ = head.encode(np.array([0, 0, 1, 0]), None, np.float64)
+    p = softmax(head.initial_output_bias(Y)[None, :].copy())[0]
+    np.testing.assert_allclose(p / p[0], [1, (1 / 4) / (3 / 4), (0.1 / 3) / (3 / 4)], rtol=1e-12)
+    # Weights of 2 give the start of repeated rows.
+    y = np.array([0, 1, 2, 2])
+    Y, _ = head.encode(y, None, np.float64)
+    Y2, _ = head.encode(np.repeat(y, [2, 1, 1, 2]), None, np.float64)
+    np.testing.assert_allclose(
+        head.initial_output_bias(Y, np.array([2.0, 1.0, 1.0, 2.0])),
+        head.initial_output_bias(Y2),
+        rtol=1e-12,
+    )
+    # Every weight 0: no prior to learn, an even start.
+    np.testing.assert_array_equal(head.initial_output_bias(Y, np.zeros(4)), np.zeros(3))
+
+
+def test_multilabel_prior_is_each_labels_frequency():
+    head = MultilabelHead(3)
+    Y = np.array([[1, 0, 1], [1, 0, 0], [1, 1, 0], [0, 0, 0]], dtype=float)
+    # Label 0 is "yes" 3 times in 4; label 1 once; label 2 once.
+    np.testing.assert_allclose(expit(head.initial_output_bias(Y)), [0.75, 0.25, 0.25], rtol=1e-12)
+    # A label never seen: its share is floored at 0.05 (a tenth of an even share),
+    # so its logit is log(0.05 / 1), not minus infinity.
+    never = head.initial_output_bias(np.zeros((4, 3)))
+    np.testing.assert_allclose(never, np.log(0.05), rtol=1e-12)

@@ -215,7 +215,7 @@ def test_partial_fit_is_not_offered_with_balanced_class_weight():
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_gd_trains_through_an_oscillating_start(n_classes):
-    """Unscaled inputs: at learning_rate=0.1 the loss first oscillates, then settles.
+    """Unscaled inputs: at learning_rate=0.3 the loss first oscillates, then settles.
 
     Stopping after n_iter_no_change iterations that fail to beat an early lucky
     low would return that transient (a model that mostly predicts the light
@@ -226,7 +226,7 @@ def test_gd_trains_through_an_oscillating_start(n_classes):
     sample_weight = np.where(y == 0, 100.0, 0.01)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        clf = LogisticRegressionGD().fit(X, y, sample_weight=sample_weight)
+        clf = LogisticRegressionGD(learning_rate=0.3).fit(X, y, sample_weight=sample_weight)
     changes = np.diff(clf.loss_curve_)
     assert changes.max() > 1  # the loss did oscillate
     # It stopped on a plateau: the last n_iter_no_change iterations each moved it by <= tol.

@@ -32,6 +32,10 @@ def reference_fit(X, y, hidden, activation, alpha, batch_size, epochs, seed, lr=
         for a, b in zip(sizes[:-1], sizes[1:], strict=True)
     ]
     b = [np.zeros(n) for n in sizes[1:]]
+    # The output bias starts at the logits of the class shares (none is below the floor).
+    shares = Y.mean(axis=0)
+    log_shares = np.log(shares)
+    b[-1] = np.log(shares / (1 - shares)) if Y.shape[1] == 1 else log_shares - log_shares.mean()
     params = W + b
     v = [np.zeros_like(p) for p in params]
     s = [np.zeros_like(p) for p in params]

@@ -76,7 +76,12 @@ def test_a_callable_scorer_and_validation_weights_reach_the_metric(three_classes
 def test_early_stopping_monitors_the_score_and_keeps_its_best_epoch(noisy):
     X_train, X_val, y_train, y_val = noisy
     model = net(
-        early_stopping=True, scoring="roc_auc", max_iter=300, n_iter_no_change=5, batch_size=16
+        early_stopping=True,
+        scoring="roc_auc",
+        max_iter=300,
+        n_iter_no_change=5,
+        batch_size=16,
+        random_state=1,
     ).fit(X_train, y_train, X_val=X_val, y_val=y_val)
     scores = np.array(model.validation_scores_)
     best = int(np.argmax(scores))  # the first of the best, as tol=0 asks for a strict gain
@@ -117,20 +122,26 @@ def test_scoring_without_a_validation_set_warns_that_it_is_unused(noisy):
     assert record[0].filename == __file__  # the warning points at the caller
 
 
-def test_scores_leave_class_weights_out_like_the_users_own_metric(noisy):
+def test_scores_weigh_the_classes_as_training_does(noisy):
+    """As HistGradientBoostingClassifier: the validation score has the class weights."""
     from sklearn.metrics import get_scorer
+    from sklearn.utils.class_weight import compute_sample_weight
 
     X_train, X_val, y_train, y_val = noisy
+    class_weight = {0: 1, 1: 5}
     for scoring in (None, "accuracy", "neg_log_loss"):
         model = fit_quietly(
-            net(class_weight={0: 1, 1: 5}, scoring=scoring, max_iter=4),
+            net(class_weight=class_weight, scoring=scoring, max_iter=4),
             X_train,
             y_train,
             X_val=X_val,
             y_val=y_val,
         )
-        expected = get_scorer(scoring or "accuracy")(model, X_val, y_val)
+        weights = compute_sample_weight(class_weight, y_val)
+        expected = get_scorer(scoring or "accuracy")(model, X_val, y_val, sample_weight=weights)
         assert model.validation_scores_[-1] == pytest.approx(expected, rel=1e-10)
+        unweighted = get_scorer(scoring or "accuracy")(model, X_val, y_val)
+        assert expected != pytest.approx(unweighted, rel=1e-6)
 
 
 def test_a_bare_callable_scorer_works_with_class_weights(noisy):
@@ -139,14 +150,35 @@ def test_a_bare_callable_scorer_works_with_class_weights(noisy):
     def balanced_error(estimator, X, y):
         return -np.mean([np.mean(estimator.predict(X[y == c]) != c) for c in (0, 1)])
 
-    model = fit_quietly(
-        net(class_weight="balanced", scoring=balanced_error, max_iter=3),
+    with pytest.warns(UserWarning, match="takes no sample_weight") as record:
+        model = fit_quietly(
+            net(class_weight="balanced", scoring=balanced_error, max_iter=3),
+            X_train,
+            y_train,
+            X_val=X_val,
+            y_val=y_val,
+        )
+    assert record[0].filename == __file__.replace("test_scoring", "_helpers")
+    assert model.validation_scores_[-1] == pytest.approx(balanced_error(model, X_val, y_val))
+
+
+def test_a_callable_with_sample_weight_gets_the_class_weights_too(noisy):
+    X_train, X_val, y_train, y_val = noisy
+    received = []
+
+    def weighted_accuracy(estimator, X, y, sample_weight=None):
+        received.append(sample_weight)
+        return np.average(estimator.predict(X) == y, weights=sample_weight)
+
+    fit_quietly(
+        net(class_weight={0: 2.0, 1: 0.5}, scoring=weighted_accuracy, max_iter=2),
         X_train,
         y_train,
         X_val=X_val,
         y_val=y_val,
+        sample_weight_val=np.full(len(y_val), 3.0),
     )
-    assert model.validation_scores_[-1] == pytest.approx(balanced_error(model, X_val, y_val))
+    np.testing.assert_array_equal(received[-1], np.where(y_val == 0, 6.0, 1.5))
 
 
 def test_an_undefined_score_warns_and_counts_as_no_improvement(noisy):

@@ -320,3 +320,20 @@ def test_a_steady_score_with_a_falling_validation_loss_is_progress():
     # A loss is monitored without a tie-breaker.
     loss_rule = NoImprovement("validation loss", tol=0.01, patience=3)
     assert [loss_rule.update(v, val_loss=v) for v in [0.5, 0.5]] == [True, False]
+
+
+def test_scores_within_tol_tie_and_the_lower_loss_breaks_the_tie():
+    """A weighted score can wobble far below tol while the loss falls: the checkpoint
+    follows the loss, and the count of epochs without progress stays at 0."""
+    rule = NoImprovement("validation score", tol=1e-4, patience=3)
+    epochs = [(0.3333334, 0.04), (0.3333331, 0.02), (0.3333333, 0.01), (0.3333332, 0.00995)]
+    results = [
+        (rule.update(rule.value(None, loss, score), loss), rule.epochs_without_improvement)
+        for score, loss in epochs
+    ]
+    # The last loss fell by less than tol: a new best (lower loss), but no progress.
+    assert results == [(True, 0), (True, 0), (True, 0), (True, 1)]
+    assert rule.best == -0.3333334  # the best score seen, not the checkpoint's
+    assert rule.best_tie == 0.00995
+    # A higher score by less than tol, with a higher loss: noise, not a new best.
+    assert rule.update(-0.33334, 0.5) is False
