@@ -37,6 +37,7 @@ from ._params import (
     RandomStateLike,
     Scoring,
     check_combinations,
+    refuse_mlp_names,
     scorer_of,
     validate_params,
 )
@@ -90,6 +91,30 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     # The optimizer and its state, kept between fits for warm_start and partial_fit.
     _optimizer = None
+
+    def __new__(cls, *args, **kwargs):
+        # Before __init__ refuses an unknown keyword with Python's bare TypeError: an
+        # MLPClassifier name (learning_rate_init, ...) gets skdeepnn's name for it.
+        refuse_mlp_names(cls, kwargs, TypeError)
+        return super().__new__(cls)
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator (scikit-learn's ``set_params``).
+
+        An MLPClassifier name (``learning_rate_init``, ...) is refused with a
+        ValueError that names skdeepnn's parameter for it.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names and their new values.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        refuse_mlp_names(type(self), params, ValueError)
+        return super().set_params(**params)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -191,6 +191,41 @@ class DropoutRates:
         return "a float in [0, 1) or a tuple of them, one per hidden layer (1.0 drops every unit)"
 
 
+#: Where MLPClassifier's and MLPRegressor's users find every parameter mapped.
+MLP_GUIDE = "the guide 'For MLPClassifier users' in the documentation maps every parameter"
+
+#: MLPClassifier's parameter names that skdeepnn spells otherwise, and skdeepnn's.
+MLP_NAMES = {
+    "learning_rate_init": "learning_rate",
+    "nesterovs_momentum": "nesterov",
+    "momentum": "beta_1 (the momentum of solver='momentum')",
+}
+
+#: MLPClassifier's values that skdeepnn spells otherwise: (parameter, value) -> advice.
+MLP_VALUES = {
+    **{
+        ("learning_rate", schedule): (
+            f"MLPClassifier's learning_rate={schedule!r} is lr_schedule={schedule!r} here, "
+            "and its learning_rate_init is learning_rate"
+        )
+        for schedule in ("constant", "invscaling", "adaptive")
+    },
+    ("activation", "logistic"): "MLPClassifier's activation='logistic' is 'sigmoid' here",
+}
+
+
+def refuse_mlp_names(estimator_class, names, error_class):
+    """Raise ``error_class`` naming skdeepnn's parameter for an MLPClassifier name in
+    ``names`` that ``estimator_class`` does not have; do nothing otherwise."""
+    own = estimator_class._get_param_names()
+    for name in names:
+        if name in MLP_NAMES and name not in own:
+            raise error_class(
+                f"{estimator_class.__name__} has no parameter {name!r}: MLPClassifier's "
+                f"{name} is {MLP_NAMES[name]} here ({MLP_GUIDE})."
+            )
+
+
 def validate_params(estimator):
     """Check every parameter of ``estimator`` against its ``_parameter_constraints``.
 
@@ -210,6 +245,8 @@ def validate_params(estimator):
         message = (
             f"The '{name}' parameter of {name_of_estimator} must be {expected}; got {value!r}."
         )
+        if isinstance(value, str) and (name, value) in MLP_VALUES:
+            message += f" {MLP_VALUES[name, value]} ({MLP_GUIDE})."
         if any(constraint.accepts_type(value) for constraint in constraints):
             raise ValueError(message)
         raise TypeError(message)
