@@ -73,8 +73,11 @@ TRAINING_PARAMETERS = """\
     tol : float, default=1e-4
         The least decrease of the training loss that counts as an improvement.
         With "gd" each iteration is one small step, and from small initial
-        weights the loss can creep along a plateau: use ``tol=0`` to train for
-        ``max_iter`` iterations as the course does.
+        weights the loss can creep along a plateau, which ``tol=0`` lets it
+        cross. To train for exactly ``max_iter`` iterations as the course does, set
+        ``n_iter_no_change=np.inf`` too (with ``tol=0`` alone, a loss that
+        oscillates still stops training, after ``20 * n_iter_no_change``
+        iterations without a new lowest).
     n_iter_no_change : int or inf, default=10
         Training stops after this many epochs in a row without improvement
         (``np.inf``: never, it trains for ``max_iter``).
@@ -206,7 +209,7 @@ TRAINING_ATTRIBUTES = """\
         With ``early_stopping``, the validation score at ``best_iteration_``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during fit, when X has string column names.
 
 """

@@ -313,7 +313,10 @@ class EpochLoop:
         if self.lowest_loss is not None and not ended_on_lowest:
             self.lowest_loss.restore(network.params)  # the weights best_loss_ was measured at
             if not self.stopped and not self.incremental:
-                self.oscillation.oscillating = True
+                # Ended above its lowest loss by more than tol and rounding: oscillating.
+                self.oscillation.oscillating = self.oscillation.above_lowest(
+                    training.loss_curve[-1], training.best_loss
+                )
         if self.oscillation.oscillating:
             warn_fit_caller(
                 f"{self.settings.estimator_name}'s training loss still oscillates after "

@@ -108,7 +108,7 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         The best monitored iteration, and the loss and validation score there;
         see ``DeepNNClassifier``.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Defined when X has string column names.
 
     See Also

@@ -146,11 +146,19 @@ class Oscillation:
         self.patience, self.tol, self.dtype = patience, tol, dtype
         self.oscillating = False
 
+    def _least_move(self, loss):
+        """The least change of ``loss`` that counts: ``tol``, or its rounding error."""
+        return max(self.tol, 64 * np.finfo(self.dtype).eps * abs(loss))
+
     def still_moving(self, loss_curve):
         """Whether the loss changed by more than ``tol`` in one of its last ``patience`` steps."""
         changes = np.abs(np.diff(loss_curve[-(self.patience + 1) :]))
-        rounding = 64 * np.finfo(self.dtype).eps * abs(loss_curve[-1])
-        return bool(np.any(changes > max(self.tol, rounding)))
+        return bool(np.any(changes > self._least_move(loss_curve[-1])))
+
+    def above_lowest(self, loss, lowest):
+        """Whether ``loss`` (the last) is above the ``lowest`` by more than ``tol`` and
+        rounding: a run that ends there at ``max_iter`` was still oscillating."""
+        return bool(loss - lowest > self._least_move(loss))
 
     def keeps_going(self, loss_curve, epochs_since_lowest):
         """True while the loss still moves and the wait is not over; marks ``oscillating``."""
@@ -213,8 +221,11 @@ class DivergenceGuard:
     - a batch's cost that is no longer finite (the weights overflowed): the run
       stops at once;
     - an epoch loss that rises for ``PATIENCE`` epochs in a row while above
-      ``FACTOR`` times the first epoch's (or ``FACTOR``, if that was below 1): the
-      steps keep going uphill.
+      ``FACTOR`` times the starting loss (or ``FACTOR``, if that was below 1): the
+      steps keep going uphill. The starting loss is the first batch's cost, taken
+      at the weights training starts from: a first epoch that already blew up
+      (a loss of 1e213 from inputs in the thousands) is measured against where it
+      started, not against itself.
 
     A loss that is merely large is not a sign: a cross-entropy computed from the
     logits is unbounded, and at a high learning rate the first epochs' losses can
@@ -235,13 +246,15 @@ class DivergenceGuard:
         self.limit, self.previous, self.epochs_rising = None, np.inf, 0
 
     def check_cost(self, cost, iteration):
-        """Raise if a batch's cost is not finite."""
+        """Raise if a batch's cost is not finite; the first sets the limit."""
         if not np.isfinite(cost):
             raise_diverged(iteration, f"the loss became {cost:.4g}", self.learning_rate)
+        if self.limit is None:
+            self.limit = self.FACTOR * max(cost, 1.0)
 
     def check_epoch(self, loss, iteration):
-        """Raise once the epoch loss has risen, far above the first epoch's, long enough."""
-        if self.limit is None:
+        """Raise once the epoch loss has risen, far above the start, long enough."""
+        if self.limit is None:  # no batch cost was offered: the first epoch's loss
             self.limit = self.FACTOR * max(loss, 1.0)
         rising, self.previous = loss > self.previous, loss
         self.epochs_rising = self.epochs_rising + 1 if rising and loss > self.limit else 0
@@ -249,7 +262,7 @@ class DivergenceGuard:
             raise_diverged(
                 iteration,
                 f"the loss ({loss:.4g}) has risen for {self.PATIENCE} iterations in a row "
-                f"above {self.limit:.4g}, {self.FACTOR:g} times the first iteration's",
+                f"above {self.limit:.4g}, {self.FACTOR:g} times the starting loss",
                 self.learning_rate,
             )
 

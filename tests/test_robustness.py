@@ -3,11 +3,12 @@ each test here failed before its fix."""
 
 import pydoc
 import re
+import warnings
 
 import numpy as np
 import pytest
 from _helpers import fit_quietly
-from sklearn.datasets import make_classification
+from sklearn.datasets import make_circles, make_classification
 
 from skdeepnn import DeepNNClassifier, DeepNNRegressor, LogisticRegressionGD
 
@@ -154,3 +155,33 @@ def test_labels_mixing_strings_and_numbers_are_refused(Estimator, y):
     X = np.random.default_rng(0).normal(size=(4, 2))
     with pytest.raises(ValueError, match="mixes string and non-string labels"):
         Estimator().fit(X, y)
+
+
+def test_a_run_whose_first_epoch_blew_up_stops_with_divergence():
+    """Inputs scaled from 1e-3 to 1e3 and momentum at 0.1: the first epoch's loss is
+    already 2.7e213 and rises from there. It used to be returned, silently, with a score
+    of 0.33; it now stops with the error that names the iteration."""
+    X, y = make_classification(
+        n_samples=1000, n_features=10, n_informative=6, n_redundant=2, n_classes=3,
+        random_state=0,
+    )  # fmt: skip
+    X = X * np.logspace(-3, 3, 10)
+    model = DeepNNClassifier(
+        hidden_layer_sizes=(64,) * 4, solver="momentum", learning_rate=0.1, batch_size=64,
+        random_state=0,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match=r"Training diverged at iteration 4: .* starting loss"):
+        model.fit(X, y)
+
+
+def test_a_flat_loss_at_max_iter_is_not_called_oscillating():
+    """init='zeros' and tol=0: the gd loss stays constant up to rounding. Ending one ulp
+    above its lowest is not oscillation; only max_iter is reported."""
+    X, y = make_circles(100, noise=0.05, random_state=0)
+    model = DeepNNClassifier(hidden_layer_sizes=(3,), init="zeros", solver="gd", max_iter=50, tol=0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    messages = [str(w.message) for w in record]
+    assert any("reached max_iter=50" in m for m in messages)
+    assert not any("oscillates" in m for m in messages)

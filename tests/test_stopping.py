@@ -337,3 +337,25 @@ def test_scores_within_tol_tie_and_the_lower_loss_breaks_the_tie():
     assert rule.best_tie == 0.00995
     # A higher score by less than tol, with a higher loss: noise, not a new best.
     assert rule.update(-0.33334, 0.5) is False
+
+
+def test_a_first_epoch_that_blew_up_is_measured_against_the_starting_loss():
+    """The limit comes from the first batch's cost, at the starting weights: an epoch
+    loss of 1e213 that keeps rising is divergence even though epoch 1 was as high."""
+    guard = DivergenceGuard(learning_rate=0.1)
+    guard.check_cost(328.0, 1)  # the first batch, before any step
+    guard.check_cost(1e200, 1)  # later batches do not move the limit
+    assert guard.limit == DivergenceGuard.FACTOR * 328.0
+    guard.check_epoch(2.68e213, 1)
+    guard.check_epoch(1.51e214, 2)
+    guard.check_epoch(2.00e214, 3)
+    with pytest.raises(ValueError, match=r"iteration 4: .* 10000 times the starting loss"):
+        guard.check_epoch(2.10e214, 4)
+
+
+def test_ending_on_a_loss_equal_to_the_lowest_up_to_rounding_is_not_oscillation():
+    oscillation = Oscillation(patience=10, tol=0.0, dtype=np.float64)
+    lowest = 0.6931471805599453
+    assert not oscillation.above_lowest(lowest + 2e-16, lowest)  # one ulp above
+    assert oscillation.above_lowest(lowest + 1e-9, lowest)
+    assert not Oscillation(10, 1e-4, np.float64).above_lowest(lowest + 1e-5, lowest)
