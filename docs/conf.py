@@ -1,12 +1,209 @@
-"""Sphinx configuration for the skdeepnn documentation."""
+"""Sphinx configuration for the skdeepnn documentation.
+
+Build it from the repository root with the gallery executed and warnings as errors::
+
+    .venv/bin/pip install ".[docs]"
+    MPLBACKEND=Agg .venv/bin/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+Nothing here fetches anything over the network while building: no intersphinx
+inventories, no analytics, no remote images. (MathJax is loaded by the reader's
+browser when a page with equations is opened, not by the build.)
+"""
+
+import os
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+REPO = DOCS.parent
+# Document (and run the examples against) this source tree, whatever copy of
+# skdeepnn the environment has installed.
+sys.path.insert(0, str(REPO))
+
+import skdeepnn  # noqa: E402
+
+# -- Project -----------------------------------------------------------------------
 
 project = "skdeepnn"
 author = "the skdeepnn developers"
+copyright = "the skdeepnn developers"
+release = skdeepnn.__version__
+version = ".".join(release.split(".")[:2])
+
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
-    "sphinx.ext.napoleon",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
 ]
-html_theme = "alabaster"
-exclude_patterns = ["_build"]
+
+templates_path = ["_templates"]
+# benchmark_table.rst is not a page of its own: comparison.rst includes it.
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "benchmark_table.rst"]
+
+# -- autodoc and autosummary ---------------------------------------------------------
+
+# One page per public class and function, under docs/generated/ (not kept in git).
+autosummary_generate = True
+autodoc_typehints = "none"  # the numpydoc sections say the types
+autodoc_default_options = {"member-order": "bysource"}
+
+
+def _defined_by_skdeepnn(member):
+    """Whether ``member`` (a method, function or property) is skdeepnn's own code.
+
+    The estimators inherit ``get_params``, ``score``, ``set_fit_request`` ... from
+    scikit-learn; scikit-learn documents those, and their docstrings follow its own
+    conventions. The API pages list and document only what skdeepnn defines (its
+    private base classes included: ``fit`` is ``BaseNetwork.fit``).
+    """
+    target = getattr(member, "fget", member)  # a property's getter
+    target = getattr(target, "__func__", target)  # a classmethod's function
+    module = getattr(target, "__module__", None) or ""
+    return module == "skdeepnn" or module.startswith("skdeepnn.")
+
+
+def skip_foreign_members(app, what, name, obj, skip, options):
+    """``autodoc-skip-member``: leave out the members that skdeepnn does not define.
+
+    autosummary's class template (the methods it lists) and autodoc's
+    ``:inherited-members:`` both ask this event.
+    """
+    if skip or name.startswith("_"):
+        return None  # autodoc's own decision
+    if callable(obj) or isinstance(obj, property):
+        if not _defined_by_skdeepnn(obj):
+            return True
+    return None
+
+
+# -- numpydoc ------------------------------------------------------------------------
+
+# The class template lists the methods itself (only skdeepnn's): numpydoc must not add
+# a second list, with every inherited scikit-learn method, after the docstring.
+numpydoc_show_class_members = False
+# With the lists off this has no effect; False also keeps numpydoc from ever asking
+# autosummary for stub pages of members (which would warn, as none are generated).
+numpydoc_class_members_toctree = False
+numpydoc_attributes_as_param_list = True
+numpydoc_xref_param_type = False
+
+# Docstrings are checked as they are rendered; a failure is a warning, which -W makes
+# an error. These are the checks of substance: every parameter documented and no
+# other, types given, sections known and in order, a summary, Returns. Left out are
+# the stylistic ones the package does not follow: GL01/GL02/GL03 blank lines, ES01
+# extended summary, SA01 See Also, EX01 Examples, RT02 the name of a returned value,
+# SS03 a final period (a summary may end in a formula), SS05 the infinitive verb,
+# SS06 a one-line summary, PR07/PR08/PR09 a description for every parameter (``X``
+# of ``predict`` has none) starting in capitals and ending with a period.
+numpydoc_validation_checks = {
+    "GL05",  # tabs
+    "GL06",  # unknown section
+    "GL07",  # sections in the wrong order
+    "GL08",  # no docstring
+    "GL10",  # unbalanced backticks
+    "SS01",  # no summary
+    "SS02",  # summary starts in lower case
+    "SS04",  # summary with heading whitespace
+    "PR01",  # a parameter not documented
+    "PR02",  # documented parameter that does not exist
+    "PR03",  # parameters in the wrong order
+    "PR04",  # a parameter without a type
+    "PR05",  # type ending in a period
+    "PR06",  # "integer" / "boolean" / "string" rather than int / bool / str
+    "PR10",  # "param:type" without the space before the colon
+    "RT01",  # no Returns section
+    "YD01",  # no Yields section
+}
+# Objects the checks leave alone: scikit-learn's generated metadata-routing methods
+# (``set_fit_request`` ...) should never reach the checks, as the skip hook above
+# removes them, but a future scikit-learn may move them; ``__init__`` has no
+# docstring of its own (numpydoc documents the parameters in the class's).
+numpydoc_validation_exclude = {
+    r"\.__init__$",
+    r"\.set_\w+_request$",
+    r"\.get_metadata_routing$",
+}
+
+# -- sphinx-gallery ------------------------------------------------------------------
+
+
+def _catvnoncat_path():
+    """Where the cat-vs-non-cat data of ``examples/plot_cat_vs_noncat.py`` are, or None.
+
+    ``SKDEEPNN_CATVNONCAT`` names the file; without it, the shared copy next to the
+    repository, ``<repo root>/../shared/data/catvnoncat.npz``. The course's data are
+    not redistributed with skdeepnn, so the example runs only where they exist.
+    """
+    given = os.environ.get("SKDEEPNN_CATVNONCAT")
+    path = Path(given).expanduser() if given else REPO.parent / "shared" / "data" / "catvnoncat.npz"
+    path = path if path.is_absolute() else Path.cwd() / path
+    return path.resolve() if path.is_file() else None
+
+
+CATVNONCAT = _catvnoncat_path()
+if CATVNONCAT is not None:
+    # The example runs inside this process, from the examples folder: an absolute
+    # path lets it find the file that was found here, whatever the working directory.
+    os.environ["SKDEEPNN_CATVNONCAT"] = str(CATVNONCAT)
+
+# Every examples/plot_*.py runs; the cat example only when its data file exists (without
+# it, the example's page shows its code, not run). quickstart.py, the
+# README's command-line script (which CI runs on its own), is left out of the gallery:
+# a gallery page takes its title from the script's docstring, and the quickstart's
+# has no reStructuredText title.
+if CATVNONCAT is not None:
+    _executed = r"/plot_[^/]*\.py$"
+else:
+    _executed = r"/plot_(?!cat_vs_noncat\.py$)[^/]*\.py$"
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": _executed,
+    # Matched against the bare file name (filename_pattern: against the whole path).
+    "ignore_pattern": r"^__init__\.py$|^_|^quickstart\.py$",
+    "within_subsection_order": "FileNameSortKey",
+    # "Examples using ..." under each API page; the pages are written next to the
+    # autosummary ones, in docs/generated/ (not kept in git).
+    "doc_module": ("skdeepnn",),
+    "backreferences_dir": "generated/backreferences",
+    # A broken example fails the build, as a warning does.
+    "abort_on_example_error": False,
+    "only_warn_on_example_error": False,
+    "show_memory": False,
+    "plot_gallery": "True",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "matplotlib_animations": False,
+    "image_scrapers": ("matplotlib",),
+    "line_numbers": False,
+    "min_reported_time": 1,
+    # sg_execution_times.rst pages load jQuery and DataTables from CDNs in the
+    # reader's browser: leave them out (the build log reports each example's time).
+    "write_computation_times": False,
+}
+
+# -- HTML ----------------------------------------------------------------------------
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"skdeepnn {release}"
+html_theme_options = {
+    # No external services: no analytics, no icon links, no version switcher (whose
+    # JSON the browser would fetch), no edit buttons pointing at a forge.
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "navbar_align": "left",
+    "header_links_before_dropdown": 7,
+    "navbar_end": ["theme-switcher"],
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+    "secondary_sidebar_items": ["page-toc", "sourcelink"],
+}
+html_sidebars = {"index": [], "course_module": [], "comparison": [], "mlp_users": []}
+# html_static_path is not set: the site adds no static files of its own.
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", skip_foreign_members)
