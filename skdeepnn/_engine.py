@@ -244,10 +244,14 @@ class EpochLoop:
         monitored = self.no_improvement.value(loss, val_loss, val_score)
         if np.isnan(monitored) and not self.warned_nan:
             self.warned_nan = True
+            if self.no_improvement.quantity == "validation score":
+                what = f"validation score ({self.settings.scoring_name!r})"
+                why = "a validation set with a single class, for instance, has no ROC AUC"
+            else:
+                what = self.no_improvement.quantity
+                why = "it overflowed: scale the inputs, the targets or the sample weights"
             warn_fit_caller(
-                f"The validation score ({self.settings.scoring_name!r}) is NaN at iteration "
-                f"{epoch}: it cannot be monitored (a validation set with a single class, "
-                "for instance, has no ROC AUC).",
+                f"The {what} is NaN at iteration {epoch}: it cannot be monitored ({why}).",
                 UserWarning,
             )
         if self.no_improvement.update(monitored, val_loss):

@@ -38,6 +38,9 @@ class ValidationSet:
 
     def __init__(self, X, Y, sample_weight, head, scorer=None, labels=None, as_estimator=None):
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        # The score's weights in float64 (training's are in X's dtype): a float32
+        # weighted sum of squares overflows long before float64's.
+        self._score_weight = None if sample_weight is None else sample_weight.astype(np.float64)
         self.head, self.scorer, self.labels, self.as_estimator = head, scorer, labels, as_estimator
 
     def evaluate(self, coefs, intercepts, activation):
@@ -51,10 +54,10 @@ class ValidationSet:
         """
         Z = predict_logits(self.X, coefs, intercepts, activation)
         if self.scorer is None:
-            score = self.head.score(Z, self.Y, self.sample_weight)
+            score = self.head.score(Z, self.Y, self._score_weight)
         else:
-            weighted = self.sample_weight is not None and takes_sample_weight(self.scorer)
-            weights = {"sample_weight": self.sample_weight} if weighted else {}
+            weighted = self._score_weight is not None and takes_sample_weight(self.scorer)
+            weights = {"sample_weight": self._score_weight} if weighted else {}
             estimator = self.as_estimator(coefs, intercepts)
             score = float(self.scorer(estimator, self.X, self.labels, **weights))
         with np.errstate(over="ignore", invalid="ignore"):

@@ -185,3 +185,23 @@ def test_a_flat_loss_at_max_iter_is_not_called_oscillating():
     messages = [str(w.message) for w in record]
     assert any("reached max_iter=50" in m for m in messages)
     assert not any("oscillates" in m for m in messages)
+
+
+def test_the_validation_score_is_computed_in_float64():
+    """float32 inputs, targets of 1e6 and weights of 1e30 (found by test_properties): the
+    training runs in float32, but the R² of the validation set, a weighted sum of squares
+    of 1e42, is computed in float64 and raises no overflow warning."""
+    X = np.zeros((16, 1), dtype=np.float32)
+    y = np.full((16, 2), 1e6)
+    y[6, 0] = 0
+    sample_weight = np.zeros(16)
+    sample_weight[[1, 6]] = 1e30
+    sample_weight[15] = 1e-30
+    model = DeepNNRegressor(
+        early_stopping=True, hidden_layer_sizes=(3,), max_iter=2, random_state=0,
+        solver="rmsprop",
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        fit_quietly(model, X, y, sample_weight=sample_weight)
+    assert np.isfinite(model.validation_scores_).all()
