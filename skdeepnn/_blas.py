@@ -17,6 +17,9 @@ _AXPY = {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}
 # most that size run on the calling thread.
 CHUNK = 10_000
 
+# BLAS's offsets are 32-bit. (A constant: np.iinfo costs more than a small chunk's axpy.)
+_INT32_MAX = np.iinfo(np.int32).max
+
 
 def add_scaled(x, y, a):
     """``y += a * x``, in place.
@@ -43,7 +46,7 @@ def add_scaled(x, y, a):
         and x.flags.aligned
         and y.flags.aligned
         and y.flags.writeable
-        and y.size <= np.iinfo(np.int32).max
+        and y.size <= _INT32_MAX
     )
     if axpy is None or x.dtype != y.dtype or not blas_ready:
         y += a * x
