@@ -1,12 +1,14 @@
 """Time skdeepnn against scikit-learn's MLPClassifier, and PyTorch's CPU build when installed.
 
 Run it with ``python benchmarks/bench_mlp.py`` (about 10 minutes on 2 cores;
-``--quick`` for a smaller run). Everything is measured side by side in one run, as
-medians of ``--repeats`` runs, on synthetic data made here: ``--samples`` rows of
-``--features`` standard-normal features whose 10 classes come from a random
-ReLU "teacher" network, so that accuracy means something.
+``--quick`` for a smaller run); ``--sections`` picks what to run, a comma-separated
+list of ``adam, gd, logistic, predict, memory, small, scaling`` or ``all`` (the default
+is all but ``scaling``, which takes longer). Everything is measured side by side in one
+run, as medians of ``--repeats`` runs. The first five sections use synthetic data made
+here: ``--samples`` rows of ``--features`` standard-normal features whose 10 classes
+come from a random ReLU "teacher" network, so that accuracy means something.
 
-It prints, as a Markdown table:
+They print, as Markdown tables:
 
 - seconds per epoch of mini-batch Adam (float32 and float64) and per iteration of
   full-batch gradient descent, with the GFLOP/s each reached. Each is the marginal
@@ -17,6 +19,13 @@ It prints, as a Markdown table:
 - predict latency for 1 row and for 100,000 rows;
 - the peak memory of one fit beyond the input (NumPy allocations, by tracemalloc);
 - the test accuracy each library reached, so that speed never comes from doing less.
+
+``small`` (``bench_small.py``) times whole fits at default settings on scikit-learn's
+digits and breast-cancer data sets, against ``MLPClassifier()`` and
+``LogisticRegression()``. ``scaling`` (``bench_scaling.py``) times a fixed small
+network against the number of rows (up to ``--scaling-max``) and against its width,
+fits the log-log slope, tracks peak memory, and writes ``--out`` (JSON) and
+``--figure`` (PNG).
 
 PyTorch is optional and never a dependency of skdeepnn: it is timed only if it imports.
 """
@@ -29,10 +38,12 @@ import statistics
 import time
 import tracemalloc
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from skdeepnn import DeepNNClassifier, LogisticRegressionGD
 
@@ -46,6 +57,11 @@ N_CLASSES = 10
 BATCH_SIZE = 256
 LEARNING_RATE = 1e-3
 ALPHA = 1e-4
+
+SECTIONS = ("adam", "gd", "logistic", "predict", "memory", "small", "scaling")
+DEFAULT_SECTIONS = "adam,gd,logistic,predict,memory,small"
+LARGE_DATA_SECTIONS = ("adam", "gd", "logistic", "predict", "memory")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 # -- data ----------------------------------------------------------------------------
@@ -70,6 +86,46 @@ def median_time(function, repeats):
     return statistics.median(times)
 
 
+def interleaved_times(functions, repeats, warm_up=False):
+    """Time each of ``functions`` (a dict of name: callable) ``repeats`` times, taking
+    turns (A, B, A, B, ...) so that the machine's noise falls on all of them alike.
+
+    Returns a dict of name: list of seconds. With ``warm_up``, each runs once untimed first.
+    """
+    if warm_up:
+        for function in functions.values():
+            function()
+    times = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            gc.collect()
+            start = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def peak_memory(function):
+    """Peak bytes allocated while ``function`` runs (NumPy and Python, by tracemalloc).
+
+    Arrays made before the call, such as X, do not count: this is the memory beyond them.
+    """
+    gc.collect()
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def fit_quietly(model, X, y):
+    """``model.fit(X, y)`` without ConvergenceWarning (timed fits stop early on purpose)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y)
+
+
 # -- the limit: the epoch's matrix products alone ---------------------------------------
 
 
@@ -77,10 +133,13 @@ def network_flops(n_rows, layer_sizes):
     """Floating-point operations of one forward and backward pass over ``n_rows`` rows.
 
     Per layer: ``Z = A_prev @ W`` and ``dW = A_prev.T @ dZ``, each ``2 m n_prev n``;
-    ``dA_prev = dZ @ W.T`` too, except for the input layer, which needs none.
+    ``dA_prev = dZ @ W.T`` too, except for the input layer, which needs none. In all,
+    ``6 m sum(n[l-1] n[l]) - 2 m n[0] n[1]`` for ``m`` rows (checked below).
     """
     pairs = list(zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
     per_row = sum(2 * 2 * a * b for a, b in pairs) + sum(2 * a * b for a, b in pairs[1:])
+    closed_form = 6 * sum(a * b for a, b in pairs) - 2 * layer_sizes[0] * layer_sizes[1]
+    assert per_row == closed_form, "the input layer's dA_prev must be left out"
     return n_rows * per_row
 
 
@@ -200,20 +259,17 @@ class TorchModel:
 # -- the report -------------------------------------------------------------------------
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=60_000)
-    parser.add_argument("--features", type=int, default=784)
-    parser.add_argument("--epochs", type=int, default=3, help="Adam epochs per timed fit")
-    parser.add_argument("--gd-iterations", type=int, default=5)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="10,000 samples, 1 repeat")
-    args = parser.parse_args()
-    if args.quick:
-        args.samples, args.repeats = 10_000, 1
-    if torch is not None:
-        torch.set_num_threads(os.cpu_count())
+def per_epoch(train, epochs, repeats):
+    """Seconds per epoch without a fit's fixed costs (validation, set-up, first touch):
+    the time of a fit of ``1 + epochs`` epochs minus that of a 1-epoch fit."""
+    one = median_time(lambda: train(1), repeats)
+    more = median_time(lambda: train(1 + epochs), repeats)
+    return (more - one) / epochs
 
+
+def report_large(args, sections):
+    """The sections on the large synthetic data: adam, gd, logistic, predict, memory."""
+    repeats = args.repeats or (1 if args.quick else 3)
     X64, y = make_data(args.samples + 10_000, args.features)
     X64 = X64.astype(np.float64)
     X_test64, y_test = X64[args.samples :], y[args.samples :]
@@ -222,135 +278,244 @@ def main():
     layer_sizes = [args.features, *HIDDEN, N_CLASSES]
     n = args.samples
     print(
+        f"# data: {n} x {args.features}, {N_CLASSES} classes; network {layer_sizes}; "
+        f"medians of {repeats} runs\n"
+    )
+
+    rows = []  # (measurement, limit, skdeepnn, mlp, torch, flops)
+    accuracy = {}
+    if "adam" in sections:
+        for name, X, X_test in (("float32", X32, X_test32), ("float64", X64, X_test64)):
+            flops = network_flops(n, layer_sizes)
+            limit = matmul_epoch_seconds(X, layer_sizes, BATCH_SIZE, repeats)
+            ours = per_epoch(
+                lambda e, X=X: fit_skdeepnn(X, y, "adam", e, BATCH_SIZE), args.epochs, repeats
+            )
+            mlp = per_epoch(
+                lambda e, X=X: fit_mlp(X, y, "adam", e, BATCH_SIZE), args.epochs, repeats
+            )
+            theirs = (
+                per_epoch(
+                    lambda e, X=X: TorchModel(X, y, "adam", e, BATCH_SIZE), args.epochs, repeats
+                )
+                if torch
+                else None
+            )
+            rows.append(
+                (f"Adam epoch, batch {BATCH_SIZE}, {name}", limit, ours, mlp, theirs, flops)
+            )
+            if name == "float32":
+                accuracy["skdeepnn"] = fit_skdeepnn(X, y, "adam", args.epochs, BATCH_SIZE).score(
+                    X_test, y_test
+                )
+                accuracy["MLPClassifier"] = fit_mlp(X, y, "adam", args.epochs, BATCH_SIZE).score(
+                    X_test, y_test
+                )
+                if torch:
+                    model = TorchModel(X, y, "adam", args.epochs, BATCH_SIZE)
+                    accuracy["PyTorch"] = float(np.mean(model.predict(X_test) == y_test))
+
+    if "gd" in sections:
+        flops = network_flops(n, layer_sizes)
+        limit = matmul_epoch_seconds(X32, layer_sizes, n, repeats)
+        rows.append(
+            (
+                "full-batch gd iteration, float32",
+                limit,
+                per_epoch(lambda e: fit_skdeepnn(X32, y, "gd", e, n), args.gd_iterations, repeats),
+                per_epoch(lambda e: fit_mlp(X32, y, "sgd", e, n), args.gd_iterations, repeats),
+                per_epoch(lambda e: TorchModel(X32, y, "gd", e, n), args.gd_iterations, repeats)
+                if torch
+                else None,
+                flops,
+            )
+        )
+
+    if rows:
+        print(
+            "| measurement | limit (matmul alone) | skdeepnn | MLPClassifier | PyTorch CPU |"
+            " skdeepnn / MLP | skdeepnn / limit rate |"
+        )
+        print("|---|---|---|---|---|---|---|")
+
+        def cell(seconds, flops):
+            if seconds is None:
+                return "n/a"
+            return f"{seconds:.3f} s ({flops / seconds / 1e9:.0f} GFLOP/s)"
+
+        for label, limit, ours, mlp, theirs, flops in rows:
+            print(
+                f"| {label} | {cell(limit, flops)} | {cell(ours, flops)} | {cell(mlp, flops)} | "
+                f"{cell(theirs, flops)} | {ours / mlp:.2f}x | {limit / ours:.0%} |"
+            )
+
+    if "logistic" in sections:
+        # Logistic regression: one full-batch iteration reads X twice (X @ W, X.T @ dZ).
+        vector = np.ones(args.features, dtype=np.float32)
+        read_twice = median_time(lambda: (X32 @ vector, X32 @ vector), max(5, repeats))
+        iterations = 10
+
+        def fit_logistic(iterations):
+            fit_quietly(LogisticRegressionGD(max_iter=iterations, tol=0), X32, y)
+
+        logistic = per_epoch(fit_logistic, iterations, repeats)
+        print(
+            f"\nLogisticRegressionGD, float32, {N_CLASSES} classes: {logistic * 1e3:.1f} ms per "
+            f"iteration; reading X twice: {read_twice * 1e3:.1f} ms; "
+            f"ratio {logistic / read_twice:.2f}x"
+        )
+
+    if "predict" in sections:
+        # Prediction latency, with models trained one epoch.
+        ours_model = fit_skdeepnn(X32, y, "adam", 1, BATCH_SIZE)
+        mlp_model = fit_mlp(X32, y, "adam", 1, BATCH_SIZE)
+        one_row = X_test32[:1]
+        big = np.resize(X_test32, (100_000, args.features))
+        latency = {}
+        for label, model in (("skdeepnn", ours_model), ("MLPClassifier", mlp_model)):
+            model.predict(one_row)
+            single = median_time(
+                lambda model=model: [model.predict(one_row) for _ in range(100)], 5
+            )
+            bulk = median_time(lambda model=model: model.predict(big), repeats)
+            latency[label] = (single / 100, bulk)
+        print("\n| predict | skdeepnn | MLPClassifier | ratio |\n|---|---|---|---|")
+        print(
+            f"| 1 row | {latency['skdeepnn'][0] * 1e6:.0f} us | "
+            f"{latency['MLPClassifier'][0] * 1e6:.0f} us | "
+            f"{latency['skdeepnn'][0] / latency['MLPClassifier'][0]:.2f}x |"
+        )
+        print(
+            f"| 100,000 rows | {latency['skdeepnn'][1] * 1e3:.0f} ms | "
+            f"{latency['MLPClassifier'][1] * 1e3:.0f} ms | "
+            f"{latency['skdeepnn'][1] / latency['MLPClassifier'][1]:.2f}x |"
+        )
+
+    if "memory" in sections:
+        # Peak memory of one Adam epoch, beyond the input (X exists before tracing starts).
+        print("\n| peak memory of fit beyond X | float32 | float64 |\n|---|---|---|")
+        for label, fit in (("skdeepnn", fit_skdeepnn), ("MLPClassifier", fit_mlp)):
+            cells = []
+            for X in (X32, X64):
+                peak = peak_memory(lambda fit=fit, X=X: fit(X, y, "adam", 1, BATCH_SIZE))
+                cells.append(f"{peak / 2**20:.0f} MiB ({peak / X.nbytes:.2f} x X)")
+            print(f"| {label} | {cells[0]} | {cells[1]} |")
+
+    if accuracy:
+        print(
+            f"\nTest accuracy after {args.epochs} Adam epochs (float32): "
+            + ", ".join(f"{name} {score:.4f}" for name, score in accuracy.items())
+        )
+
+
+def parse_sections(text):
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if names == ["all"]:
+        return set(SECTIONS)
+    unknown = sorted(set(names) - set(SECTIONS))
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown section(s) {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(SECTIONS)} or all"
+        )
+    return set(names)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sections",
+        type=parse_sections,
+        default=DEFAULT_SECTIONS,
+        help=f"comma-separated, from {', '.join(SECTIONS)}, or all (default: {DEFAULT_SECTIONS})",
+    )
+    parser.add_argument("--samples", type=int, default=60_000)
+    parser.add_argument("--features", type=int, default=784)
+    parser.add_argument("--epochs", type=int, default=3, help="Adam epochs per timed fit")
+    parser.add_argument("--gd-iterations", type=int, default=5)
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="runs per median (default: 3; 5 for small; 1 with --quick)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="10,000 samples, 1 repeat, scaling up to 30,000 rows",
+    )
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=None,
+        help="limit BLAS to this many threads (threadpoolctl; default: BLAS's own choice)",
+    )
+    parser.add_argument(
+        "--scaling-max",
+        type=float,
+        default=None,
+        help="scaling: the largest n_samples (default 1e6; 3e4 with --quick)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "benchmarks" / "results" / "scaling.json",
+        help="scaling: where to write the results (JSON; default benchmarks/results/)",
+    )
+    parser.add_argument(
+        "--figure",
+        default=str(ROOT / "docs" / "images" / "scaling.png"),
+        help="scaling: the log-log figure (PNG; default docs/images/scaling.png; '' for none)",
+    )
+    # argparse applies ``type`` to a string default, so --sections' default is a set too.
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.samples = 10_000
+        args.repeats = args.repeats or 1
+        if args.scaling_max is None:
+            args.scaling_max = 30_000
+    if args.scaling_max is None:
+        args.scaling_max = 1_000_000
+    args.scaling_max = int(args.scaling_max)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.blas_threads is not None:
+        threadpool_limits(limits=args.blas_threads, user_api="blas")
+    sections = args.sections
+    if torch is not None:
+        torch.set_num_threads(args.blas_threads or os.cpu_count())
+    blas = {
+        f"{info['internal_api']} {info['num_threads']} thread{'s' * (info['num_threads'] != 1)}"
+        for info in threadpool_info()
+        if info["user_api"] == "blas"
+    }
+    print(
         f"# skdeepnn benchmark: {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, NumPy {np.__version__}"
         + (f", PyTorch {torch.__version__}" if torch else ", PyTorch not installed")
     )
     print(
-        f"# data: {n} x {args.features}, {N_CLASSES} classes; network {layer_sizes}; "
-        f"medians of {args.repeats} runs\n"
+        f"# sections: {', '.join(name for name in SECTIONS if name in sections)}; "
+        f"BLAS: {', '.join(sorted(blas))}; load average at start {os.getloadavg()[0]:.2f}"
     )
+    if any(name in sections for name in LARGE_DATA_SECTIONS):
+        report_large(args, sections)
+    if "small" in sections:
+        import bench_small
 
-    rows = []  # (measurement, limit, skdeepnn, mlp, torch, unit)
+        bench_small.report(args.repeats or 5)
+    if "scaling" in sections:
+        import bench_scaling
 
-    def per_epoch(train, epochs):
-        """Seconds per epoch without a fit's fixed costs (validation, set-up, first touch):
-        the time of a fit of ``1 + epochs`` epochs minus that of a 1-epoch fit."""
-        one = median_time(lambda: train(1), args.repeats)
-        more = median_time(lambda: train(1 + epochs), args.repeats)
-        return (more - one) / epochs
-
-    accuracy = {}
-    for name, X, X_test in (("float32", X32, X_test32), ("float64", X64, X_test64)):
-        flops = network_flops(n, layer_sizes)
-        limit = matmul_epoch_seconds(X, layer_sizes, BATCH_SIZE, args.repeats)
-        ours = per_epoch(lambda e, X=X: fit_skdeepnn(X, y, "adam", e, BATCH_SIZE), args.epochs)
-        mlp = per_epoch(lambda e, X=X: fit_mlp(X, y, "adam", e, BATCH_SIZE), args.epochs)
-        theirs = (
-            per_epoch(lambda e, X=X: TorchModel(X, y, "adam", e, BATCH_SIZE), args.epochs)
-            if torch
-            else None
+        bench_scaling.report(
+            repeats=args.repeats or 3,
+            max_samples=args.scaling_max,
+            out=args.out,
+            figure=args.figure or None,
         )
-        rows.append((f"Adam epoch, batch {BATCH_SIZE}, {name}", limit, ours, mlp, theirs, flops))
-        if name == "float32":
-            accuracy["skdeepnn"] = fit_skdeepnn(X, y, "adam", args.epochs, BATCH_SIZE).score(
-                X_test, y_test
-            )
-            accuracy["MLPClassifier"] = fit_mlp(X, y, "adam", args.epochs, BATCH_SIZE).score(
-                X_test, y_test
-            )
-            if torch:
-                model = TorchModel(X, y, "adam", args.epochs, BATCH_SIZE)
-                accuracy["PyTorch"] = float(np.mean(model.predict(X_test) == y_test))
-
-    flops = network_flops(n, layer_sizes)
-    limit = matmul_epoch_seconds(X32, layer_sizes, n, args.repeats)
-    rows.append(
-        (
-            "full-batch gd iteration, float32",
-            limit,
-            per_epoch(lambda e: fit_skdeepnn(X32, y, "gd", e, n), args.gd_iterations),
-            per_epoch(lambda e: fit_mlp(X32, y, "sgd", e, n), args.gd_iterations),
-            per_epoch(lambda e: TorchModel(X32, y, "gd", e, n), args.gd_iterations)
-            if torch
-            else None,
-            flops,
-        )
-    )
-
-    print(
-        "| measurement | limit (matmul alone) | skdeepnn | MLPClassifier | PyTorch CPU |"
-        " skdeepnn / MLP | skdeepnn / limit rate |"
-    )
-    print("|---|---|---|---|---|---|---|")
-
-    def cell(seconds, flops):
-        if seconds is None:
-            return "n/a"
-        return f"{seconds:.3f} s ({flops / seconds / 1e9:.0f} GFLOP/s)"
-
-    for label, limit, ours, mlp, theirs, flops in rows:
-        print(
-            f"| {label} | {cell(limit, flops)} | {cell(ours, flops)} | {cell(mlp, flops)} | "
-            f"{cell(theirs, flops)} | {ours / mlp:.2f}x | {limit / ours:.0%} |"
-        )
-
-    # Logistic regression: one full-batch iteration reads X twice (X @ W, X.T @ dZ).
-    vector = np.ones(args.features, dtype=np.float32)
-    read_twice = median_time(lambda: (X32 @ vector, X32 @ vector), max(5, args.repeats))
-    iterations = 10
-
-    def fit_logistic(iterations):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            LogisticRegressionGD(max_iter=iterations, tol=0).fit(X32, y)
-
-    logistic = per_epoch(fit_logistic, iterations)
-    print(
-        f"\nLogisticRegressionGD, float32, {N_CLASSES} classes: {logistic * 1e3:.1f} ms per "
-        f"iteration; reading X twice: {read_twice * 1e3:.1f} ms; ratio {logistic / read_twice:.2f}x"
-    )
-
-    # Prediction latency, with models trained one epoch.
-    ours_model = fit_skdeepnn(X32, y, "adam", 1, BATCH_SIZE)
-    mlp_model = fit_mlp(X32, y, "adam", 1, BATCH_SIZE)
-    one_row = X_test32[:1]
-    big = np.resize(X_test32, (100_000, args.features))
-    latency = {}
-    for label, model in (("skdeepnn", ours_model), ("MLPClassifier", mlp_model)):
-        model.predict(one_row)
-        single = median_time(lambda model=model: [model.predict(one_row) for _ in range(100)], 5)
-        bulk = median_time(lambda model=model: model.predict(big), args.repeats)
-        latency[label] = (single / 100, bulk)
-    print("\n| predict | skdeepnn | MLPClassifier | ratio |\n|---|---|---|---|")
-    print(
-        f"| 1 row | {latency['skdeepnn'][0] * 1e6:.0f} us | "
-        f"{latency['MLPClassifier'][0] * 1e6:.0f} us | "
-        f"{latency['skdeepnn'][0] / latency['MLPClassifier'][0]:.2f}x |"
-    )
-    print(
-        f"| 100,000 rows | {latency['skdeepnn'][1] * 1e3:.0f} ms | "
-        f"{latency['MLPClassifier'][1] * 1e3:.0f} ms | "
-        f"{latency['skdeepnn'][1] / latency['MLPClassifier'][1]:.2f}x |"
-    )
-
-    # Peak memory of one Adam epoch, beyond the input (X exists before tracing starts).
-    print("\n| peak memory of fit beyond X | float32 | float64 |\n|---|---|---|")
-    for label, fit in (("skdeepnn", fit_skdeepnn), ("MLPClassifier", fit_mlp)):
-        cells = []
-        for X in (X32, X64):
-            gc.collect()
-            tracemalloc.start()
-            fit(X, y, "adam", 1, BATCH_SIZE)
-            peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
-            cells.append(f"{peak / 2**20:.0f} MiB ({peak / X.nbytes:.2f} x X)")
-        print(f"| {label} | {cells[0]} | {cells[1]} |")
-
-    print(
-        f"\nTest accuracy after {args.epochs} Adam epochs (float32): "
-        + ", ".join(f"{name} {score:.4f}" for name, score in accuracy.items())
-    )
 
 
 if __name__ == "__main__":
