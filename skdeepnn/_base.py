@@ -48,7 +48,7 @@ from ._training import (
     check_finite_outputs,
     initial_network,
 )
-from ._validation import ValidationSet, split_off_validation, takes_sample_weight
+from ._validation import ValidationSet, split_off_validation
 from ._version import __version__
 from ._warnings import InconsistentVersionWarning, warn_fit_caller
 
@@ -296,15 +296,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             if split is not None:
                 X, Y, sample_weight, validation_set = split
         if validation_set is not None and scorer is not None:
-            if validation_set.sample_weight is not None and not takes_sample_weight(scorer):
+            as_estimator = functools.partial(self._as_estimator, head=head)
+            if validation_set.score_with(scorer, head.decode(validation_set.Y), as_estimator):
                 warn_fit_caller(
                     "The scoring callable takes no sample_weight: the validation scores "
                     "leave out the sample and class weights that the validation loss has.",
                     UserWarning,
                 )
-            validation_set.scorer = scorer
-            validation_set.labels = head.decode(validation_set.Y)
-            validation_set.as_estimator = functools.partial(self._as_estimator, head=head)
         starting_network = self._starting_network(X, Y, sample_weight, head, continuing, rng)
         settings = settings_of(self, X.shape[0])
         if starting_network[2] is not None and settings.batch_size < 2:

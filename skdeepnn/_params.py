@@ -217,9 +217,8 @@ MLP_VALUES = {
 def refuse_mlp_names(estimator_class, names, error_class):
     """Raise ``error_class`` naming skdeepnn's parameter for an MLPClassifier name in
     ``names`` that ``estimator_class`` does not have; do nothing otherwise."""
-    own = estimator_class._get_param_names()
-    for name in names:
-        if name in MLP_NAMES and name not in own:
+    for name in MLP_NAMES.keys() & names:  # usually none: no signature to read
+        if name not in estimator_class._get_param_names():
             raise error_class(
                 f"{estimator_class.__name__} has no parameter {name!r}: MLPClassifier's "
                 f"{name} is {MLP_NAMES[name]} here ({MLP_GUIDE})."

@@ -23,25 +23,48 @@ class ValidationSet:
         HistGradientBoostingClassifier does.
     head : output head
         Its ``loss`` and default ``score`` (accuracy, or R² for regression).
+
+    Attributes
+    ----------
     scorer : callable or None
-        A scikit-learn scorer, ``scorer(estimator, X, y)``, given
-        ``sample_weight=`` too when there are weights and it takes them (see
-        :func:`takes_sample_weight`); None scores with the head's default score.
-    labels : ndarray of shape (n_val,) or (n_val, n_outputs), optional
-        The targets as the user's ``y`` holds them (decoded from ``Y``), which the
-        scorer compares predictions with; needed with a scorer.
-    as_estimator : callable, optional
-        ``as_estimator(coefs, intercepts)`` returns an object the scorer can call
-        (``predict``, ``predict_proba``, ...) on the network as it stands; needed
-        with a scorer.
+        Set by :meth:`score_with`; None scores with the head's default score.
     """
 
-    def __init__(self, X, Y, sample_weight, head, scorer=None, labels=None, as_estimator=None):
-        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+    def __init__(self, X, Y, sample_weight, head):
+        self.X, self.Y, self.sample_weight, self.head = X, Y, sample_weight, head
         # The score's weights in float64 (training's are in X's dtype): a float32
         # weighted sum of squares overflows long before float64's.
         self._score_weight = None if sample_weight is None else sample_weight.astype(np.float64)
-        self.head, self.scorer, self.labels, self.as_estimator = head, scorer, labels, as_estimator
+        self.scorer = self.labels = self.as_estimator = None
+        self._scorer_weights = {}
+
+    def score_with(self, scorer, labels, as_estimator):
+        """Score each epoch with a scikit-learn scorer rather than the head's score.
+
+        Parameters
+        ----------
+        scorer : callable
+            ``scorer(estimator, X, y)``, given ``sample_weight=`` too when there are
+            weights and it takes them (see :func:`takes_sample_weight`).
+        labels : ndarray of shape (n_val,) or (n_val, n_outputs)
+            The targets as the user's ``y`` holds them (decoded from ``Y``), which
+            the scorer compares predictions with.
+        as_estimator : callable
+            ``as_estimator(coefs, intercepts)`` returns an object the scorer can call
+            (``predict``, ``predict_proba``, ...) on the network as it stands.
+
+        Returns
+        -------
+        drops_weights : bool
+            True when there are weights that the scorer cannot take.
+        """
+        self.scorer, self.labels, self.as_estimator = scorer, labels, as_estimator
+        if self._score_weight is None:
+            return False
+        if not takes_sample_weight(scorer):  # asked once, not every epoch
+            return True
+        self._scorer_weights = {"sample_weight": self._score_weight}
+        return False
 
     def evaluate(self, coefs, intercepts, activation):
         """The weighted loss (without the L2 term) and the score of the network.
@@ -56,10 +79,8 @@ class ValidationSet:
         if self.scorer is None:
             score = self.head.score(Z, self.Y, self._score_weight)
         else:
-            weighted = self._score_weight is not None and takes_sample_weight(self.scorer)
-            weights = {"sample_weight": self._score_weight} if weighted else {}
             estimator = self.as_estimator(coefs, intercepts)
-            score = float(self.scorer(estimator, self.X, self.labels, **weights))
+            score = float(self.scorer(estimator, self.X, self.labels, **self._scorer_weights))
         with np.errstate(over="ignore", invalid="ignore"):
             loss = self.head.loss(Z, self.Y, self.sample_weight)  # overwrites Z
         return loss, score

@@ -229,6 +229,24 @@ def _parameter_keys(L):
     return [f"{kind}{l}" for l in range(1, L + 1) for kind in ("W", "b")]
 
 
+def _arrays_for(mapping, name, keys, shapes):
+    """``mapping["d" + key]`` for each parameter ``key``, as float arrays of the
+    parameter's shape: the gradients, or an optimizer's averages."""
+    _check_mapping(mapping, name, "d")
+    arrays = []
+    for key, shape in zip(keys, shapes, strict=True):
+        if "d" + key not in mapping:
+            raise ValueError(f"{name} has no entry 'd{key}' for parameters['{key}'].")
+        array = _float_array(mapping["d" + key], f"{name}['d{key}']")
+        if array.shape != shape:
+            raise ValueError(
+                f"{name}['d{key}'] has shape {array.shape} but parameters['{key}'] has "
+                f"shape {shape}."
+            )
+        arrays.append(array)
+    return arrays
+
+
 def _copies_and_gradients(parameters, grads):
     """The keys, float64 copies of the parameters, and the matching gradients.
 
@@ -236,34 +254,14 @@ def _copies_and_gradients(parameters, grads):
     as they were.
     """
     keys = _parameter_keys(_n_layers(parameters))
-    _check_mapping(grads, "grads", "d")
     params = [np.array(parameters[key], dtype=np.float64, order="C") for key in keys]
-    gradients = []
-    for key, param in zip(keys, params, strict=True):
-        if "d" + key not in grads:
-            raise ValueError(f"grads has no entry 'd{key}' for parameters['{key}'].")
-        gradient = _float_array(grads["d" + key], f"grads['d{key}']")
-        if gradient.shape != param.shape:
-            raise ValueError(
-                f"grads['d{key}'] has shape {gradient.shape} but parameters['{key}'] has "
-                f"shape {param.shape}."
-            )
-        gradients.append(gradient)
-    return keys, params, gradients
+    return keys, params, _arrays_for(grads, "grads", keys, [p.shape for p in params])
 
 
 def _state_into(arrays, state, keys, name):
     """Copy the caller's optimizer state ``state["dW1"], ...`` into the core's ``arrays``."""
-    _check_mapping(state, name, "d")
-    for array, key in zip(arrays, keys, strict=True):
-        if "d" + key not in state:
-            raise ValueError(f"{name} has no entry 'd{key}'.")
-        value = _float_array(state["d" + key], f"{name}['d{key}']")
-        if value.shape != array.shape:
-            raise ValueError(
-                f"{name}['d{key}'] has shape {value.shape} but parameters['{key}'] has "
-                f"shape {array.shape}."
-            )
+    values = _arrays_for(state, name, keys, [array.shape for array in arrays])
+    for array, value in zip(arrays, values, strict=True):
         np.copyto(array, value)
 
 
