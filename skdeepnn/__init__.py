@@ -1,6 +1,7 @@
 """skdeepnn: scikit-learn compatible neural networks on a small NumPy core."""
 
 from ._classifier import DeepNNClassifier
+from ._config import config_context, get_config, set_config
 from ._logistic import LogisticRegressionGD
 from ._persistence import load, save
 from ._regressor import DeepNNRegressor
@@ -24,6 +25,9 @@ __all__ = [
     "InconsistentVersionWarning",
     "LogisticRegressionGD",
     "__version__",
+    "config_context",
+    "get_config",
     "load",
     "save",
+    "set_config",
 ]

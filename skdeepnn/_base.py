@@ -26,6 +26,7 @@ from ._batch_norm import BatchNorm
 from ._callbacks import CallbackSupportMixin, FitTasks, with_callbacks
 from ._checks import check_sample_weight, copy_network, is_fitted, make_generator, ndim
 from ._engine import EpochLoop, model_view, settings_of
+from ._kernels import training_kernels
 from ._lbfgs import minimize_lbfgs
 from ._network import predict_logits
 from ._optimizers import OPTIMIZERS, make_optimizer, optimizer_from_state, optimizer_state
@@ -485,6 +486,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             batch_norm=batch_norm,
             fits_intercepts=self._fits_intercepts(),
             keep_probs=keep_probs,
+            kernels=training_kernels(),
         )
 
     def _starting_network(self, X, Y, sample_weight, head, continuing, rng):

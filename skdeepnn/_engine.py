@@ -153,6 +153,8 @@ class EpochLoop:
         )
         self.total_weight = X.shape[0] if sample_weight is None else weight_sum(sample_weight)
         self.training = Training(network.coefs, network.intercepts, optimizer, network.batch_norm)
+        kernels = network.kernels
+        self.update = optimizer.update if kernels is None else kernels.optimizer_step(optimizer)
         self.early_stopping = settings.early_stopping and validation is not None and not incremental
         if not self.early_stopping:
             quantity = "training loss"
@@ -274,7 +276,7 @@ class EpochLoop:
                 self.divergence.check_cost(cost, epoch)
                 if self.lowest_loss is not None:  # before the step: the weights it is of
                     self.lowest_loss.offer(cost, params)
-                self.optimizer.update([params], [grads])
+                self.update([params], [grads])
             self.epoch_cost += cost * batch_weight
             self.epoch_weight += batch_weight
         if self.epoch_weight == 0:  # batch norm skipped every batch

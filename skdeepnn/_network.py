@@ -151,6 +151,7 @@ def forward_propagation(
     masks=None,
     batch_norm=None,
     sample_weight=None,
+    kernels=None,
 ):
     """Compute every layer's activation, keeping them as the caches for backward propagation.
 
@@ -176,6 +177,9 @@ def forward_propagation(
         Normalizes every hidden layer with the batch's statistics.
     sample_weight : ndarray of shape (m,), optional
         Weighs the rows in the batch's statistics.
+    kernels : FusedKernels, optional
+        Adds the bias and applies the activation in one pass where it can
+        (``_kernels``); None for the NumPy reference.
 
     Returns
     -------
@@ -190,14 +194,18 @@ def forward_propagation(
     n_layers = len(coefs)
     for l, (W, b, buffer) in enumerate(zip(coefs, intercepts, buffers, strict=True), start=1):
         Z = _product_into(layers[-1], W, out=buffer[:m])
-        if batch_norm is not None and l < n_layers:
+        if l == n_layers:  # the output layer keeps its logits
+            Z += b
+        elif batch_norm is not None:  # normalizes, scales and shifts instead of adding b
             batch_norm.forward(l - 1, Z, sample_weight)
+            g(Z)
+        elif kernels is not None:
+            kernels.forward_activation(Z, b, activation)
         else:
             Z += b
-        if l < n_layers:
             g(Z)
-            if masks is not None and masks[l - 1] is not None:
-                Z *= masks[l - 1]
+        if l < n_layers and masks is not None and masks[l - 1] is not None:
+            Z *= masks[l - 1]
         layers.append(Z)
     return layers
 
@@ -259,6 +267,7 @@ def backward_propagation(
     masks=None,
     keep_probs=None,
     batch_norm=None,
+    kernels=None,
 ):
     r"""Gradients of the cost with respect to every ``W[l]`` and ``b[l]``.
 
@@ -295,6 +304,8 @@ def backward_propagation(
     batch_norm : BatchNorm, optional
         The normalization the forward pass applied to the hidden layers; its
         ``dgammas`` and ``dbetas`` are written too.
+    kernels : FusedKernels, optional
+        Applies ``g'`` in one pass where it can (``_kernels``); None for NumPy.
     """
     dW, db = grads
     derivative = DERIVATIVES[activation]
@@ -320,7 +331,10 @@ def backward_propagation(
                 # have dA = 0 whatever g' says); the others only read A's sign.
                 if activation in ("tanh", "sigmoid"):
                     A_prev = A_prev * keep_probs[l - 2]
-            dZ = derivative(A_prev, dA_prev)
+            if kernels is None:
+                dZ = derivative(A_prev, dA_prev)
+            else:
+                dZ = kernels.backward_activation(A_prev, dA_prev, activation)
             if batch_norm is not None:
                 dZ = batch_norm.backward(l - 2, dZ)
     return grads
@@ -340,6 +354,7 @@ def cost_and_gradients(
     masks=None,
     keep_probs=None,
     batch_norm=None,
+    kernels=None,
 ):
     r"""The regularized cost ``J`` at the given parameters and its gradient.
 
@@ -371,6 +386,9 @@ def cost_and_gradients(
     batch_norm : BatchNorm, optional
         Batch normalization of the hidden layers, with this batch's statistics;
         its ``dgammas`` and ``dbetas`` receive their part of the gradient.
+    kernels : FusedKernels, optional
+        numba's fused loops for the hidden layers' activations (``_kernels``); None
+        for the NumPy reference. The loss is the one given: ``kernels.loss`` fuses it.
 
     Returns
     -------
@@ -380,7 +398,7 @@ def cost_and_gradients(
     m = X.shape[0] if sample_weight is None else float(sample_weight.sum(dtype=np.float64))
     buffers = None if workspace is None else workspace.buffers
     layers = forward_propagation(
-        X, coefs, intercepts, activation, buffers, masks, batch_norm, sample_weight
+        X, coefs, intercepts, activation, buffers, masks, batch_norm, sample_weight, kernels
     )
     # The loss turns the logits Z[L] into dZ[L] in place.
     loss = LOSSES[loss] if isinstance(loss, str) else loss
@@ -405,6 +423,7 @@ def cost_and_gradients(
         masks,
         keep_probs,
         batch_norm,
+        kernels,
     )
     return cost, grads
 

@@ -124,6 +124,9 @@ class TrainableNetwork:
         False keeps every bias at zero, untrained.
     keep_probs : list of float or None
         Dropout's keep probability per hidden layer.
+    kernels : FusedKernels or None
+        numba's fused loops for the step's element-wise work (``_kernels``); None
+        trains with the NumPy reference.
     """
 
     def __init__(
@@ -139,9 +142,11 @@ class TrainableNetwork:
         batch_norm=None,
         fits_intercepts=True,
         keep_probs=None,
+        kernels=None,
     ):
-        self.activation, self.loss, self.alpha = activation, loss, alpha
-        self.batch_norm, self.keep_probs = batch_norm, keep_probs
+        self.activation, self.alpha = activation, alpha
+        self.loss = loss if kernels is None else kernels.loss(loss)
+        self.batch_norm, self.keep_probs, self.kernels = batch_norm, keep_probs, kernels
         self.layer_sizes = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
         # Batch norm's last batch can take one row more (see MiniBatches).
         rows = batch_size + (batch_norm is not None)
@@ -172,6 +177,7 @@ class TrainableNetwork:
             masks,
             self.keep_probs,
             self.batch_norm,
+            self.kernels,
         )
         return cost
 

@@ -1,0 +1,91 @@
+"""Package-wide settings: which kernels train the networks.
+
+One setting so far, ``kernels``:
+
+- ``"numpy"``: the NumPy code of ``_network``, ``_losses`` and ``_optimizers``,
+  which follows the course line by line. The reference.
+- ``"numba"``: the same steps fused into compiled loops (``_numba_kernels``), one
+  pass over memory where NumPy takes several. Needs numba (``pip install
+  skdeepnn[fast]``); results agree with NumPy's to floating-point rounding.
+- ``"auto"`` (the default): ``"numba"`` when numba imports, else ``"numpy"``.
+
+The environment variable ``SKDEEPNN_KERNELS`` sets the default, which reaches the
+worker processes of a grid search too; ``set_config`` and ``config_context`` change
+it in this process.
+"""
+
+import os
+from contextlib import contextmanager
+
+KERNELS = ("auto", "numpy", "numba")
+
+_config = {}
+
+
+def _check_kernels(kernels, source):
+    if kernels not in KERNELS:
+        allowed = ", ".join(map(repr, KERNELS))
+        raise ValueError(f"{source} must be one of {allowed}; got {kernels!r}.")
+    return kernels
+
+
+def _default_kernels():
+    return _check_kernels(os.environ.get("SKDEEPNN_KERNELS", "auto"), "SKDEEPNN_KERNELS")
+
+
+def get_config():
+    """The current settings, as a dict.
+
+    Returns
+    -------
+    config : dict
+        ``{"kernels": ...}``; see ``set_config``.
+    """
+    return {"kernels": _config.get("kernels") or _default_kernels()}
+
+
+def set_config(kernels=None):
+    """Change skdeepnn's settings for this process.
+
+    Parameters
+    ----------
+    kernels : {"auto", "numpy", "numba"}, default=None
+        What trains the networks from the next fit on: NumPy, the reference that
+        follows the course; numba's fused loops, which need ``skdeepnn[fast]``; or
+        "auto", numba when it imports. None leaves the setting unchanged.
+
+    Examples
+    --------
+    >>> import skdeepnn
+    >>> skdeepnn.set_config(kernels="numpy")
+    >>> skdeepnn.get_config()["kernels"]
+    'numpy'
+    >>> skdeepnn.set_config(kernels="auto")
+    """
+    if kernels is not None:
+        _config["kernels"] = _check_kernels(kernels, "kernels")
+
+
+@contextmanager
+def config_context(*, kernels=None):
+    """Change skdeepnn's settings inside a ``with`` block only.
+
+    Parameters
+    ----------
+    kernels : {"auto", "numpy", "numba"}, default=None
+        See ``set_config``.
+
+    Examples
+    --------
+    >>> import skdeepnn
+    >>> with skdeepnn.config_context(kernels="numpy"):
+    ...     skdeepnn.get_config()["kernels"]
+    'numpy'
+    """
+    previous = dict(_config)
+    set_config(kernels=kernels)
+    try:
+        yield
+    finally:
+        _config.clear()
+        _config.update(previous)

@@ -1,0 +1,183 @@
+"""Which kernels train a network: NumPy's reference code, or numba's fused loops.
+
+``training_kernels()`` reads the ``kernels`` setting (``_config``) once per fit and
+returns None for the NumPy reference, or a ``FusedKernels`` whose methods take the
+place of the reference's element-wise steps:
+
+==========================  ===============================================  =========
+step                        NumPy reference                                  fused
+==========================  ===============================================  =========
+hidden layer, forward       ``Z += b``, then ``relu(Z)``                     one pass
+hidden layer, backward      ``relu_derivative(A, dA)``                       one pass
+output loss and ``dZ[L]``   ``categorical_`` / ``binary_log_loss_and_...``   one pass
+optimizer step              Adam 9 passes, RMSProp 7, momentum 3             one pass
+==========================  ===============================================  =========
+
+Only the ReLU hidden layers (the default) and the cross-entropy outputs are fused;
+other activations, dropout's masks, batch normalization and the regression losses
+keep the reference code, which costs little beside them.
+"""
+
+import importlib.util
+
+import numpy as np
+
+from ._activations import ACTIVATIONS, DERIVATIVES
+from ._config import get_config
+from ._losses import binary_log_loss_and_gradient, categorical_log_loss_and_gradient
+from ._optimizers import Adam, Momentum, RMSProp
+from ._warnings import warn_fit_caller
+
+_loaded = {}
+
+
+def training_kernels():
+    """The kernels a fit starting now trains with: None (NumPy) or a ``FusedKernels``.
+
+    Raises
+    ------
+    ImportError
+        ``kernels="numba"`` and numba does not import.
+    """
+    kernels = get_config()["kernels"]
+    if kernels == "numpy" or (kernels == "auto" and importlib.util.find_spec("numba") is None):
+        return None
+    module = _numba_module(required=kernels == "numba")
+    return None if module is None else FusedKernels(module)
+
+
+def _numba_module(required):
+    """``_numba_kernels``, imported once; None if numba fails to import and is not required."""
+    if "module" not in _loaded:
+        try:
+            from . import _numba_kernels
+
+            _loaded["module"] = _numba_kernels
+        except ImportError as error:  # e.g. a numba older than the installed NumPy
+            _loaded["module"], _loaded["error"] = None, error
+            if not required:
+                warn_fit_caller(
+                    f"numba is installed but does not import ({error}); skdeepnn trains "
+                    "with its NumPy kernels. Set kernels='numpy' (skdeepnn.set_config) "
+                    "to silence this warning.",
+                    UserWarning,
+                )
+    if _loaded["module"] is None and required:
+        raise ImportError(
+            "kernels='numba' needs numba: pip install 'skdeepnn[fast]' "
+            f"({_loaded.get('error', 'numba is not installed')})."
+        )
+    return _loaded["module"]
+
+
+class FusedKernels:
+    """numba's fused loops, behind the same calls the training step makes.
+
+    Parameters
+    ----------
+    module : module
+        ``_numba_kernels``.
+    """
+
+    def __init__(self, module):
+        self.module = module
+        self._losses = {
+            categorical_log_loss_and_gradient: module.softmax_log_loss,
+            binary_log_loss_and_gradient: module.sigmoid_log_loss,
+        }
+
+    def forward_activation(self, Z, b, activation):
+        """``Z += b``, then ``Z = g(Z)``, in place: in one pass when ``g`` is ReLU."""
+        if activation == "relu":
+            self.module.bias_relu(Z, b)
+        else:
+            Z += b
+            ACTIVATIONS[activation](Z)
+        return Z
+
+    def backward_activation(self, A, dA, activation):
+        """``dZ = dA * g'(Z)``, written into ``dA``: in one pass when ``g`` is ReLU."""
+        if activation == "relu":
+            self.module.relu_backward(A, dA)
+            return dA
+        return DERIVATIVES[activation](A, dA)
+
+    def loss(self, reference):
+        """The fused version of the loss function ``reference``, or ``reference`` itself."""
+        fused = self._losses.get(reference)
+        if fused is None:
+            return reference
+
+        def loss_and_gradient(Z, Y, sample_weight=None):
+            weights, weight = _row_weights(Z.shape[0], sample_weight, Z.dtype)
+            return float(fused(Z, Y, weights, weight))
+
+        return loss_and_gradient
+
+    def optimizer_step(self, optimizer):
+        """``update(params, grads)``: ``optimizer``'s step, fused; its own ``update`` if
+        it has no fused form (gradient descent is already one BLAS pass)."""
+        if isinstance(optimizer, Adam):
+            return lambda params, grads: self._adam(optimizer, params, grads)
+        if isinstance(optimizer, RMSProp):
+            return lambda params, grads: self._rmsprop(optimizer, params, grads)
+        if isinstance(optimizer, Momentum):
+            return lambda params, grads: self._momentum(optimizer, params, grads)
+        return optimizer.update
+
+    def _adam(self, optimizer, params, grads):
+        optimizer.t += 1
+        v_correction = 1 - optimizer.beta_1**optimizer.t
+        s_root_correction = np.sqrt(1 - optimizer.beta_2**optimizer.t)
+        for param, grad, v, s in zip(
+            params, grads, optimizer.velocities, optimizer.squared_averages, strict=True
+        ):
+            to = param.dtype.type
+            self.module.adam_step(
+                param,
+                grad,
+                v,
+                s,
+                to(optimizer.beta_1),
+                to(1 - optimizer.beta_1),
+                to(optimizer.beta_2),
+                to(1 - optimizer.beta_2),
+                to(optimizer.epsilon * s_root_correction),
+                to(optimizer.learning_rate * s_root_correction / v_correction),
+            )
+
+    def _rmsprop(self, optimizer, params, grads):
+        for param, grad, s in zip(params, grads, optimizer.squared_averages, strict=True):
+            to = param.dtype.type
+            self.module.rmsprop_step(
+                param,
+                grad,
+                s,
+                to(optimizer.beta_2),
+                to(1 - optimizer.beta_2),
+                to(optimizer.epsilon),
+                to(optimizer.learning_rate),
+            )
+
+    def _momentum(self, optimizer, params, grads):
+        rate, beta_1 = optimizer.learning_rate, optimizer.beta_1
+        on_v, on_grad = (rate * beta_1, rate * (1 - beta_1)) if optimizer.nesterov else (rate, 0.0)
+        for param, grad, v in zip(params, grads, optimizer.velocities, strict=True):
+            to = param.dtype.type
+            self.module.momentum_step(
+                param, grad, v, to(beta_1), to(1 - beta_1), to(on_v), to(on_grad)
+            )
+
+
+_NO_WEIGHTS = {}
+
+
+def _row_weights(m, sample_weight, dtype):
+    """``(weights, weight)`` for the fused losses: ``w_i / sum(w)`` as an array, or an
+    empty array and the scalar ``1 / m`` (as ``_losses._row_weights`` computes them)."""
+    if sample_weight is None:
+        if dtype not in _NO_WEIGHTS:
+            _NO_WEIGHTS[dtype] = np.empty(0, dtype)
+        return _NO_WEIGHTS[dtype], dtype.type(1.0 / m)
+    total = sample_weight.sum(dtype=np.float64)
+    return (sample_weight / total).astype(dtype, copy=False), dtype.type(0)
