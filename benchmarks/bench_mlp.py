@@ -2,8 +2,8 @@
 
 Run it with ``python benchmarks/bench_mlp.py`` (about 10 minutes on 2 cores;
 ``--quick`` for a smaller run); ``--sections`` picks what to run, a comma-separated
-list of ``adam, gd, logistic, predict, memory, small, scaling`` or ``all`` (the default
-is all but ``scaling``, which takes longer). Everything is measured side by side in one
+list of ``adam, gd, logistic, predict, memory, small, startup, scaling`` or ``all`` (the
+default is all but ``scaling``, which takes longer). Everything is measured side by side in one
 run, as medians of ``--repeats`` runs. The first five sections use synthetic data made
 here: ``--samples`` rows of ``--features`` standard-normal features whose 10 classes
 come from a random ReLU "teacher" network, so that accuracy means something.
@@ -11,27 +11,31 @@ come from a random ReLU "teacher" network, so that accuracy means something.
 They print, as Markdown tables:
 
 - seconds per epoch of mini-batch Adam (float32 and float64) and per iteration of
-  full-batch gradient descent, with the GFLOP/s each reached. Each is the marginal
+  full-batch gradient descent, with the GFLOP/s each reached; skdeepnn is timed with
+  its NumPy kernels and, when numba is installed, with its fused numba kernels
+  (``skdeepnn.set_config(kernels=...)``). Each is the marginal
   cost of an epoch: a fit of ``1 + k`` epochs minus a 1-epoch fit, divided by ``k``,
   so that a fit's fixed costs (validating X, set-up) do not count as training;
 - the limit: the same matrix products timed alone, at the same shapes, on this machine;
-- LogisticRegressionGD's seconds per iteration against the time to read X twice;
+- LogisticRegressionGD's seconds per iteration against its two products alone;
 - predict latency for 1 row and for 100,000 rows;
 - the peak memory of one fit beyond the input (NumPy allocations, by tracemalloc);
 - the test accuracy each library reached, so that speed never comes from doing less.
 
 ``small`` (``bench_small.py``) times whole fits at default settings on scikit-learn's
 digits and breast-cancer data sets, against ``MLPClassifier()`` and
-``LogisticRegression()``. ``scaling`` (``bench_scaling.py``) times a fixed small
-network against the number of rows (up to ``--scaling-max``) and against its width,
-fits the log-log slope, tracks peak memory, and writes ``--out`` (JSON) and
-``--figure`` (PNG).
+``LogisticRegression()``. ``startup`` (``bench_startup.py``) times new processes: the
+import, the quickstart with each kernel, and numba's compilation. ``scaling``
+(``bench_scaling.py``) times a fixed small network against the number of rows (up to
+``--scaling-max``) and against its width, fits the log-log slope, tracks peak memory,
+and writes ``--out`` (JSON) and ``--figure`` (PNG).
 
 PyTorch is optional and never a dependency of skdeepnn: it is timed only if it imports.
 """
 
 import argparse
 import gc
+import importlib.util
 import os
 import platform
 import statistics
@@ -45,6 +49,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_info, threadpool_limits
 
+import skdeepnn
 from skdeepnn import DeepNNClassifier, LogisticRegressionGD
 
 try:  # optional
@@ -52,14 +57,18 @@ try:  # optional
 except ImportError:
     torch = None
 
+#: skdeepnn's kernels to time side by side: NumPy's reference, and numba's fused loops
+#: when numba is installed (``pip install skdeepnn[fast]``).
+KERNELS = ("numpy", "numba") if importlib.util.find_spec("numba") else ("numpy",)
+
 HIDDEN = (256, 128)
 N_CLASSES = 10
 BATCH_SIZE = 256
 LEARNING_RATE = 1e-3
 ALPHA = 1e-4
 
-SECTIONS = ("adam", "gd", "logistic", "predict", "memory", "small", "scaling")
-DEFAULT_SECTIONS = "adam,gd,logistic,predict,memory,small"
+SECTIONS = ("adam", "gd", "logistic", "predict", "memory", "small", "startup", "scaling")
+DEFAULT_SECTIONS = "adam,gd,logistic,predict,memory,small,startup"
 LARGE_DATA_SECTIONS = ("adam", "gd", "logistic", "predict", "memory")
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -175,7 +184,7 @@ def matmul_epoch_seconds(X, layer_sizes, batch_size, repeats):
 # -- fitting each library ----------------------------------------------------------------
 
 
-def fit_skdeepnn(X, y, solver, epochs, batch_size):
+def fit_skdeepnn(X, y, solver, epochs, batch_size, kernels="numpy"):
     learning_rate = LEARNING_RATE if solver == "adam" else 0.1
     model = DeepNNClassifier(
         hidden_layer_sizes=HIDDEN,
@@ -188,7 +197,7 @@ def fit_skdeepnn(X, y, solver, epochs, batch_size):
         n_iter_no_change=epochs + 1,
         random_state=0,
     )
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), skdeepnn.config_context(kernels=kernels):
         warnings.simplefilter("ignore", ConvergenceWarning)
         return model.fit(X, y)
 
@@ -282,32 +291,36 @@ def report_large(args, sections):
         f"medians of {repeats} runs\n"
     )
 
-    rows = []  # (measurement, limit, skdeepnn, mlp, torch, flops)
+    rows = []  # (measurement, limit, {library: seconds}, flops)
     accuracy = {}
+
+    def libraries(X, solver, batch_size):
+        """Each library's training of ``e`` epochs, by its label in the table."""
+        mlp_solver = "adam" if solver == "adam" else "sgd"
+        trainers = {
+            f"skdeepnn ({kernels})": (
+                lambda e, kernels=kernels: fit_skdeepnn(X, y, solver, e, batch_size, kernels)
+            )
+            for kernels in KERNELS
+        }
+        trainers["MLPClassifier"] = lambda e: fit_mlp(X, y, mlp_solver, e, batch_size)
+        if torch:
+            trainers["PyTorch CPU"] = lambda e: TorchModel(X, y, solver, e, batch_size)
+        return trainers
+
     if "adam" in sections:
         for name, X, X_test in (("float32", X32, X_test32), ("float64", X64, X_test64)):
             flops = network_flops(n, layer_sizes)
             limit = matmul_epoch_seconds(X, layer_sizes, BATCH_SIZE, repeats)
-            ours = per_epoch(
-                lambda e, X=X: fit_skdeepnn(X, y, "adam", e, BATCH_SIZE), args.epochs, repeats
-            )
-            mlp = per_epoch(
-                lambda e, X=X: fit_mlp(X, y, "adam", e, BATCH_SIZE), args.epochs, repeats
-            )
-            theirs = (
-                per_epoch(
-                    lambda e, X=X: TorchModel(X, y, "adam", e, BATCH_SIZE), args.epochs, repeats
-                )
-                if torch
-                else None
-            )
-            rows.append(
-                (f"Adam epoch, batch {BATCH_SIZE}, {name}", limit, ours, mlp, theirs, flops)
-            )
+            seconds = {
+                label: per_epoch(train, args.epochs, repeats)
+                for label, train in libraries(X, "adam", BATCH_SIZE).items()
+            }
+            rows.append((f"Adam epoch, batch {BATCH_SIZE}, {name}", limit, seconds, flops))
             if name == "float32":
-                accuracy["skdeepnn"] = fit_skdeepnn(X, y, "adam", args.epochs, BATCH_SIZE).score(
-                    X_test, y_test
-                )
+                for kernels in KERNELS:
+                    model = fit_skdeepnn(X, y, "adam", args.epochs, BATCH_SIZE, kernels)
+                    accuracy[f"skdeepnn ({kernels})"] = model.score(X_test, y_test)
                 accuracy["MLPClassifier"] = fit_mlp(X, y, "adam", args.epochs, BATCH_SIZE).score(
                     X_test, y_test
                 )
@@ -318,52 +331,42 @@ def report_large(args, sections):
     if "gd" in sections:
         flops = network_flops(n, layer_sizes)
         limit = matmul_epoch_seconds(X32, layer_sizes, n, repeats)
-        rows.append(
-            (
-                "full-batch gd iteration, float32",
-                limit,
-                per_epoch(lambda e: fit_skdeepnn(X32, y, "gd", e, n), args.gd_iterations, repeats),
-                per_epoch(lambda e: fit_mlp(X32, y, "sgd", e, n), args.gd_iterations, repeats),
-                per_epoch(lambda e: TorchModel(X32, y, "gd", e, n), args.gd_iterations, repeats)
-                if torch
-                else None,
-                flops,
-            )
-        )
+        seconds = {
+            label: per_epoch(train, args.gd_iterations, repeats)
+            for label, train in libraries(X32, "gd", n).items()
+        }
+        rows.append(("full-batch gd iteration, float32", limit, seconds, flops))
 
     if rows:
-        print(
-            "| measurement | limit (matmul alone) | skdeepnn | MLPClassifier | PyTorch CPU |"
-            " skdeepnn / MLP | skdeepnn / limit rate |"
-        )
-        print("|---|---|---|---|---|---|---|")
-
-        def cell(seconds, flops):
-            if seconds is None:
-                return "n/a"
-            return f"{seconds:.3f} s ({flops / seconds / 1e9:.0f} GFLOP/s)"
-
-        for label, limit, ours, mlp, theirs, flops in rows:
-            print(
-                f"| {label} | {cell(limit, flops)} | {cell(ours, flops)} | {cell(mlp, flops)} | "
-                f"{cell(theirs, flops)} | {ours / mlp:.2f}x | {limit / ours:.0%} |"
-            )
+        print_speed_table(rows)
 
     if "logistic" in sections:
-        # Logistic regression: one full-batch iteration reads X twice (X @ W, X.T @ dZ).
-        vector = np.ones(args.features, dtype=np.float32)
-        read_twice = median_time(lambda: (X32 @ vector, X32 @ vector), max(5, repeats))
+        # A full-batch iteration of logistic regression is two products, Z = X @ W and
+        # dW = X.T @ dZ: their time alone at this shape is its limit.
+        W = np.full((args.features, N_CLASSES), 0.01, dtype=np.float32)
+        Z = np.empty((n, N_CLASSES), dtype=np.float32)
+        dW = np.empty_like(W)
+
+        def products():
+            np.matmul(X32, W, out=Z)
+            np.matmul(X32.T, Z, out=dW)
+
+        products()
+        limit = median_time(products, max(5, repeats))
         iterations = 10
+        print(f"\n| LogisticRegressionGD, float32, {N_CLASSES} classes | per iteration "
+              "| its two products alone | share of their rate |\n|---|---|---|---|")  # fmt: skip
+        for kernels in KERNELS:
 
-        def fit_logistic(iterations):
-            fit_quietly(LogisticRegressionGD(max_iter=iterations, tol=0), X32, y)
+            def fit_logistic(iterations, kernels=kernels):
+                with skdeepnn.config_context(kernels=kernels):
+                    fit_quietly(LogisticRegressionGD(max_iter=iterations, tol=0), X32, y)
 
-        logistic = per_epoch(fit_logistic, iterations, repeats)
-        print(
-            f"\nLogisticRegressionGD, float32, {N_CLASSES} classes: {logistic * 1e3:.1f} ms per "
-            f"iteration; reading X twice: {read_twice * 1e3:.1f} ms; "
-            f"ratio {logistic / read_twice:.2f}x"
-        )
+            logistic = per_epoch(fit_logistic, iterations, repeats)
+            print(
+                f"| {kernels} kernels | {logistic * 1e3:.1f} ms | {limit * 1e3:.1f} ms "
+                f"| {limit / logistic:.0%} |"
+            )
 
     if "predict" in sections:
         # Prediction latency, with models trained one epoch.
@@ -406,6 +409,27 @@ def report_large(args, sections):
             f"\nTest accuracy after {args.epochs} Adam epochs (float32): "
             + ", ".join(f"{name} {score:.4f}" for name, score in accuracy.items())
         )
+
+
+def print_speed_table(rows):
+    """The epoch times as a Markdown table: seconds and GFLOP/s per library, then each
+    skdeepnn kernel's time over MLPClassifier's and its share of the limit's rate."""
+    labels = list(rows[0][2])
+    ours = [label for label in labels if label.startswith("skdeepnn")]
+    header = ["measurement", "limit (matmul alone)", *labels]
+    header += [f"{label} / MLP" for label in ours] + [f"{label} / limit rate" for label in ours]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+
+    def cell(seconds, flops):
+        return f"{seconds:.3f} s ({flops / seconds / 1e9:.0f} GFLOP/s)"
+
+    for measurement, limit, seconds, flops in rows:
+        cells = [measurement, cell(limit, flops)]
+        cells += [cell(seconds[label], flops) for label in labels]
+        cells += [f"{seconds[label] / seconds['MLPClassifier']:.2f}x" for label in ours]
+        cells += [f"{limit / seconds[label]:.0%}" for label in ours]
+        print("| " + " | ".join(cells) + " |")
 
 
 def parse_sections(text):
@@ -507,6 +531,10 @@ def main(argv=None):
         import bench_small
 
         bench_small.report(args.repeats or 5)
+    if "startup" in sections:
+        import bench_startup
+
+        bench_startup.report(args.repeats or 3)
     if "scaling" in sections:
         import bench_scaling
 

@@ -2,12 +2,15 @@
 
 One setting so far, ``kernels``:
 
-- ``"numpy"``: the NumPy code of ``_network``, ``_losses`` and ``_optimizers``,
-  which follows the course line by line. The reference.
+- ``"numpy"`` (the default): the NumPy code of ``_network``, ``_losses`` and
+  ``_optimizers``, which follows the course line by line. The reference.
 - ``"numba"``: the same steps fused into compiled loops (``_numba_kernels``), one
   pass over memory where NumPy takes several. Needs numba (``pip install
   skdeepnn[fast]``); results agree with NumPy's to floating-point rounding.
-- ``"auto"`` (the default): ``"numba"`` when numba imports, else ``"numpy"``.
+
+numba is opt-in, as scikit-learn's ``array_api_dispatch`` is: a new process pays about
+half a second to import numba and load the compiled kernels, more than a small fit
+gains (``benchmarks/bench_startup.py`` measures both).
 
 The environment variable ``SKDEEPNN_KERNELS`` sets the default, which reaches the
 worker processes of a grid search too; ``set_config`` and ``config_context`` change
@@ -17,7 +20,7 @@ it in this process.
 import os
 from contextlib import contextmanager
 
-KERNELS = ("auto", "numpy", "numba")
+KERNELS = ("numpy", "numba")
 
 _config = {}
 
@@ -30,7 +33,7 @@ def _check_kernels(kernels, source):
 
 
 def _default_kernels():
-    return _check_kernels(os.environ.get("SKDEEPNN_KERNELS", "auto"), "SKDEEPNN_KERNELS")
+    return _check_kernels(os.environ.get("SKDEEPNN_KERNELS", "numpy"), "SKDEEPNN_KERNELS")
 
 
 def get_config():
@@ -49,10 +52,11 @@ def set_config(kernels=None):
 
     Parameters
     ----------
-    kernels : {"auto", "numpy", "numba"}, default=None
+    kernels : {"numpy", "numba"}, default=None
         What trains the networks from the next fit on: NumPy, the reference that
-        follows the course; numba's fused loops, which need ``skdeepnn[fast]``; or
-        "auto", numba when it imports. None leaves the setting unchanged.
+        follows the course (the default); or numba's fused loops, which need
+        ``pip install skdeepnn[fast]`` and give the same results to rounding. None
+        leaves the setting unchanged.
 
     Examples
     --------
@@ -60,7 +64,6 @@ def set_config(kernels=None):
     >>> skdeepnn.set_config(kernels="numpy")
     >>> skdeepnn.get_config()["kernels"]
     'numpy'
-    >>> skdeepnn.set_config(kernels="auto")
     """
     if kernels is not None:
         _config["kernels"] = _check_kernels(kernels, "kernels")
@@ -72,7 +75,7 @@ def config_context(*, kernels=None):
 
     Parameters
     ----------
-    kernels : {"auto", "numpy", "numba"}, default=None
+    kernels : {"numpy", "numba"}, default=None
         See ``set_config``.
 
     Examples

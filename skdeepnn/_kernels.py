@@ -18,15 +18,12 @@ other activations, dropout's masks, batch normalization and the regression losse
 keep the reference code, which costs little beside them.
 """
 
-import importlib.util
-
 import numpy as np
 
 from ._activations import ACTIVATIONS, DERIVATIVES
 from ._config import get_config
 from ._losses import binary_log_loss_and_gradient, categorical_log_loss_and_gradient
 from ._optimizers import Adam, Momentum, RMSProp
-from ._warnings import warn_fit_caller
 
 _loaded = {}
 
@@ -39,35 +36,17 @@ def training_kernels():
     ImportError
         ``kernels="numba"`` and numba does not import.
     """
-    kernels = get_config()["kernels"]
-    if kernels == "numpy" or (kernels == "auto" and importlib.util.find_spec("numba") is None):
+    if get_config()["kernels"] == "numpy":
         return None
-    module = _numba_module(required=kernels == "numba")
-    return None if module is None else FusedKernels(module)
-
-
-def _numba_module(required):
-    """``_numba_kernels``, imported once; None if numba fails to import and is not required."""
     if "module" not in _loaded:
         try:
             from . import _numba_kernels
-
-            _loaded["module"] = _numba_kernels
-        except ImportError as error:  # e.g. a numba older than the installed NumPy
-            _loaded["module"], _loaded["error"] = None, error
-            if not required:
-                warn_fit_caller(
-                    f"numba is installed but does not import ({error}); skdeepnn trains "
-                    "with its NumPy kernels. Set kernels='numpy' (skdeepnn.set_config) "
-                    "to silence this warning.",
-                    UserWarning,
-                )
-    if _loaded["module"] is None and required:
-        raise ImportError(
-            "kernels='numba' needs numba: pip install 'skdeepnn[fast]' "
-            f"({_loaded.get('error', 'numba is not installed')})."
-        )
-    return _loaded["module"]
+        except ImportError as error:  # not installed, or older than the installed NumPy
+            raise ImportError(
+                f"kernels='numba' needs numba: pip install 'skdeepnn[fast]' ({error})."
+            ) from error
+        _loaded["module"] = _numba_kernels
+    return FusedKernels(_loaded["module"])
 
 
 class FusedKernels:
