@@ -40,7 +40,7 @@ extensions = [
 
 templates_path = ["_templates"]
 # benchmark_table.rst is not a page of its own: comparison.rst includes it.
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "benchmark_table.rst"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "benchmark_table.rst", "kernels_table.rst"]
 
 # -- autodoc and autosummary ---------------------------------------------------------
 

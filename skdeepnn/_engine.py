@@ -153,8 +153,12 @@ class EpochLoop:
         )
         self.total_weight = X.shape[0] if sample_weight is None else weight_sum(sample_weight)
         self.training = Training(network.coefs, network.intercepts, optimizer, network.batch_norm)
-        kernels = network.kernels
-        self.update = optimizer.update if kernels is None else kernels.optimizer_step(optimizer)
+        # numba's kernels fuse the optimizer's step with the L2 term (None: the reference).
+        self.fused_step = (
+            None
+            if network.kernels is None
+            else network.kernels.optimizer_step(optimizer, network.n_weights)
+        )
         self.early_stopping = settings.early_stopping and validation is not None and not incremental
         if not self.early_stopping:
             quantity = "training loss"
@@ -270,13 +274,19 @@ class EpochLoop:
         """One pass over the mini-batches; returns the epoch's mean cost."""
         network, params, grads = self.network, self.network.params, self.network.param_grads
         self.epoch_cost = self.epoch_weight = 0.0
+        fused_step, alpha = self.fused_step, network.alpha
         for X_batch, Y_batch, w_batch, batch_weight in self.batches.epoch():
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                cost = network.cost_and_gradient(X_batch, Y_batch, w_batch, self.rng)
+                cost = network.cost_and_gradient(
+                    X_batch, Y_batch, w_batch, self.rng, l2_gradient=fused_step is None
+                )
                 self.divergence.check_cost(cost, epoch)
                 if self.lowest_loss is not None:  # before the step: the weights it is of
                     self.lowest_loss.offer(cost, params)
-                self.update([params], [grads])
+                if fused_step is None:
+                    self.optimizer.update([params], [grads])
+                else:  # alpha / m of the batch, as backward_propagation would add it
+                    fused_step([params], [grads], alpha / batch_weight)
             self.epoch_cost += cost * batch_weight
             self.epoch_weight += batch_weight
         if self.epoch_weight == 0:  # batch norm skipped every batch

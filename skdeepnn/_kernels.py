@@ -4,14 +4,15 @@
 returns None for the NumPy reference, or a ``FusedKernels`` whose methods take the
 place of the reference's element-wise steps:
 
-==========================  ===============================================  =========
-step                        NumPy reference                                  fused
-==========================  ===============================================  =========
-hidden layer, forward       ``Z += b``, then ``relu(Z)``                     one pass
-hidden layer, backward      ``relu_derivative(A, dA)``                       one pass
-output loss and ``dZ[L]``   ``categorical_`` / ``binary_log_loss_and_...``   one pass
-optimizer step              Adam 9 passes, RMSProp 7, momentum 3             one pass
-==========================  ===============================================  =========
+=============================  ===============================================  =========
+step                           NumPy reference                                  fused
+=============================  ===============================================  =========
+hidden layer, forward          ``Z += b``, then ``relu(Z)``                     one pass
+hidden layer, backward         ``relu_derivative(A, dA)``                       one pass
+output loss and ``dZ[L]``      ``categorical_`` / ``binary_log_loss_and_...``   one pass
+L2 term and optimizer step     ``dW += alpha / m W``, then Adam's 9 passes      one pass
+                               (RMSProp 7, momentum 3)
+=============================  ===============================================  =========
 
 Only the ReLU hidden layers (the default) and the cross-entropy outputs are fused;
 other activations, dropout's masks, batch normalization and the regression losses
@@ -93,18 +94,21 @@ class FusedKernels:
 
         return loss_and_gradient
 
-    def optimizer_step(self, optimizer):
-        """``update(params, grads)``: ``optimizer``'s step, fused; its own ``update`` if
-        it has no fused form (gradient descent is already one BLAS pass)."""
-        if isinstance(optimizer, Adam):
-            return lambda params, grads: self._adam(optimizer, params, grads)
-        if isinstance(optimizer, RMSProp):
-            return lambda params, grads: self._rmsprop(optimizer, params, grads)
-        if isinstance(optimizer, Momentum):
-            return lambda params, grads: self._momentum(optimizer, params, grads)
-        return optimizer.update
+    def optimizer_step(self, optimizer, n_weights):
+        """``step(params, grads, decay)``: ``optimizer``'s update fused with the L2 term,
+        or None if it has no fused form (gradient descent is one BLAS pass already).
 
-    def _adam(self, optimizer, params, grads):
+        The step adds ``decay * W`` (``decay`` = alpha / m of the batch) to the
+        gradient of the first ``n_weights`` entries, the weights: the gradient it is
+        given must leave that term out (``cost_and_gradients(..., l2_gradient=False)``).
+        """
+        kinds = {Adam: self._adam, RMSProp: self._rmsprop, Momentum: self._momentum}
+        fused = kinds.get(type(optimizer))
+        if fused is None:
+            return None
+        return lambda params, grads, decay: fused(optimizer, params, grads, n_weights, decay)
+
+    def _adam(self, optimizer, params, grads, n_weights, decay):
         optimizer.t += 1
         v_correction = 1 - optimizer.beta_1**optimizer.t
         s_root_correction = np.sqrt(1 - optimizer.beta_2**optimizer.t)
@@ -123,9 +127,11 @@ class FusedKernels:
                 to(1 - optimizer.beta_2),
                 to(optimizer.epsilon * s_root_correction),
                 to(optimizer.learning_rate * s_root_correction / v_correction),
+                n_weights,
+                to(decay),
             )
 
-    def _rmsprop(self, optimizer, params, grads):
+    def _rmsprop(self, optimizer, params, grads, n_weights, decay):
         for param, grad, s in zip(params, grads, optimizer.squared_averages, strict=True):
             to = param.dtype.type
             self.module.rmsprop_step(
@@ -136,16 +142,19 @@ class FusedKernels:
                 to(1 - optimizer.beta_2),
                 to(optimizer.epsilon),
                 to(optimizer.learning_rate),
+                n_weights,
+                to(decay),
             )
 
-    def _momentum(self, optimizer, params, grads):
+    def _momentum(self, optimizer, params, grads, n_weights, decay):
         rate, beta_1 = optimizer.learning_rate, optimizer.beta_1
         on_v, on_grad = (rate * beta_1, rate * (1 - beta_1)) if optimizer.nesterov else (rate, 0.0)
         for param, grad, v in zip(params, grads, optimizer.velocities, strict=True):
             to = param.dtype.type
             self.module.momentum_step(
-                param, grad, v, to(beta_1), to(1 - beta_1), to(on_v), to(on_grad)
-            )
+                param, grad, v, to(beta_1), to(1 - beta_1), to(on_v), to(on_grad),
+                n_weights, to(decay),
+            )  # fmt: skip
 
 
 _NO_WEIGHTS = {}

@@ -355,6 +355,7 @@ def cost_and_gradients(
     keep_probs=None,
     batch_norm=None,
     kernels=None,
+    l2_gradient=True,
 ):
     r"""The regularized cost ``J`` at the given parameters and its gradient.
 
@@ -389,6 +390,9 @@ def cost_and_gradients(
     kernels : FusedKernels, optional
         numba's fused loops for the hidden layers' activations (``_kernels``); None
         for the NumPy reference. The loss is the one given: ``kernels.loss`` fuses it.
+    l2_gradient : bool, default=True
+        False leaves the L2 term out of ``dW`` (not out of the cost), for an
+        optimizer step that adds it itself (``_kernels.FusedKernels.optimizer_step``).
 
     Returns
     -------
@@ -416,7 +420,7 @@ def cost_and_gradients(
         layers[-1],
         coefs,
         activation,
-        alpha,
+        alpha if l2_gradient else 0.0,
         m,
         grads,
         workspace,

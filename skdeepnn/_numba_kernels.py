@@ -26,18 +26,33 @@ _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 
 @_jit
-def adam_step(param, grad, v, s, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, eps, step):
+def _with_l2(grad, param, i, n_decayed, decay):
+    """The gradient of entry ``i`` with the L2 term ``decay * param`` of the first
+    ``n_decayed`` entries (the weights ``W[l]``; the biases are not regularized)."""
+    if i < n_decayed:
+        return grad[i] + decay * param[i]
+    return grad[i]
+
+
+@_jit
+def adam_step(
+    param, grad, v, s, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, eps, step,
+    n_decayed, decay,
+):  # fmt: skip
     r"""One Adam step over flat arrays, in place (``_optimizers.Adam.update``).
 
     .. math::
+        g = d\theta + \frac{\alpha}{m} \theta_W, \quad
         v \leftarrow \beta_1 v + (1 - \beta_1) g, \quad
         s \leftarrow \beta_2 s + (1 - \beta_2) g^2, \quad
         \theta \leftarrow \theta - \text{step} \cdot \frac{v}{\sqrt{s} + \epsilon}
 
-    with ``step`` and ``eps`` carrying the bias corrections, as in the reference.
+    with ``step`` and ``eps`` carrying the bias corrections, as in the reference. The
+    L2 term (``decay`` on the first ``n_decayed`` entries) is the one that
+    ``_network.backward_propagation`` adds to ``dW``: here it costs no pass of its own.
     """
     for i in range(param.size):
-        g = grad[i]
+        g = _with_l2(grad, param, i, n_decayed, decay)
         v_i = beta_1 * v[i] + one_minus_beta_1 * g
         s_i = beta_2 * s[i] + one_minus_beta_2 * (g * g)
         v[i] = v_i
@@ -46,25 +61,29 @@ def adam_step(param, grad, v, s, beta_1, one_minus_beta_1, beta_2, one_minus_bet
 
 
 @_jit
-def rmsprop_step(param, grad, s, beta_2, one_minus_beta_2, eps, learning_rate):
+def rmsprop_step(
+    param, grad, s, beta_2, one_minus_beta_2, eps, learning_rate, n_decayed, decay
+):  # fmt: skip
     r"""One RMSProp step over flat arrays, in place (``_optimizers.RMSProp.update``).
 
     .. math::
+        g = d\theta + \frac{\alpha}{m} \theta_W, \quad
         s \leftarrow \beta_2 s + (1 - \beta_2) g^2, \quad
         \theta \leftarrow \theta - \alpha \frac{g}{\sqrt{s} + \epsilon}
     """
     for i in range(param.size):
-        g = grad[i]
+        g = _with_l2(grad, param, i, n_decayed, decay)
         s_i = beta_2 * s[i] + one_minus_beta_2 * (g * g)
         s[i] = s_i
         param[i] -= learning_rate * (g / (math.sqrt(s_i) + eps))
 
 
 @_jit
-def momentum_step(param, grad, v, beta_1, one_minus_beta_1, on_v, on_grad):
+def momentum_step(param, grad, v, beta_1, one_minus_beta_1, on_v, on_grad, n_decayed, decay):
     r"""One momentum step over flat arrays, in place (``_optimizers.Momentum.update``).
 
     .. math::
+        g = d\theta + \frac{\alpha}{m} \theta_W, \quad
         v \leftarrow \beta_1 v + (1 - \beta_1) g, \quad
         \theta \leftarrow \theta - \text{on\_v} \cdot v - \text{on\_grad} \cdot g
 
@@ -72,7 +91,7 @@ def momentum_step(param, grad, v, beta_1, one_minus_beta_1, on_v, on_grad):
     ``on_v = learning_rate * beta_1, on_grad = learning_rate * (1 - beta_1)``.
     """
     for i in range(param.size):
-        g = grad[i]
+        g = _with_l2(grad, param, i, n_decayed, decay)
         v_i = beta_1 * v[i] + one_minus_beta_1 * g
         v[i] = v_i
         param[i] -= on_v * v_i + on_grad * g

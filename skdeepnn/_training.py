@@ -154,11 +154,14 @@ class TrainableNetwork:
         self.coefs, self.intercepts, self.params, self.param_grads, self.grads = _pack_trainable(
             coefs, intercepts, batch_norm, fits_intercepts, dtype
         )
+        # The weights come first in the packed vector: its first n_weights entries.
+        self.n_weights = sum(W.size for W in coefs)
 
-    def cost_and_gradient(self, X, Y, sample_weight=None, rng=None):
+    def cost_and_gradient(self, X, Y, sample_weight=None, rng=None, l2_gradient=True):
         """The regularized cost of a batch; its gradient goes to ``param_grads``.
 
-        With dropout, ``rng`` draws the batch's masks.
+        With dropout, ``rng`` draws the batch's masks. ``l2_gradient=False`` leaves
+        the L2 term out of the gradient, for a fused optimizer step that adds it.
         """
         masks = self.keep_probs and draw_dropout_masks(
             rng, X.shape[0], self.layer_sizes[1:-1], self.keep_probs, X.dtype, self.workspace
@@ -178,6 +181,7 @@ class TrainableNetwork:
             self.keep_probs,
             self.batch_norm,
             self.kernels,
+            l2_gradient,
         )
         return cost
 

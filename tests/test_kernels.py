@@ -118,13 +118,17 @@ def test_fused_optimizer_steps_match_the_reference(fused, dtype, make):
     rng = np.random.default_rng(3)
     start = rng.standard_normal(1000).astype(dtype)
     gradients = [(rng.standard_normal(1000) * scale).astype(dtype) for scale in (1, 0.1, 5, 1e-3)]
+    n_weights, decay = 600, 0.05  # the L2 term of the first 600 entries, the "weights"
     params_reference, params_fused = start.copy(), start.copy()
     reference, optimizer = make([params_reference]), make([params_fused])
-    step = fused.optimizer_step(optimizer)
+    step = fused.optimizer_step(optimizer, n_weights)
     for gradient in gradients:
-        reference.update([params_reference], [gradient])
-        step([params_fused], [gradient])
+        with_l2 = gradient.copy()  # as backward_propagation adds it: dW += alpha / m W
+        with_l2[:n_weights] += dtype(decay) * params_reference[:n_weights]
+        reference.update([params_reference], [with_l2])
+        step([params_fused], [gradient], decay)
         assert params_fused.dtype == dtype
+    assert not np.allclose(params_fused, start)
     assert_allclose(params_fused, params_reference, rtol=RTOL[dtype], atol=1e-7)
     for mine, theirs in zip(optimizer._state(), reference._state(), strict=True):
         assert_allclose(mine, theirs, rtol=RTOL[dtype], atol=1e-9)
@@ -134,8 +138,7 @@ def test_fused_optimizer_steps_match_the_reference(fused, dtype, make):
 def test_gradient_descent_keeps_its_own_step(fused):
     from skdeepnn._optimizers import GradientDescent
 
-    optimizer = GradientDescent([np.zeros(3)], 0.1)
-    assert fused.optimizer_step(optimizer) == optimizer.update
+    assert fused.optimizer_step(GradientDescent([np.zeros(3)], 0.1), 3) is None
 
 
 def _fit_both(make, X, y):
@@ -156,7 +159,7 @@ def test_a_fit_with_fused_kernels_follows_the_reference(fused, dtype, solver):
     def make():
         return DeepNNClassifier(
             hidden_layer_sizes=(16, 8), solver=solver, max_iter=8, batch_size=32,
-            learning_rate=0.01, random_state=0, n_iter_no_change=np.inf,
+            learning_rate=0.01, alpha=0.5, random_state=0, n_iter_no_change=np.inf,
         )  # fmt: skip
 
     with pytest.warns(Warning) if solver == "lbfgs" else _no_warning():
