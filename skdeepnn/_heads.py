@@ -70,8 +70,10 @@ class ClassificationHead:
         sample_weight = self.weigh(y_index, sample_weight, dtype)
         if self.n_outputs == 1:
             return y_index.astype(dtype)[:, None], sample_weight
-        Y = np.zeros((len(y_index), self.n_outputs), dtype=dtype)
-        Y[np.arange(len(y_index)), y_index] = 1
+        # One-hot rows, compared in NumPy's buffered chunks: no index arrays of the
+        # rows' size beside Y, as fancy indexing would make.
+        Y = np.empty((len(y_index), self.n_outputs), dtype=dtype)
+        np.equal(y_index[:, None], np.arange(self.n_outputs), out=Y, casting="unsafe")
         return Y, sample_weight
 
     def label_index(self, y, name="y"):
@@ -381,6 +383,10 @@ def class_weights_from_dict(class_weight, classes):
     return weights
 
 
+#: Rows of ``Y`` that ``prior_logits`` converts to float64 at a time.
+PRIOR_BLOCK_ROWS = 2**14
+
+
 def prior_logits(Y, sample_weight, softmax, floor_share=0.1):
     r"""The output bias whose predictions are the weighted class frequencies of ``Y``.
 
@@ -407,11 +413,19 @@ def prior_logits(Y, sample_weight, softmax, floor_share=0.1):
     -------
     b : ndarray of shape (n_outputs,), float64
     """
-    weights = np.ones(len(Y)) if sample_weight is None else sample_weight.astype(np.float64)
-    total = weights.sum()
+    total = len(Y) if sample_weight is None else sample_weight.sum(dtype=np.float64)
     if total == 0:  # nothing to learn a prior from
         return np.zeros(Y.shape[1])
-    yes = (weights @ Y) / total
+    # Summed in float64, a block of rows at a time: a float64 copy of a float32 Y
+    # would take twice Y's memory for a moment.
+    yes = np.zeros(Y.shape[1])
+    for start in range(0, len(Y), PRIOR_BLOCK_ROWS):
+        block = Y[start : start + PRIOR_BLOCK_ROWS].astype(np.float64)
+        if sample_weight is None:
+            yes += block.sum(axis=0)
+        else:
+            yes += sample_weight[start : start + PRIOR_BLOCK_ROWS].astype(np.float64) @ block
+    yes /= total
     if softmax:
         log_p = np.log(np.maximum(yes, floor_share / Y.shape[1]))
         return log_p - log_p.mean()

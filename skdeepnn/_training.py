@@ -323,7 +323,10 @@ class MiniBatches:
         if sparse.issparse(X) and batch_size < X.shape[0]:
             X = X.tocsr()  # rows of a CSC matrix cost a pass over all its entries
         if self.gather:
-            self.indices = np.arange(X.shape[0])
+            # 32-bit indices halve the one array of the rows' size that training adds;
+            # the shuffle draws the same permutation whatever their dtype.
+            index_dtype = np.int32 if X.shape[0] <= np.iinfo(np.int32).max else np.intp
+            self.indices = np.arange(X.shape[0], dtype=index_dtype)
             self.Y_buffer = np.empty((max_rows, Y.shape[1]), dtype=Y.dtype)
             if not sparse.issparse(X):
                 self.X_buffer = np.empty((max_rows, X.shape[1]), dtype=X.dtype)
