@@ -14,7 +14,7 @@ gains (``benchmarks/bench_startup.py`` measures both).
 
 The environment variable ``SKDEEPNN_KERNELS`` sets the default, which reaches the
 worker processes of a grid search too; ``set_config`` and ``config_context`` change
-it in this process.
+it in this process, for all its threads (each fit reads it once, when it starts).
 """
 
 import os
@@ -60,10 +60,10 @@ def set_config(kernels=None):
 
     Examples
     --------
+    Train with numba's kernels from now on (``config_context`` does it for a block):
+
     >>> import skdeepnn
-    >>> skdeepnn.set_config(kernels="numpy")
-    >>> skdeepnn.get_config()["kernels"]
-    'numpy'
+    >>> skdeepnn.set_config(kernels="numba")  # doctest: +SKIP
     """
     if kernels is not None:
         _config["kernels"] = _check_kernels(kernels, "kernels")
