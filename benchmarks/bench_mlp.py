@@ -58,7 +58,7 @@ except ImportError:
     torch = None
 
 #: skdeepnn's kernels to time side by side: NumPy's reference, and numba's fused loops
-#: when numba is installed (``pip install skdeepnn[fast]``).
+#: when numba is installed (the ``[fast]`` extra: ``pip install ".[fast]"``).
 KERNELS = ("numpy", "numba") if importlib.util.find_spec("numba") else ("numpy",)
 
 HIDDEN = (256, 128)

@@ -5,8 +5,8 @@ One setting so far, ``kernels``:
 - ``"numpy"`` (the default): the NumPy code of ``_network``, ``_losses`` and
   ``_optimizers``, which follows the course line by line. The reference.
 - ``"numba"``: the same steps fused into compiled loops (``_numba_kernels``), one
-  pass over memory where NumPy takes several. Needs numba (``pip install
-  skdeepnn[fast]``); results agree with NumPy's to floating-point rounding.
+  pass over memory where NumPy takes several. Needs numba, which the ``[fast]`` extra
+  installs (``pip install ".[fast]"``); results agree with NumPy's to rounding.
 
 numba is opt-in, as scikit-learn's ``array_api_dispatch`` is: a new process pays about
 half a second to import numba and load the compiled kernels, more than a small fit
@@ -54,9 +54,9 @@ def set_config(kernels=None):
     ----------
     kernels : {"numpy", "numba"}, default=None
         What trains the networks from the next fit on: NumPy, the reference that
-        follows the course (the default); or numba's fused loops, which need
-        ``pip install skdeepnn[fast]`` and give the same results to rounding. None
-        leaves the setting unchanged.
+        follows the course (the default); or numba's fused loops, which need the
+        ``[fast]`` extra and give the same results to rounding. None leaves the
+        setting unchanged.
 
     Examples
     --------
@@ -71,7 +71,10 @@ def set_config(kernels=None):
 
 @contextmanager
 def config_context(*, kernels=None):
-    """Change skdeepnn's settings inside a ``with`` block only.
+    """Change skdeepnn's settings inside a ``with`` block, then put them back.
+
+    The change holds for the whole process while the block runs, its other threads
+    included: fits in threads of their own should not use different kernels.
 
     Parameters
     ----------

@@ -286,7 +286,7 @@ class EpochLoop:
                 if fused_step is None:
                     self.optimizer.update([params], [grads])
                 else:  # alpha / m of the batch, as backward_propagation would add it
-                    fused_step([params], [grads], alpha / batch_weight)
+                    fused_step(params, grads, alpha / batch_weight)
             self.epoch_cost += cost * batch_weight
             self.epoch_weight += batch_weight
         if self.epoch_weight == 0:  # batch norm skipped every batch

@@ -73,7 +73,7 @@ class ClassificationHead:
         # One-hot rows, compared in NumPy's buffered chunks: no index arrays of the
         # rows' size beside Y, as fancy indexing would make.
         Y = np.empty((len(y_index), self.n_outputs), dtype=dtype)
-        np.equal(y_index[:, None], np.arange(self.n_outputs), out=Y, casting="unsafe")
+        np.equal(y_index[:, None], np.arange(self.n_outputs), out=Y)
         return Y, sample_weight
 
     def label_index(self, y, name="y"):
@@ -383,8 +383,8 @@ def class_weights_from_dict(class_weight, classes):
     return weights
 
 
-#: Rows of ``Y`` that ``prior_logits`` converts to float64 at a time.
-PRIOR_BLOCK_ROWS = 2**14
+#: Values of ``Y`` that ``prior_logits`` converts to float64 at a time (8 MiB).
+PRIOR_BLOCK_VALUES = 2**20
 
 
 def prior_logits(Y, sample_weight, softmax, floor_share=0.1):
@@ -416,15 +416,16 @@ def prior_logits(Y, sample_weight, softmax, floor_share=0.1):
     total = len(Y) if sample_weight is None else sample_weight.sum(dtype=np.float64)
     if total == 0:  # nothing to learn a prior from
         return np.zeros(Y.shape[1])
-    # Summed in float64, a block of rows at a time: a float64 copy of a float32 Y
-    # would take twice Y's memory for a moment.
-    yes = np.zeros(Y.shape[1])
-    for start in range(0, len(Y), PRIOR_BLOCK_ROWS):
-        block = Y[start : start + PRIOR_BLOCK_ROWS].astype(np.float64)
-        if sample_weight is None:
-            yes += block.sum(axis=0)
-        else:
-            yes += sample_weight[start : start + PRIOR_BLOCK_ROWS].astype(np.float64) @ block
+    if sample_weight is None:
+        yes = Y.sum(axis=0, dtype=np.float64)  # NumPy converts in buffered chunks
+    else:
+        # In float64, a block of rows at a time: a float64 copy of a float32 Y would
+        # take twice Y's memory for a moment.
+        yes = np.zeros(Y.shape[1])
+        block_rows = max(1, PRIOR_BLOCK_VALUES // Y.shape[1])
+        for start in range(0, len(Y), block_rows):
+            rows = slice(start, start + block_rows)
+            yes += sample_weight[rows].astype(np.float64) @ Y[rows].astype(np.float64, copy=False)
     yes /= total
     if softmax:
         log_p = np.log(np.maximum(yes, floor_share / Y.shape[1]))

@@ -199,8 +199,8 @@ def forward_propagation(
         elif batch_norm is not None:  # normalizes, scales and shifts instead of adding b
             batch_norm.forward(l - 1, Z, sample_weight)
             g(Z)
-        elif kernels is not None:
-            kernels.forward_activation(Z, b, activation)
+        elif kernels is not None and activation in kernels.activations:
+            kernels.bias_activation(Z, b, activation)
         else:
             Z += b
             g(Z)
@@ -331,10 +331,10 @@ def backward_propagation(
                 # have dA = 0 whatever g' says); the others only read A's sign.
                 if activation in ("tanh", "sigmoid"):
                     A_prev = A_prev * keep_probs[l - 2]
-            if kernels is None:
-                dZ = derivative(A_prev, dA_prev)
+            if kernels is not None and activation in kernels.activations:
+                dZ = kernels.activation_backward(A_prev, dA_prev, activation)
             else:
-                dZ = kernels.backward_activation(A_prev, dA_prev, activation)
+                dZ = derivative(A_prev, dA_prev)
             if batch_norm is not None:
                 dZ = batch_norm.backward(l - 2, dZ)
     return grads

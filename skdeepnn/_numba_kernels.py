@@ -1,21 +1,22 @@
 r"""The training step's element-wise work, fused into compiled loops by numba.
 
 Each function here does, in one pass over memory, what the NumPy reference does in
-several calls (the reference is named in each docstring, and the tests hold the two
-to rounding). On a mini-batch, each NumPy call costs a microsecond or more before
-it touches a number, and each pass reads its arrays from memory again: on digits
-(batches of 200 rows, 7,510 parameters) these loops make an Adam step about a fifth
-faster; on the benchmark's 235,000 parameters, Adam's nine passes become one.
+several calls (the reference is named in each docstring, and ``tests/test_kernels.py``
+holds the two to rounding). On a mini-batch, each NumPy call costs a microsecond or
+more before it touches a number, and each pass reads its arrays from memory again:
+on digits (batches of 200 rows, 7,510 parameters) these loops make a step about a
+fifth faster; on the benchmark's 235,000 parameters, Adam's nine passes and the L2
+term's become one.
 
 Only ``_kernels`` imports this module, and only when a fit asks for numba's kernels:
-importing numba takes about 0.2 s, which ``import skdeepnn`` must not pay. The
+importing numba takes about 0.3 s, which ``import skdeepnn`` must not pay. The
 compiled code is cached on disk (``cache=True``), so a new process loads it instead
 of compiling it again.
 
-Every scalar argument arrives in the arrays' dtype (``_kernels`` converts them), so
-float32 arrays are computed in float32, as NumPy computes them; ``error_model="numpy"``
-lets a division by zero give inf instead of raising, as NumPy does, and lets the loops
-vectorize.
+The optimizer steps get every scalar in the arrays' dtype (``_kernels`` converts
+them), so that float32 parameters are updated in float32, as NumPy updates them. The
+loss kernels sum the cost in float64. ``error_model="numpy"`` lets a division by zero
+give inf instead of raising, as NumPy does, and lets the loops vectorize.
 """
 
 import math
@@ -27,8 +28,8 @@ _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 @_jit
 def _with_l2(grad, param, i, n_decayed, decay):
-    """The gradient of entry ``i`` with the L2 term ``decay * param`` of the first
-    ``n_decayed`` entries (the weights ``W[l]``; the biases are not regularized)."""
+    """The gradient of entry ``i`` plus the L2 term ``decay * param[i]`` when ``i`` is
+    among the first ``n_decayed`` entries (the weights; biases are not regularized)."""
     if i < n_decayed:
         return grad[i] + decay * param[i]
     return grad[i]
@@ -39,17 +40,29 @@ def adam_step(
     param, grad, v, s, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, eps, step,
     n_decayed, decay,
 ):  # fmt: skip
-    r"""One Adam step over flat arrays, in place (``_optimizers.Adam.update``).
+    r"""One Adam step with the L2 term, in place (``_optimizers.Adam.update``).
 
     .. math::
-        g = d\theta + \frac{\alpha}{m} \theta_W, \quad
+        g = d\theta + \lambda \theta_W, \quad
         v \leftarrow \beta_1 v + (1 - \beta_1) g, \quad
         s \leftarrow \beta_2 s + (1 - \beta_2) g^2, \quad
-        \theta \leftarrow \theta - \text{step} \cdot \frac{v}{\sqrt{s} + \epsilon}
+        \theta \leftarrow \theta - \text{step} \frac{v}{\sqrt{s} + \epsilon}
 
-    with ``step`` and ``eps`` carrying the bias corrections, as in the reference. The
-    L2 term (``decay`` on the first ``n_decayed`` entries) is the one that
-    ``_network.backward_propagation`` adds to ``dW``: here it costs no pass of its own.
+    Parameters
+    ----------
+    param, grad, v, s : ndarray of shape (n_params,)
+        The packed parameters, their gradient without the L2 term, and Adam's two
+        averages; ``param``, ``v`` and ``s`` are updated.
+    beta_1, one_minus_beta_1, beta_2, one_minus_beta_2 : scalar
+    eps, step : scalar
+        :math:`\epsilon \sqrt{1 - \beta_2^t}` and
+        :math:`\eta \sqrt{1 - \beta_2^t} / (1 - \beta_1^t)`: the bias corrections, as
+        the reference folds them in.
+    n_decayed : int
+        The L2 term :math:`\lambda \theta` (``backward_propagation``'s
+        ``alpha / m * W``) applies to the first ``n_decayed`` entries, the weights.
+    decay : scalar
+        :math:`\lambda = \alpha / m` for this batch.
     """
     for i in range(param.size):
         g = _with_l2(grad, param, i, n_decayed, decay)
@@ -64,12 +77,14 @@ def adam_step(
 def rmsprop_step(
     param, grad, s, beta_2, one_minus_beta_2, eps, learning_rate, n_decayed, decay
 ):  # fmt: skip
-    r"""One RMSProp step over flat arrays, in place (``_optimizers.RMSProp.update``).
+    r"""One RMSProp step with the L2 term, in place (``_optimizers.RMSProp.update``).
 
     .. math::
-        g = d\theta + \frac{\alpha}{m} \theta_W, \quad
+        g = d\theta + \lambda \theta_W, \quad
         s \leftarrow \beta_2 s + (1 - \beta_2) g^2, \quad
-        \theta \leftarrow \theta - \alpha \frac{g}{\sqrt{s} + \epsilon}
+        \theta \leftarrow \theta - \eta \frac{g}{\sqrt{s} + \epsilon}
+
+    Parameters are as in ``adam_step``; ``learning_rate`` is :math:`\eta`.
     """
     for i in range(param.size):
         g = _with_l2(grad, param, i, n_decayed, decay)
@@ -79,29 +94,42 @@ def rmsprop_step(
 
 
 @_jit
-def momentum_step(param, grad, v, beta_1, one_minus_beta_1, on_v, on_grad, n_decayed, decay):
-    r"""One momentum step over flat arrays, in place (``_optimizers.Momentum.update``).
+def momentum_step(
+    param, grad, v, beta_1, one_minus_beta_1, learning_rate, nesterov, n_decayed, decay
+):  # fmt: skip
+    r"""One momentum step with the L2 term, in place (``_optimizers.Momentum.update``).
 
     .. math::
-        g = d\theta + \frac{\alpha}{m} \theta_W, \quad
+        g = d\theta + \lambda \theta_W, \quad
         v \leftarrow \beta_1 v + (1 - \beta_1) g, \quad
-        \theta \leftarrow \theta - \text{on\_v} \cdot v - \text{on\_grad} \cdot g
+        \theta \leftarrow \theta - \eta v
+        \quad \text{or, with Nesterov,} \quad
+        \theta \leftarrow \theta - \eta \beta_1 v - \eta (1 - \beta_1) g
 
-    ``on_v = learning_rate, on_grad = 0`` is the classical step; Nesterov's is
-    ``on_v = learning_rate * beta_1, on_grad = learning_rate * (1 - beta_1)``.
+    Parameters are as in ``adam_step``; ``learning_rate`` is :math:`\eta`.
     """
     for i in range(param.size):
         g = _with_l2(grad, param, i, n_decayed, decay)
         v_i = beta_1 * v[i] + one_minus_beta_1 * g
         v[i] = v_i
-        param[i] -= on_v * v_i + on_grad * g
+        if nesterov:  # the reference's two updates, in its order
+            param[i] -= learning_rate * beta_1 * v_i
+            param[i] -= learning_rate * one_minus_beta_1 * g
+        else:
+            param[i] -= learning_rate * v_i
 
 
 @_jit
 def bias_relu(Z, b):
-    """``Z = max(Z + b, 0)`` row by row, in place (``Z += b``, then ``_activations.relu``).
+    """``Z = max(Z + b, 0)``, in place (``Z += b``, then ``_activations.relu``).
 
     A NaN stays NaN, as with NumPy's maximum, so that a diverging run is still seen.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (m, n_l)
+        ``A_prev @ W``, overwritten with ``A``.
+    b : ndarray of shape (n_l,)
     """
     n_rows, n_units = Z.shape
     for i in range(n_rows):
@@ -112,7 +140,15 @@ def bias_relu(Z, b):
 
 @_jit
 def relu_backward(A, dA):
-    """``dZ = dA * 1{A > 0}``, written into ``dA`` (``_activations.relu_derivative``)."""
+    """``dZ = dA * 1{A > 0}``, written into ``dA`` (``_activations.relu_derivative``).
+
+    A multiplication, not a choice, so that ``dA``'s NaN and inf give what the
+    reference's do (inf * 0 is NaN).
+
+    Parameters
+    ----------
+    A, dA : ndarray of shape (m, n_l)
+    """
     n_rows, n_units = A.shape
     for i in range(n_rows):
         for j in range(n_units):
@@ -125,8 +161,18 @@ def softmax_log_loss(Z, Y, weights, weight):
     (``_losses.categorical_log_loss_and_gradient``).
 
     Per row, :math:`\log \sum_k e^{z_k - \max z} - \sum_k y_k (z_k - \max z)`, weighted
-    by ``weights[i]`` (or by ``weight`` when ``weights`` is empty) and summed; then
-    :math:`dZ = w_i (\mathrm{softmax}(z) - y)`.
+    and summed; then :math:`dZ = w_i (\mathrm{softmax}(z) - y)`.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (m, n_classes)
+        The logits; overwritten.
+    Y : ndarray of shape (m, n_classes)
+        One-hot targets.
+    weights : ndarray of shape (m,) or (0,)
+        Each row's factor ``w_i / sum(w)``; empty when every row has ``weight``.
+    weight : scalar
+        ``1 / m``, when ``weights`` is empty.
 
     Returns
     -------
@@ -140,8 +186,8 @@ def softmax_log_loss(Z, Y, weights, weight):
         for k in range(1, n_classes):
             if Z[i, k] > row_max:
                 row_max = Z[i, k]
-        exp_sum = 0 * row_max
-        true_logit = 0 * row_max
+        exp_sum = 0.0
+        true_logit = 0.0
         for k in range(n_classes):
             z = Z[i, k] - row_max
             true_logit += Y[i, k] * z
@@ -162,6 +208,15 @@ def sigmoid_log_loss(Z, Y, weights, weight):
     Per entry, :math:`\log(1 + e^z) - y z = \max(z, 0) + \log(1 + e^{-|z|}) - y z`,
     weighted by row and summed; then :math:`dZ = w_i (\sigma(z) - y)`.
 
+    Parameters
+    ----------
+    Z : ndarray of shape (m, n_labels)
+        The logits; overwritten.
+    Y : ndarray of shape (m, n_labels)
+        Targets in {0, 1}.
+    weights, weight :
+        As in ``softmax_log_loss``.
+
     Returns
     -------
     loss : float
@@ -175,8 +230,8 @@ def sigmoid_log_loss(Z, Y, weights, weight):
             z, y = Z[i, k], Y[i, k]
             # e^{-|z|} never overflows; the sigmoid is 1 / (1 + e^{-z}) or e^z / (1 + e^z).
             e = math.exp(-abs(z))
-            row_loss += max(z, 0) + math.log1p(e) - y * z
-            probability = 1 / (1 + e) if z >= 0 else e / (1 + e)
+            row_loss += max(z, 0.0) + math.log1p(e) - y * z
+            probability = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
             Z[i, k] = (probability - y) * w
         loss += w * row_loss
     return loss

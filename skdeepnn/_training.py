@@ -154,7 +154,7 @@ class TrainableNetwork:
         self.coefs, self.intercepts, self.params, self.param_grads, self.grads = _pack_trainable(
             coefs, intercepts, batch_norm, fits_intercepts, dtype
         )
-        # The weights come first in the packed vector: its first n_weights entries.
+        # _pack_trainable puts the weights first: they are the first n_weights entries.
         self.n_weights = sum(W.size for W in coefs)
 
     def cost_and_gradient(self, X, Y, sample_weight=None, rng=None, l2_gradient=True):

@@ -525,3 +525,29 @@ def test_multilabel_prior_is_each_labels_frequency():
     # so its logit is log(0.05 / 1), not minus infinity.
     never = head.initial_output_bias(np.zeros((4, 3)))
     np.testing.assert_allclose(never, np.log(0.05), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_weighted_prior_summed_in_blocks_is_the_whole_sum(monkeypatch, dtype):
+    """prior_logits converts a block of rows at a time to float64: blocks of 3 rows (the
+    last one short) give the shares of one weighted sum over all the rows."""
+    import skdeepnn._heads as heads
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 20)
+    weights = rng.uniform(0.1, 3, 20)
+    head = ClassificationHead(np.arange(4))
+    Y, w = head.encode(y, weights.astype(dtype), dtype)
+    whole = head.initial_output_bias(Y, w)
+    monkeypatch.setattr(heads, "PRIOR_BLOCK_VALUES", 3 * 4)
+    np.testing.assert_allclose(head.initial_output_bias(Y, w), whole, rtol=1e-12)
+    shares = np.bincount(y, weights=w.astype(np.float64)) / w.sum(dtype=np.float64)
+    np.testing.assert_allclose(np.exp(whole) / np.exp(whole).sum(), shares, rtol=1e-6)
+
+
+def test_one_hot_rows_in_the_inputs_dtype():
+    head = ClassificationHead(np.array(["a", "b", "c"]))
+    Y, _ = head.encode(np.array(["c", "a", "c", "b"]), None, np.float32)
+    assert Y.dtype == np.float32
+    np.testing.assert_array_equal(Y, [[0, 0, 1], [1, 0, 0], [0, 0, 1], [0, 1, 0]])
+    assert head.encode(np.array([], dtype="<U1"), None, np.float64)[0].shape == (0, 3)

@@ -7,8 +7,10 @@ path. The tests that run numba skip where it is not installed; CI runs them in a
 environment with the ``[fast]`` extra.
 """
 
+import contextlib
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -23,6 +25,12 @@ from skdeepnn._optimizers import Adam, Momentum, RMSProp
 
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 2e-5, np.float64: 1e-12}
+
+
+@pytest.fixture(autouse=True)
+def default_settings(monkeypatch):
+    """Each test starts from the defaults, whatever a test before it set."""
+    monkeypatch.setattr(skdeepnn._config, "_config", {})
 
 
 @pytest.fixture
@@ -74,33 +82,28 @@ def test_losses_without_a_fused_form_are_the_reference(fused):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("activation", ["relu", "tanh", "leaky_relu", "sigmoid", "identity"])
-def test_fused_activations_match_the_reference(fused, dtype, activation):
-    from skdeepnn._activations import ACTIVATIONS, DERIVATIVES
-
+def test_fused_relu_matches_the_reference(fused, dtype):
     rng = np.random.default_rng(2)
     Z = _logits(dtype, (29, 7))
     Z[2, :3] = [0.0, np.nan, -np.inf]
+    Z[3, 0] = -1.0
     b = rng.standard_normal(7).astype(dtype)
     b[:3] = 0
-    A_reference = ACTIVATIONS[activation](Z + b)
-    A_fused = fused.forward_activation(Z.copy(), b, activation)
+    assert fused.activations == {"relu"}  # the other activations keep the reference
+    A_reference = relu(Z + b)
+    A_fused = Z.copy()
+    fused.bias_activation(A_fused, b, "relu")
     assert_array_equal(A_fused, A_reference)  # each entry is one rounding: bit for bit
+    assert np.isnan(A_fused[2, 1]) and A_fused[2, 2] == 0  # NaN kept, -inf cut to 0
 
     dA = rng.standard_normal(Z.shape).astype(dtype)
     dA[3, 0] = np.nan  # where A is 0, the reference keeps NaN * 0 = NaN
+    dA[3, 1] = np.inf
     A = np.nan_to_num(A_reference)
-    dZ_reference = DERIVATIVES[activation](A, dA.copy())
-    assert_array_equal(fused.backward_activation(A, dA.copy(), activation), dZ_reference)
-
-
-def test_fused_relu_keeps_nan_so_that_divergence_is_seen(fused):
-    Z = np.array([[np.nan, -1.0, 2.0]])
-    fused.forward_activation(Z, np.zeros(3), "relu")
-    assert np.isnan(Z[0, 0]) and Z[0, 1] == 0 and Z[0, 2] == 2
-    # The reference agrees: NumPy's maximum propagates NaN.
-    assert np.isnan(relu(np.array([np.nan])))[0]
-    assert_array_equal(relu_derivative(np.array([1.0]), np.array([3.0])), [3.0])
+    with np.errstate(invalid="ignore"):  # inf * 0, as in a diverging run
+        dZ_reference = relu_derivative(A, dA.copy())
+    assert_array_equal(fused.activation_backward(A, dA.copy(), "relu"), dZ_reference)
+    assert np.isnan(dZ_reference[3, 0])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -114,19 +117,21 @@ def test_fused_relu_keeps_nan_so_that_divergence_is_seen(fused):
     ],
     ids=["adam", "rmsprop", "momentum", "nesterov"],
 )
-def test_fused_optimizer_steps_match_the_reference(fused, dtype, make):
+@pytest.mark.parametrize("decay", [0.05, 0.0])
+def test_fused_optimizer_steps_match_the_reference(fused, dtype, make, decay):
     rng = np.random.default_rng(3)
     start = rng.standard_normal(1000).astype(dtype)
     gradients = [(rng.standard_normal(1000) * scale).astype(dtype) for scale in (1, 0.1, 5, 1e-3)]
-    n_weights, decay = 600, 0.05  # the L2 term of the first 600 entries, the "weights"
+    n_weights = 600  # the L2 term applies to the first 600 entries, the "weights"
     params_reference, params_fused = start.copy(), start.copy()
     reference, optimizer = make([params_reference]), make([params_fused])
     step = fused.optimizer_step(optimizer, n_weights)
     for gradient in gradients:
         with_l2 = gradient.copy()  # as backward_propagation adds it: dW += alpha / m W
-        with_l2[:n_weights] += dtype(decay) * params_reference[:n_weights]
+        if decay:  # with alpha = 0 it adds nothing
+            with_l2[:n_weights] += dtype(decay) * params_reference[:n_weights]
         reference.update([params_reference], [with_l2])
-        step([params_fused], [gradient], decay)
+        step(params_fused, gradient, decay)
         assert params_fused.dtype == dtype
     assert not np.allclose(params_fused, start)
     assert_allclose(params_fused, params_reference, rtol=RTOL[dtype], atol=1e-7)
@@ -141,85 +146,170 @@ def test_gradient_descent_keeps_its_own_step(fused):
     assert fused.optimizer_step(GradientDescent([np.zeros(3)], 0.1), 3) is None
 
 
-def _fit_both(make, X, y):
-    with skdeepnn.config_context(kernels="numpy"):
-        reference = make().fit(X, y)
-    with skdeepnn.config_context(kernels="numba"):
-        fused = make().fit(X, y)
+@contextlib.contextmanager
+def _ignoring_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # max_iter is reached on purpose
+        yield
+
+
+@pytest.fixture
+def calls(fused, monkeypatch):
+    """Counts the calls to each numba kernel, which still run: a fit with
+    kernels="numba" must use them, not fall back to the reference unseen."""
+    from skdeepnn import _numba_kernels
+
+    counts = {}
+    for name in ("adam_step", "rmsprop_step", "momentum_step", "bias_relu",
+                 "relu_backward", "softmax_log_loss", "sigmoid_log_loss"):  # fmt: skip
+        kernel = getattr(_numba_kernels, name)
+
+        def counted(*args, kernel=kernel, name=name):
+            counts[name] = counts.get(name, 0) + 1
+            return kernel(*args)
+
+        monkeypatch.setattr(_numba_kernels, name, counted)
+    return counts
+
+
+def _fit_both(make, X, y, **fit_params):
+    with skdeepnn.config_context(kernels="numpy"), _ignoring_warnings():
+        reference = make().fit(X, y, **fit_params)
+    with skdeepnn.config_context(kernels="numba"), _ignoring_warnings():
+        fused = make().fit(X, y, **fit_params)
     return reference, fused
 
 
+def _assert_same_fit(fused, reference, rtol):
+    assert fused.n_iter_ == reference.n_iter_
+    assert_allclose(fused.loss_curve_, reference.loss_curve_, rtol=rtol)
+    weights = "coef_" if hasattr(reference, "coef_") else "coefs_"
+    for mine, theirs in zip(getattr(fused, weights), getattr(reference, weights), strict=True):
+        assert mine.dtype == theirs.dtype
+        assert_allclose(mine, theirs, rtol=rtol, atol=rtol)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("solver", ["adam", "rmsprop", "momentum", "sgd", "lbfgs"])
-def test_a_fit_with_fused_kernels_follows_the_reference(fused, dtype, solver):
+@pytest.mark.parametrize("solver", ["adam", "rmsprop", "momentum", "nesterov", "sgd", "lbfgs"])
+def test_a_fit_with_fused_kernels_follows_the_reference(calls, dtype, solver):
     X, y = make_classification(n_samples=120, n_features=8, n_informative=5, n_classes=3,
                                random_state=0)  # fmt: skip
     X = X.astype(dtype)
 
     def make():
         return DeepNNClassifier(
-            hidden_layer_sizes=(16, 8), solver=solver, max_iter=8, batch_size=32,
-            learning_rate=0.01, alpha=0.5, random_state=0, n_iter_no_change=np.inf,
+            hidden_layer_sizes=(16, 8), solver="momentum" if solver == "nesterov" else solver,
+            nesterov=solver == "nesterov", max_iter=8, batch_size=32, learning_rate=0.01,
+            alpha=0.5, random_state=0, n_iter_no_change=np.inf,
         )  # fmt: skip
 
-    with pytest.warns(Warning) if solver == "lbfgs" else _no_warning():
-        reference, fused_model = _fit_both(make, X, y)
-    assert fused_model.n_iter_ == reference.n_iter_
-    rtol = 1e-4 if dtype == np.float32 else 1e-9
-    assert_allclose(fused_model.loss_curve_, reference.loss_curve_, rtol=rtol)
-    for mine, theirs in zip(fused_model.coefs_, reference.coefs_, strict=True):
-        assert mine.dtype == dtype
-        assert_allclose(mine, theirs, rtol=rtol, atol=rtol)
-
-
-def _no_warning():
-    import contextlib
-    import warnings
-
-    @contextlib.contextmanager
-    def context():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # max_iter is reached on purpose
-            yield
-
-    return context()
+    reference, fused_model = _fit_both(make, X, y)
+    _assert_same_fit(fused_model, reference, rtol=1e-4 if dtype == np.float32 else 1e-9)
+    assert calls["bias_relu"] and calls["relu_backward"] and calls["softmax_log_loss"]
+    step = {"adam": "adam_step", "rmsprop": "rmsprop_step", "momentum": "momentum_step",
+            "nesterov": "momentum_step"}.get(solver)  # fmt: skip
+    if step is not None:
+        assert calls[step] == 8 * 4  # 8 epochs of 4 batches (120 rows, 32 a batch)
+        assert calls[step] == sum(v for k, v in calls.items() if k.endswith("_step"))
 
 
 @pytest.mark.parametrize(
-    "make, data",
+    "make, data, fit_params",
     [
-        (lambda: LogisticRegressionGD(max_iter=30, random_state=0), "binary"),
-        (lambda: LogisticRegressionGD(max_iter=30, random_state=0), "multiclass"),
+        (lambda: LogisticRegressionGD(max_iter=30, random_state=0), "binary", {}),
+        (lambda: LogisticRegressionGD(max_iter=30, random_state=0), "multiclass", {}),
         (
             lambda: DeepNNClassifier(hidden_layer_sizes=(12,), max_iter=10, random_state=0),
             "multilabel",
-        ),
+            {},
+        ),  # fmt: skip
         (
             lambda: DeepNNClassifier(
                 hidden_layer_sizes=(12,), max_iter=10, dropout=0.2, random_state=0
             ),
             "multiclass",
-        ),
+            {},
+        ),  # fmt: skip
         (
             lambda: DeepNNClassifier(
-                hidden_layer_sizes=(12,), activation="tanh", max_iter=10, random_state=0
+                hidden_layer_sizes=(12,), max_iter=10, activation="tanh", random_state=0
             ),
             "binary",
-        ),
+            {},
+        ),  # fmt: skip
+        (
+            lambda: DeepNNClassifier(
+                hidden_layer_sizes=(12, 6),
+                max_iter=10,
+                batch_norm=True,
+                batch_size=16,
+                random_state=0,
+            ),
+            "multiclass",
+            {},
+        ),  # fmt: skip
+        (
+            lambda: DeepNNClassifier(
+                hidden_layer_sizes=(12,),
+                max_iter=10,
+                alpha=0.0,
+                class_weight="balanced",
+                random_state=0,
+            ),
+            "multiclass",
+            {},
+        ),  # fmt: skip
+        (
+            lambda: DeepNNClassifier(
+                hidden_layer_sizes=(12,), max_iter=10, batch_size=16, random_state=0
+            ),
+            "multiclass",
+            "weights",
+        ),  # fmt: skip
     ],
-    ids=["logistic-binary", "logistic-multiclass", "multilabel", "dropout", "tanh"],
+    ids=[
+        "logistic-binary",
+        "logistic-multiclass",
+        "multilabel",
+        "dropout",
+        "tanh",
+        "batch-norm",
+        "class-weight-no-l2",
+        "sample-weight-with-zeros",
+    ],  # fmt: skip
 )
-def test_every_head_and_layer_follows_the_reference(fused, make, data):
+def test_every_head_and_layer_follows_the_reference(calls, make, data, fit_params):
     if data == "multilabel":
         X, y = make_multilabel_classification(n_samples=80, n_classes=4, random_state=0)
     else:
         n_classes = 2 if data == "binary" else 3
         X, y = make_classification(n_samples=90, n_classes=n_classes, n_informative=4,
+                                   weights=[0.6] + [0.4 / (n_classes - 1)] * (n_classes - 1),
                                    random_state=0)  # fmt: skip
-    with _no_warning():
-        reference, fused_model = _fit_both(make, X, y)
-    assert_allclose(fused_model.loss_curve_, reference.loss_curve_, rtol=1e-9)
+    if fit_params == "weights":  # zero-weight rows, which batches must leave out of m
+        fit_params = {"sample_weight": np.random.default_rng(0).choice([0.0, 0.5, 2.0], len(y))}
+    reference, fused_model = _fit_both(make, X, y, **fit_params)
+    _assert_same_fit(fused_model, reference, rtol=1e-9)
     assert_array_equal(fused_model.predict(X), reference.predict(X))
+    if make().solver == "adam":  # LogisticRegressionGD's "gd" has no fused step
+        assert calls["adam_step"] > 0
+    loss = "sigmoid_log_loss" if data in ("binary", "multilabel") else "softmax_log_loss"
+    assert calls[loss] > 0
+
+
+def test_partial_fit_carries_the_fused_optimizer_on(fused):
+    """Adam's step count and averages go on from one partial_fit call to the next,
+    with either kernel, along the same path."""
+    X, y = make_classification(n_samples=100, n_features=6, random_state=0)
+    models = {}
+    for kernels in ("numpy", "numba"):
+        with skdeepnn.config_context(kernels=kernels):
+            model = DeepNNClassifier(hidden_layer_sizes=(10,), batch_size=20, random_state=0)
+            for start in range(0, 100, 25):
+                model.partial_fit(X[start : start + 25], y[start : start + 25], classes=[0, 1])
+        models[kernels] = model
+    assert models["numba"]._optimizer.t == models["numpy"]._optimizer.t == 8
+    _assert_same_fit(models["numba"], models["numpy"], rtol=1e-9)
 
 
 def test_settings_are_checked_and_restored(monkeypatch):
@@ -255,13 +345,13 @@ def test_numba_asked_for_but_missing_says_how_to_install_it(monkeypatch):
     X, y = make_classification(n_samples=20, random_state=0)
     model = DeepNNClassifier(max_iter=1)
     with skdeepnn.config_context(kernels="numba"):
-        with pytest.raises(ImportError, match=r"pip install 'skdeepnn\[fast\]'"):
+        with pytest.raises(ImportError, match=r"its \[fast\] extra, pip install '\.\[fast\]'"):
             model.fit(X, y)
     assert not hasattr(model, "coefs_")
 
 
 def test_importing_skdeepnn_does_not_import_numba():
-    # numba takes about 0.2 s to import: only a fit that uses its kernels pays it.
+    # numba takes about 0.3 s to import: only a fit that uses its kernels pays it.
     code = "import sys, skdeepnn; print('numba' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
