@@ -81,6 +81,11 @@ def config_context(*, kernels=None):
     kernels : {"numpy", "numba"}, default=None
         See ``set_config``.
 
+    Yields
+    ------
+    None
+        The block runs with the changed settings.
+
     Examples
     --------
     >>> import skdeepnn
