@@ -44,6 +44,21 @@ def test_batch_norm_joins_a_last_batch_of_one_row_to_the_one_before(data):
     assert np.isfinite(net.running_vars_[0]).all() and (net.running_vars_[0] > 0).all()
 
 
+def test_shuffled_batches_keep_a_32_bit_index_and_the_same_order(data):
+    """The shuffle's index is 32-bit (half the memory of one array the rows' size), and
+    Generator.shuffle draws the same permutation for it as for the 64-bit one it was."""
+    from skdeepnn._training import MiniBatches
+
+    X, y = data
+    Y = y[:, None].astype(float)
+    batches = MiniBatches(X, Y, None, 50, True, np.random.default_rng(7))
+    assert batches.indices.dtype == np.int32
+    order = np.arange(len(X), dtype=np.int64)
+    np.random.default_rng(7).shuffle(order)
+    gathered = np.concatenate([X_batch.copy() for X_batch, *_ in batches.epoch()])
+    np.testing.assert_array_equal(gathered, X[order])
+
+
 def test_batch_norm_refuses_batches_with_one_weighted_sample(data):
     """Weights that leave one sample per batch trained a constant model, as batch_size=1 did."""
     X, y = data[0][:200], data[1][:200]
