@@ -6,7 +6,7 @@ The section ``startup`` of ``python benchmarks/bench_mlp.py``; run it alone with
 Each measurement starts fresh Python processes, so that nothing is already imported:
 
 - ``import skdeepnn``, and ``import sklearn.neural_network`` beside it: skdeepnn must not
-  import numba (about 0.3 s) when it is imported, only when a fit uses its kernels;
+  import numba (about 0.4 s) when it is imported, only when a fit uses its kernels;
 - the quickstart (``examples/quickstart.py``: a grid search of 12 fits and a refit on
   digits, over 2 worker processes), whole, with ``SKDEEPNN_KERNELS=numpy`` and
   ``=numba``: each worker process imports numba and loads the compiled kernels from

@@ -8,9 +8,9 @@ One setting so far, ``kernels``:
   pass over memory where NumPy takes several. Needs numba, which the ``[fast]`` extra
   installs (``pip install ".[fast]"``); results agree with NumPy's to rounding.
 
-numba is opt-in, as scikit-learn's ``array_api_dispatch`` is: a new process pays about
-half a second to import numba and load the compiled kernels, more than a small fit
-gains (``benchmarks/bench_startup.py`` measures both).
+numba is opt-in, as scikit-learn's ``array_api_dispatch`` is: a new process pays
+about 0.8 s on its first fit to import numba and load the compiled kernels, more than
+a small fit gains (``benchmarks/bench_startup.py`` measures both).
 
 The environment variable ``SKDEEPNN_KERNELS`` sets the default, which reaches the
 worker processes of a grid search too; ``set_config`` and ``config_context`` change

@@ -9,7 +9,7 @@ fifth faster; on the benchmark's 235,000 parameters, Adam's nine passes and the 
 term's become one.
 
 Only ``_kernels`` imports this module, and only when a fit asks for numba's kernels:
-importing numba takes about 0.3 s, which ``import skdeepnn`` must not pay. The
+importing numba takes about 0.4 s, which ``import skdeepnn`` must not pay. The
 compiled code is cached on disk (``cache=True``), so a new process loads it instead
 of compiling it again.
 

@@ -351,7 +351,7 @@ def test_numba_asked_for_but_missing_says_how_to_install_it(monkeypatch):
 
 
 def test_importing_skdeepnn_does_not_import_numba():
-    # numba takes about 0.3 s to import: only a fit that uses its kernels pays it.
+    # numba takes about 0.4 s to import: only a fit that uses its kernels pays it.
     code = "import sys, skdeepnn; print('numba' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
