@@ -198,9 +198,8 @@ def fit_skdeepnn(X, y, solver, epochs, batch_size, kernels="numpy"):
         n_iter_no_change=epochs + 1,
         random_state=0,
     )
-    with warnings.catch_warnings(), skdeepnn.config_context(kernels=kernels):
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return model.fit(X, y)
+    with skdeepnn.config_context(kernels=kernels):
+        return fit_quietly(model, X, y)
 
 
 def fit_mlp(X, y, solver, epochs, batch_size):
@@ -225,9 +224,7 @@ def fit_mlp(X, y, solver, epochs, batch_size):
         random_state=0,
         **options,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return model.fit(X, y)
+    return fit_quietly(model, X, y)
 
 
 class TorchModel:

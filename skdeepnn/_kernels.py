@@ -33,6 +33,10 @@ from ._optimizers import Adam, Momentum, RMSProp
 
 _loaded = {}
 
+#: The fused losses' ``weights`` when every row has the same factor: empty, made once
+#: rather than on every batch.
+_NO_WEIGHTS = {np.dtype(dtype): np.empty(0, dtype) for dtype in (np.float32, np.float64)}
+
 
 def training_kernels():
     """The kernels a fit starting now trains with: None (NumPy) or a ``FusedKernels``.
@@ -72,10 +76,11 @@ class FusedKernels:
         The hidden activations with fused loops; the others keep the reference.
     """
 
-    activations = {"relu"}
-
     def __init__(self, module):
         self.module = module
+        # activation: (its forward pass with the bias, its backward pass)
+        self._activations = {"relu": (module.bias_relu, module.relu_backward)}
+        self.activations = set(self._activations)
         self._losses = {
             categorical_log_loss_and_gradient: module.softmax_log_loss,
             binary_log_loss_and_gradient: module.sigmoid_log_loss,
@@ -83,11 +88,11 @@ class FusedKernels:
 
     def bias_activation(self, Z, b, activation):
         """``Z += b``, then ``Z = g(Z)``, in one pass, in place. ``Z``: (m, n_l)."""
-        self.module.bias_relu(Z, b)
+        self._activations[activation][0](Z, b)
 
     def activation_backward(self, A, dA, activation):
         """``dZ = dA * g'(Z)`` in one pass, written into ``dA`` and returned."""
-        self.module.relu_backward(A, dA)
+        self._activations[activation][1](A, dA)
         return dA
 
     def loss(self, reference):
@@ -105,7 +110,7 @@ class FusedKernels:
             # The reference's factor of each row: 1 / m, or w_i / sum(w) as a column.
             weights = _row_weights(Z.shape[0], sample_weight, Z.dtype)
             if sample_weight is None:
-                return float(fused(Z, Y, np.empty(0, Z.dtype), Z.dtype.type(weights)))
+                return float(fused(Z, Y, _NO_WEIGHTS[Z.dtype], Z.dtype.type(weights)))
             return float(fused(Z, Y, weights[:, 0], Z.dtype.type(0)))
 
         return loss_and_gradient

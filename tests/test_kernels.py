@@ -7,13 +7,12 @@ path. The tests that run numba skip where it is not installed; CI runs them in a
 environment with the ``[fast]`` extra.
 """
 
-import contextlib
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
+from _helpers import fit_quietly
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification, make_multilabel_classification
 
@@ -146,13 +145,6 @@ def test_gradient_descent_keeps_its_own_step(fused):
     assert fused.optimizer_step(GradientDescent([np.zeros(3)], 0.1), 3) is None
 
 
-@contextlib.contextmanager
-def _ignoring_warnings():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # max_iter is reached on purpose
-        yield
-
-
 @pytest.fixture
 def calls(fused, monkeypatch):
     """Counts the calls to each numba kernel, which still run: a fit with
@@ -173,10 +165,10 @@ def calls(fused, monkeypatch):
 
 
 def _fit_both(make, X, y, **fit_params):
-    with skdeepnn.config_context(kernels="numpy"), _ignoring_warnings():
-        reference = make().fit(X, y, **fit_params)
-    with skdeepnn.config_context(kernels="numba"), _ignoring_warnings():
-        fused = make().fit(X, y, **fit_params)
+    with skdeepnn.config_context(kernels="numpy"):
+        reference = fit_quietly(make(), X, y, **fit_params)
+    with skdeepnn.config_context(kernels="numba"):
+        fused = fit_quietly(make(), X, y, **fit_params)
     return reference, fused
 
 
