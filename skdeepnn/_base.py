@@ -401,7 +401,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         Returns
         -------
         X : ndarray or sparse matrix of shape (n_samples, n_features), float32 or float64
-        Y : ndarray of shape (n_samples, n_outputs), of X's dtype
+        Y : ndarray of shape (n_samples, n_outputs) or (n_samples, 1)
+            The head's encoding: in X's dtype, or class indices for a softmax.
         sample_weight : ndarray of shape (n_samples,) or None
             The weights of the cost: the user's times the class weights.
         user_weight : ndarray of shape (n_samples,) or None
@@ -492,7 +493,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     def _starting_network(self, X, Y, sample_weight, head, continuing, rng):
         """``(coefs, intercepts, batch_norm)`` in X's dtype, free to be trained in place:
         copies of the fitted ones (after checking they still fit), or new ones."""
-        layer_sizes = [X.shape[1], *self._hidden_layer_sizes(), Y.shape[1]]
+        layer_sizes = [X.shape[1], *self._hidden_layer_sizes(), head.n_outputs]
         momentum = self._batch_norm_momentum()
         if continuing:
             coefs, intercepts = self._get_network()

@@ -61,8 +61,17 @@ class ClassificationHead:
         return bool(np.isfinite(Z).all())
 
     def encode(self, y, sample_weight, dtype, name="y"):
-        """``Y`` (a 0/1 column for two classes, one-hot rows for more) and the weights
-        times the class weights.
+        """``Y`` and the weights times the class weights.
+
+        Two classes give a 0/1 column in ``dtype``, 1 for ``classes[1]``: the sigmoid
+        unit's target. More give a column of class indices, int32, not one-hot rows:
+        the softmax loss reads each row's true class by its index, and the targets
+        take 4 bytes a row instead of a one-hot row's 4 or 8 a class.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, 1)
+        sample_weight : ndarray of shape (n_samples,) or None
 
         Raises ValueError for labels outside ``classes``, or a matrix of labels.
         """
@@ -70,14 +79,10 @@ class ClassificationHead:
         sample_weight = self.weigh(y_index, sample_weight, dtype)
         if self.n_outputs == 1:
             return y_index.astype(dtype)[:, None], sample_weight
-        # One-hot rows, compared in NumPy's buffered chunks: no index arrays of the
-        # rows' size beside Y, as fancy indexing would make.
-        Y = np.empty((len(y_index), self.n_outputs), dtype=dtype)
-        np.equal(y_index[:, None], np.arange(self.n_outputs), out=Y)
-        return Y, sample_weight
+        return y_index[:, None], sample_weight
 
     def label_index(self, y, name="y"):
-        """The index in ``classes`` of each label of the 1-D ``y``."""
+        """The index in ``classes`` of each label of the 1-D ``y``, int32."""
         if np.ndim(y) != 1:
             raise ValueError(
                 f"{name} of shape {np.shape(y)} is a label matrix, but the model was fitted "
@@ -95,7 +100,7 @@ class ClassificationHead:
                 f"{name} has labels {unknown.tolist()} that are not among the classes "
                 f"{self.classes.tolist()} {fix}"
             )
-        return np.searchsorted(self.classes, y)
+        return np.searchsorted(self.classes, y).astype(np.int32)
 
     def weigh(self, y_index, sample_weight, dtype):
         """The sample weights times the class weights (None if there are neither)."""
@@ -113,15 +118,21 @@ class ClassificationHead:
         data leave a region of the input space empty the prior, not the random
         start, decides. See :func:`prior_logits`.
         """
-        return prior_logits(Y, sample_weight, softmax=self.output_activation == "softmax")
+        total = len(Y) if sample_weight is None else sample_weight.sum(dtype=np.float64)
+        if self.output_activation == "softmax":  # Y holds class indices
+            yes = np.bincount(Y[:, 0], weights=sample_weight, minlength=self.n_outputs)
+            return prior_logits(yes.astype(np.float64), total, softmax=True)
+        return prior_logits(weighted_column_sums(Y, sample_weight), total, softmax=False)
 
     def strata(self, Y):
         """The label of each row: what a validation split stratifies on (and names)."""
         return self.decode(Y)
 
     def decode(self, Y):
-        """The labels of encoded targets (or of logits: 0 is the binary threshold)."""
-        return self.predict(Y - 0.5 if Y.shape[1] == 1 else Y)
+        """The labels of encoded targets."""
+        if self.n_outputs == 1:
+            return self.classes[(Y[:, 0] > 0.5).astype(np.intp)]
+        return self.classes[Y[:, 0]]
 
     def predict(self, Z):
         if Z.shape[1] == 1:
@@ -145,7 +156,7 @@ class ClassificationHead:
         if Z.shape[1] == 1:
             correct = (Z[:, 0] > 0) == (Y[:, 0] > 0.5)
         else:
-            correct = Z.argmax(axis=1) == Y.argmax(axis=1)
+            correct = Z.argmax(axis=1) == Y[:, 0]
         return float(np.average(correct, weights=sample_weight))
 
     def attributes(self):
@@ -383,12 +394,37 @@ def class_weights_from_dict(class_weight, classes):
     return weights
 
 
-#: Values of ``Y`` that ``prior_logits`` converts to float64 at a time (8 MiB).
+#: Values of ``Y`` that ``weighted_column_sums`` converts to float64 at a time (8 MiB).
 PRIOR_BLOCK_VALUES = 2**20
 
 
-def prior_logits(Y, sample_weight, softmax, floor_share=0.1):
-    r"""The output bias whose predictions are the weighted class frequencies of ``Y``.
+def weighted_column_sums(Y, sample_weight):
+    """The sum of each column of the 0/1 targets ``Y`` over the rows, weighted, in float64.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (m, n_outputs)
+    sample_weight : ndarray of shape (m,) or None
+
+    Returns
+    -------
+    yes : ndarray of shape (n_outputs,), float64
+        The weight of the rows whose column holds 1.
+    """
+    if sample_weight is None:
+        return Y.sum(axis=0, dtype=np.float64)  # NumPy converts in buffered chunks
+    # In float64, a block of rows at a time: a float64 copy of a float32 Y would take
+    # twice Y's memory for a moment.
+    yes = np.zeros(Y.shape[1])
+    block_rows = max(1, PRIOR_BLOCK_VALUES // Y.shape[1])
+    for start in range(0, len(Y), block_rows):
+        rows = slice(start, start + block_rows)
+        yes += sample_weight[rows].astype(np.float64) @ Y[rows].astype(np.float64, copy=False)
+    return yes
+
+
+def prior_logits(yes, total, softmax, floor_share=0.1):
+    r"""The output bias whose predictions are the weighted frequencies ``yes / total``.
 
     Each outcome's share of the weight is floored at ``floor_share`` of an even
     share, :math:`p_k = \max(W_k / W, \text{floor\_share} / K)`, so that no class
@@ -402,10 +438,10 @@ def prior_logits(Y, sample_weight, softmax, floor_share=0.1):
 
     Parameters
     ----------
-    Y : ndarray of shape (m, n_outputs)
-        0/1 targets: one-hot rows for a softmax, a yes/no column per unit otherwise.
-    sample_weight : ndarray of shape (m,) or None
-        The weights, class weights included.
+    yes : ndarray of shape (n_outputs,), float64
+        The weight of each class (softmax), or of each unit's "yes" rows (sigmoid).
+    total : float
+        The weight of all the rows.
     softmax : bool
     floor_share : float, default=0.1
 
@@ -413,22 +449,11 @@ def prior_logits(Y, sample_weight, softmax, floor_share=0.1):
     -------
     b : ndarray of shape (n_outputs,), float64
     """
-    total = len(Y) if sample_weight is None else sample_weight.sum(dtype=np.float64)
     if total == 0:  # nothing to learn a prior from
-        return np.zeros(Y.shape[1])
-    if sample_weight is None:
-        yes = Y.sum(axis=0, dtype=np.float64)  # NumPy converts in buffered chunks
-    else:
-        # In float64, a block of rows at a time: a float64 copy of a float32 Y would
-        # take twice Y's memory for a moment.
-        yes = np.zeros(Y.shape[1])
-        block_rows = max(1, PRIOR_BLOCK_VALUES // Y.shape[1])
-        for start in range(0, len(Y), block_rows):
-            rows = slice(start, start + block_rows)
-            yes += sample_weight[rows].astype(np.float64) @ Y[rows].astype(np.float64, copy=False)
-    yes /= total
+        return np.zeros(len(yes))
+    share = yes / total
     if softmax:
-        log_p = np.log(np.maximum(yes, floor_share / Y.shape[1]))
+        log_p = np.log(np.maximum(share, floor_share / len(yes)))
         return log_p - log_p.mean()
     floor = floor_share / 2
-    return np.log(np.maximum(yes, floor)) - np.log(np.maximum(1 - yes, floor))
+    return np.log(np.maximum(share, floor)) - np.log(np.maximum(1 - share, floor))

@@ -81,9 +81,10 @@ class FusedKernels:
         # activation: (its forward pass with the bias, its backward pass)
         self._activations = {"relu": (module.bias_relu, module.relu_backward)}
         self.activations = set(self._activations)
+        # reference loss: (its fused loop, the dtype kinds of Y that the loop reads)
         self._losses = {
-            categorical_log_loss_and_gradient: module.softmax_log_loss,
-            binary_log_loss_and_gradient: module.sigmoid_log_loss,
+            categorical_log_loss_and_gradient: (module.softmax_log_loss, "iu"),  # class indices
+            binary_log_loss_and_gradient: (module.sigmoid_log_loss, "f"),
         }
 
     def bias_activation(self, Z, b, activation):
@@ -100,13 +101,16 @@ class FusedKernels:
 
         The fused function takes and returns what ``reference`` does:
         ``loss(Z, Y, sample_weight)`` overwrites the logits ``Z`` with ``dZ[L]`` and
-        returns the weighted mean loss.
+        returns the weighted mean loss. The softmax's fused loop reads class indices,
+        as the classification head encodes them; one-hot rows go to the reference.
         """
-        fused = self._losses.get(reference)
-        if fused is None:
+        if reference not in self._losses:
             return reference
+        fused, target_kinds = self._losses[reference]
 
         def loss_and_gradient(Z, Y, sample_weight=None):
+            if Y.dtype.kind not in target_kinds:  # one-hot rows: the reference reads them
+                return reference(Z, Y, sample_weight)
             # The reference's factor of each row: 1 / m, or w_i / sum(w) as a column.
             weights = _row_weights(Z.shape[0], sample_weight, Z.dtype)
             if sample_weight is None:

@@ -100,18 +100,25 @@ def categorical_log_loss_and_gradient(Z, Y, sample_weight=None):
     ----------
     Z : ndarray of shape (m, n_classes)
         The logits ``Z[L]``. **Overwritten** with ``dZ[L] = (A[L] - Y) / m``.
-    Y : ndarray of shape (m, n_classes)
-        One-hot targets.
+    Y : ndarray of shape (m, n_classes) or (m, 1)
+        One-hot targets, as in the course; or, of an integer dtype, a column of class
+        indices, the one 1 of each one-hot row (what ``ClassificationHead`` encodes:
+        4 bytes a row, whatever the number of classes).
     sample_weight : ndarray of shape (m,), default=None
 
     Returns
     -------
     loss : float
     """
+    class_index = Y[:, 0] if Y.dtype.kind in "iu" else None
+    rows = None if class_index is None else np.arange(Z.shape[0])
     # Shifting each row by its maximum changes neither the loss nor the softmax,
     # and keeps exp() from overflowing.
     Z -= _row_max(Z)
-    true_class_logit = np.einsum("ij,ij->i", Y, Z)
+    if class_index is None:
+        true_class_logit = np.einsum("ij,ij->i", Y, Z)
+    else:
+        true_class_logit = Z[rows, class_index]
     np.exp(Z, out=Z)
     # A matrix-vector product sums the rows faster than Z.sum(axis=1), which pays per
     # row: several times faster on an output layer's few columns.
@@ -120,7 +127,10 @@ def categorical_log_loss_and_gradient(Z, Y, sample_weight=None):
     weights = _row_weights(Z.shape[0], sample_weight, Z.dtype)
     loss = float(np.sum(per_sample[:, None] * weights))
     Z /= row_sums
-    Z -= Y
+    if class_index is None:
+        Z -= Y
+    else:
+        Z[rows, class_index] -= 1
     Z *= weights
     return loss
 

@@ -366,9 +366,10 @@ def cost_and_gradients(
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (m, n_x)
-    Y : ndarray of shape (m, n_L)
+    Y : ndarray of shape (m, n_L) or (m, 1)
         Targets, encoded as the loss expects them: a 0/1 column (or one per label)
-        for a sigmoid output, one-hot rows for softmax, numbers for regression.
+        for a sigmoid output, one-hot rows or a column of class indices for softmax,
+        numbers for regression.
     coefs, intercepts : lists of L ndarrays
     activation : str
     loss : str or callable

@@ -156,19 +156,20 @@ def relu_backward(A, dA):
 
 
 @_jit
-def softmax_log_loss(Z, Y, weights, weight):
+def softmax_log_loss(Z, class_index, weights, weight):
     r"""Categorical cross-entropy of the logits, with ``Z`` overwritten by ``dZ[L]``
-    (``_losses.categorical_log_loss_and_gradient``).
+    (``_losses.categorical_log_loss_and_gradient`` with class indices).
 
-    Per row, :math:`\log \sum_k e^{z_k - \max z} - \sum_k y_k (z_k - \max z)`, weighted
-    and summed; then :math:`dZ = w_i (\mathrm{softmax}(z) - y)`.
+    Per row, with :math:`c` its true class,
+    :math:`\log \sum_k e^{z_k - \max z} - (z_c - \max z)`, weighted and summed; then
+    :math:`dZ = w_i (\mathrm{softmax}(z) - \mathrm{onehot}(c))`.
 
     Parameters
     ----------
     Z : ndarray of shape (m, n_classes)
         The logits; overwritten.
-    Y : ndarray of shape (m, n_classes)
-        One-hot targets.
+    class_index : ndarray of shape (m, 1), integer
+        Each row's true class.
     weights : ndarray of shape (m,) or (0,)
         Each row's factor ``w_i / sum(w)``; empty when every row has ``weight``.
     weight : scalar
@@ -182,21 +183,20 @@ def softmax_log_loss(Z, Y, weights, weight):
     loss = 0.0
     for i in range(n_rows):
         w = weight if weights.size == 0 else weights[i]
+        true_class = class_index[i, 0]
         row_max = Z[i, 0]
         for k in range(1, n_classes):
             if Z[i, k] > row_max:
                 row_max = Z[i, k]
+        true_logit = Z[i, true_class] - row_max
         exp_sum = 0.0
-        true_logit = 0.0
         for k in range(n_classes):
-            z = Z[i, k] - row_max
-            true_logit += Y[i, k] * z
-            e = math.exp(z)
+            e = math.exp(Z[i, k] - row_max)
             Z[i, k] = e
             exp_sum += e
         loss += w * (math.log(exp_sum) - true_logit)
         for k in range(n_classes):
-            Z[i, k] = (Z[i, k] / exp_sum - Y[i, k]) * w
+            Z[i, k] = (Z[i, k] / exp_sum - (1 if k == true_class else 0)) * w
     return loss
 
 

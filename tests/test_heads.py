@@ -51,14 +51,15 @@ def test_classification_encode_decode_round_trip(classes):
     y = _labels(classes)
     head = ClassificationHead(classes)
     Y, weights = head.encode(y, None, np.float32)
-    assert weights is None and Y.dtype == np.float32
+    assert weights is None and Y.shape == (len(y), 1)
     if len(classes) == 2:  # one 0/1 column: 1 for classes[1]
-        assert Y.shape == (len(y), 1) and head.n_outputs == 1
+        assert Y.dtype == np.float32 and head.n_outputs == 1
         np.testing.assert_array_equal(Y[:, 0], y == classes[1])
         assert head.output_activation == "sigmoid"
-    else:  # one-hot rows, a column per class in sorted order
-        assert Y.shape == (len(y), len(classes)) and head.n_outputs == len(classes)
-        np.testing.assert_array_equal(Y, y[:, None] == classes[None, :])
+    else:  # each row's class index in the sorted classes: where its one-hot row has 1
+        assert Y.dtype == np.int32 and head.n_outputs == len(classes)
+        one_hot = y[:, None] == classes[None, :]
+        np.testing.assert_array_equal(Y[:, 0], one_hot.argmax(axis=1))
         assert head.output_activation == "softmax"
     decoded = head.decode(Y)
     np.testing.assert_array_equal(decoded, y)
@@ -529,25 +530,31 @@ def test_multilabel_prior_is_each_labels_frequency():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_the_weighted_prior_summed_in_blocks_is_the_whole_sum(monkeypatch, dtype):
-    """prior_logits converts a block of rows at a time to float64: blocks of 3 rows (the
-    last one short) give the shares of one weighted sum over all the rows."""
+    """weighted_column_sums converts a block of rows at a time to float64: blocks of 3
+    rows (the last one short) give the shares of one weighted sum over all the rows."""
     import skdeepnn._heads as heads
 
     rng = np.random.default_rng(0)
-    y = rng.integers(0, 4, 20)
-    weights = rng.uniform(0.1, 3, 20)
-    head = ClassificationHead(np.arange(4))
-    Y, w = head.encode(y, weights.astype(dtype), dtype)
-    whole = head.initial_output_bias(Y, w)
+    Y = rng.integers(0, 2, (20, 4)).astype(dtype)
+    weights = rng.uniform(0.1, 3, 20).astype(dtype)
+    head = MultilabelHead(4)
+    whole = head.initial_output_bias(Y, weights)
     monkeypatch.setattr(heads, "PRIOR_BLOCK_VALUES", 3 * 4)
-    np.testing.assert_allclose(head.initial_output_bias(Y, w), whole, rtol=1e-12)
-    shares = np.bincount(y, weights=w.astype(np.float64)) / w.sum(dtype=np.float64)
-    np.testing.assert_allclose(np.exp(whole) / np.exp(whole).sum(), shares, rtol=1e-6)
+    np.testing.assert_allclose(head.initial_output_bias(Y, weights), whole, rtol=1e-12)
+    w = weights.astype(np.float64)
+    shares = (w @ Y) / w.sum()
+    np.testing.assert_allclose(expit(whole), shares, rtol=1e-6)
 
 
-def test_one_hot_rows_in_the_inputs_dtype():
+def test_class_indices_take_four_bytes_a_row_whatever_the_classes():
+    """The softmax's targets are a column of int32 class indices, not one-hot rows of
+    X's dtype: the labels come back from them, and none is lost at many classes."""
     head = ClassificationHead(np.array(["a", "b", "c"]))
-    Y, _ = head.encode(np.array(["c", "a", "c", "b"]), None, np.float32)
-    assert Y.dtype == np.float32
-    np.testing.assert_array_equal(Y, [[0, 0, 1], [1, 0, 0], [0, 0, 1], [0, 1, 0]])
-    assert head.encode(np.array([], dtype="<U1"), None, np.float64)[0].shape == (0, 3)
+    Y, _ = head.encode(np.array(["c", "a", "c", "b"]), None, np.float64)
+    assert Y.dtype == np.int32 and Y.nbytes == 4 * 4
+    np.testing.assert_array_equal(Y[:, 0], [2, 0, 2, 1])
+    np.testing.assert_array_equal(head.decode(Y), ["c", "a", "c", "b"])
+    assert head.encode(np.array([], dtype="<U1"), None, np.float64)[0].shape == (0, 1)
+    many = ClassificationHead(np.arange(70_000))
+    y = np.array([69_999, 0, 12_345])
+    np.testing.assert_array_equal(many.decode(many.encode(y, None, np.float32)[0]), y)

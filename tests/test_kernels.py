@@ -51,15 +51,15 @@ def _logits(dtype, shape=(37, 5), scale=3.0):
 @pytest.mark.parametrize(
     "reference, targets",
     [
-        (categorical_log_loss_and_gradient, "one_hot"),
+        (categorical_log_loss_and_gradient, "class_index"),
         (binary_log_loss_and_gradient, "labels"),
     ],
 )
 def test_fused_losses_match_the_reference(fused, dtype, weighted, reference, targets):
     rng = np.random.default_rng(1)
     Z = _logits(dtype)
-    if targets == "one_hot":
-        Y = np.eye(Z.shape[1], dtype=dtype)[rng.integers(0, Z.shape[1], Z.shape[0])]
+    if targets == "class_index":  # as ClassificationHead encodes a softmax's targets
+        Y = rng.integers(0, Z.shape[1], (Z.shape[0], 1)).astype(np.int32)
     else:
         Y = rng.integers(0, 2, Z.shape).astype(dtype)
     sample_weight = rng.uniform(0, 3, Z.shape[0]).astype(dtype) if weighted else None
@@ -71,6 +71,22 @@ def test_fused_losses_match_the_reference(fused, dtype, weighted, reference, tar
     assert_allclose(loss_fused, loss_reference, rtol=RTOL[dtype])
     assert dZ_fused.dtype == dtype
     assert_allclose(dZ_fused, dZ_reference, rtol=RTOL[dtype], atol=RTOL[dtype] / Z.shape[0])
+
+
+def test_one_hot_softmax_targets_go_to_the_reference(calls):
+    """The fused softmax loop reads class indices; one-hot rows (the course's form)
+    get the reference's result, not the loop's."""
+    from skdeepnn import _numba_kernels
+    from skdeepnn._kernels import FusedKernels
+
+    Z = _logits(np.float64)
+    Y = np.eye(Z.shape[1])[np.random.default_rng(3).integers(0, Z.shape[1], Z.shape[0])]
+    dZ_reference, dZ_fused = Z.copy(), Z.copy()
+    loss_reference = categorical_log_loss_and_gradient(dZ_reference, Y)
+    loss_fused = FusedKernels(_numba_kernels).loss(categorical_log_loss_and_gradient)(dZ_fused, Y)
+    assert loss_fused == loss_reference
+    assert_array_equal(dZ_fused, dZ_reference)
+    assert "softmax_log_loss" not in calls
 
 
 def test_losses_without_a_fused_form_are_the_reference(fused):

@@ -44,6 +44,17 @@ def _categorical_problem(seed, m=12):
     return Z, np.eye(N_CLASSES)[y], w
 
 
+def _class_index_problem(seed, m=12):
+    """``_categorical_problem`` with each one-hot row as its class index: an int32 column."""
+    Z, Y, w = _categorical_problem(seed, m)
+    return Z, _class_indices(Y), w
+
+
+def _class_indices(one_hot):
+    """The column of class indices of one-hot rows, as ``ClassificationHead`` encodes it."""
+    return one_hot.argmax(axis=1).astype(np.int32)[:, None]
+
+
 def _multilabel_problem(seed, m=12):
     """Moderate logits Z (m, 3), 0/1 targets Y (m, 3) with both values per label."""
     rng = np.random.default_rng(seed)
@@ -107,9 +118,11 @@ def test_binary_loss_matches_sklearn_log_loss(weighted):
     assert got == pytest.approx(expected, rel=1e-10)
 
 
+@pytest.mark.parametrize("targets", ["one_hot", "class_index"])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_categorical_loss_matches_sklearn_log_loss(weighted):
-    """Categorical cross-entropy from logits equals sklearn's log_loss of softmax(Z)."""
+def test_categorical_loss_matches_sklearn_log_loss(weighted, targets):
+    """Categorical cross-entropy from logits equals sklearn's log_loss of softmax(Z),
+    with one-hot targets or their class indices."""
     Z, Y, w = _categorical_problem(1)
     sample_weight = w if weighted else None
     expected = log_loss(
@@ -118,9 +131,24 @@ def test_categorical_loss_matches_sklearn_log_loss(weighted):
         sample_weight=sample_weight,
         labels=np.arange(N_CLASSES),
     )
-    got = categorical_log_loss_and_gradient(Z.copy(), Y, sample_weight)
+    targets = Y if targets == "one_hot" else _class_indices(Y)
+    got = categorical_log_loss_and_gradient(Z.copy(), targets, sample_weight)
     assert isinstance(got, float)
     assert got == pytest.approx(expected, rel=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_class_indices_give_the_loss_and_dZ_of_one_hot_rows(weighted, dtype):
+    """The two forms of softmax targets: the same loss and the same dZ[L]."""
+    Z, Y, w = _categorical_problem(7, m=40)
+    Z, sample_weight = Z.astype(dtype), (w.astype(dtype) if weighted else None)
+    dZ_one_hot, dZ_index = Z.copy(), Z.copy()
+    loss_one_hot = categorical_log_loss_and_gradient(dZ_one_hot, Y.astype(dtype), sample_weight)
+    loss_index = categorical_log_loss_and_gradient(dZ_index, _class_indices(Y), sample_weight)
+    assert dZ_index.dtype == dtype
+    assert loss_index == pytest.approx(loss_one_hot, rel=1e-12)
+    assert_allclose(dZ_index, dZ_one_hot, rtol=1e-12, atol=0)
 
 
 def test_losses_registry():
@@ -317,13 +345,15 @@ def test_categorical_loss_of_many_rows_and_huge_logits(m, n_classes):
     expected_loss = -np.mean(np.sum(Y * log_a, axis=1))
     expected_dZ = (np.exp(log_a) - Y) / m
     for dtype, rtol in ((np.float64, 1e-12), (np.float32, 1e-5)):
-        dZ = Z.astype(dtype)
-        loss = categorical_log_loss_and_gradient(dZ, Y.astype(dtype))
-        assert loss == pytest.approx(expected_loss, rel=rtol)
-        assert_allclose(dZ, expected_dZ, rtol=rtol, atol=rtol / m)
+        for targets in (Y.astype(dtype), _class_indices(Y)):
+            dZ = Z.astype(dtype)
+            loss = categorical_log_loss_and_gradient(dZ, targets)
+            assert loss == pytest.approx(expected_loss, rel=rtol)
+            assert_allclose(dZ, expected_dZ, rtol=rtol, atol=rtol / m)
 
 
-def test_categorical_loss_is_stable_for_huge_logits():
+@pytest.mark.parametrize("targets", ["one_hot", "class_index"])
+def test_categorical_loss_is_stable_for_huge_logits(targets):
     """Logits of +-1e4 give the right large finite losses, finite dZ, no warning."""
     Z = np.array(
         [
@@ -337,7 +367,9 @@ def test_categorical_loss_is_stable_for_huge_logits():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with np.errstate(over="warn", divide="warn", invalid="warn"):
-            loss = categorical_log_loss_and_gradient(Z, Y)
+            loss = categorical_log_loss_and_gradient(
+                Z, Y if targets == "one_hot" else _class_indices(Y)
+            )
     assert np.isfinite(loss)
     assert loss == pytest.approx(per_sample.mean(), rel=1e-12)
     assert np.isfinite(Z).all()
@@ -376,9 +408,10 @@ def _finite_difference_gradient(loss_function, Z, Y, sample_weight, eps=1e-6):
     [
         (binary_log_loss_and_gradient, _binary_problem),
         (categorical_log_loss_and_gradient, _categorical_problem),
+        (categorical_log_loss_and_gradient, _class_index_problem),
         *REGRESSION_CASES,
     ],
-    ids=["binary", "categorical", *REGRESSION_IDS],
+    ids=["binary", "categorical", "class_index", *REGRESSION_IDS],
 )
 def test_dZ_matches_finite_differences(loss_function, problem, weighted):
     """The array written into Z is the gradient of the returned loss w.r.t. Z."""
@@ -416,9 +449,10 @@ def test_dZ_is_probabilities_minus_targets_over_m(loss_function, problem, probab
     [
         (binary_log_loss_and_gradient, _binary_problem),
         (categorical_log_loss_and_gradient, _categorical_problem),
+        (categorical_log_loss_and_gradient, _class_index_problem),
         *REGRESSION_CASES,
     ],
-    ids=["binary", "categorical", *REGRESSION_IDS],
+    ids=["binary", "categorical", "class_index", *REGRESSION_IDS],
 )
 def test_integer_weights_equal_repeated_rows(loss_function, problem):
     """Weights w_i in {0, 1, 2, 3} act like repeating row i w_i times (loss and dZ)."""
