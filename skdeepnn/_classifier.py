@@ -23,6 +23,7 @@ from ._heads import (
     MultilabelHead,
     balanced_class_weights,
     check_indicator_matrix,
+    class_weight_sums,
     class_weights_from_dict,
 )
 from ._network import predict_logits
@@ -117,17 +118,26 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
                 f"{type(self).__name__} needs samples of at least 2 classes; "
                 f"got 1 class: {seen.tolist()}."
             )
-        class_weights = self._class_weights(y, classes, sample_weight)
-        head = ClassificationHead(classes, class_weights)
-        if not incremental and (sample_weight is not None or class_weights is not None):
-            weights = head.weigh(head.label_index(y), sample_weight, np.float64)
-            weighted_classes = np.unique(np.asarray(y)[weights > 0])
+        class_weight = getattr(self, "class_weight", None)
+        weighted = not incremental and (sample_weight is not None or class_weight is not None)
+        class_sums = None
+        if weighted or class_weight == "balanced":
+            # Per class, its samples' count or weight: in blocks, with no array of y's
+            # size beyond the int32 indices (label_index names labels outside the classes).
+            class_sums = class_weight_sums(
+                ClassificationHead(classes).label_index(y), sample_weight, len(classes)
+            )
+        class_weights = self._class_weights(class_sums, classes)
+        if weighted:
+            # The weights are non-negative: a class has a weighted sample where its sum is > 0.
+            class_totals = class_sums if class_weights is None else class_sums * class_weights
+            weighted_classes = classes[class_totals > 0]
             if len(weighted_classes) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs at least 2 classes with non-zero "
                     f"sample_weight; only class {weighted_classes.tolist()} has any."
                 )
-        return head
+        return ClassificationHead(classes, class_weights)
 
     def _classes(self, seen, fitted, incremental, classes):
         """The sorted classes of the model: given to partial_fit, fitted, or ``seen``, the
@@ -161,14 +171,15 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
             )
         return classes
 
-    def _class_weights(self, y, classes, sample_weight):
+    def _class_weights(self, class_sums, classes):
         """The weight of each class from ``class_weight``, an array of shape (n_classes,),
-        or None without class weights."""
+        or None without class weights. ``class_sums``: each class's count or weight, which
+        "balanced" needs."""
         class_weight = getattr(self, "class_weight", None)
         if class_weight is None:
             return None
         if class_weight == "balanced":
-            return balanced_class_weights(y, classes, sample_weight)
+            return balanced_class_weights(class_sums)
         return class_weights_from_dict(class_weight, classes)
 
     def _multilabel_head(self, y, fitted):

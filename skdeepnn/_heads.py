@@ -31,6 +31,10 @@ from sklearn.metrics import r2_score
 from ._activations import softmax
 from ._losses import LOSSES, huber_loss_and_gradient
 
+#: Labels that ``ClassificationHead`` looks up or counts at a time (512 KiB of 64-bit
+#: indices): its targets are 32-bit, and NumPy's searchsorted and bincount work in 64.
+LABEL_BLOCK_ROWS = 2**16
+
 
 class ClassificationHead:
     """Labels of two or more classes: one sigmoid unit for two, a softmax for more.
@@ -100,7 +104,7 @@ class ClassificationHead:
                 f"{name} has labels {unknown.tolist()} that are not among the classes "
                 f"{self.classes.tolist()} {fix}"
             )
-        return np.searchsorted(self.classes, y).astype(np.int32)
+        return class_indices(y, self.classes)
 
     def weigh(self, y_index, sample_weight, dtype):
         """The sample weights times the class weights (None if there are neither)."""
@@ -120,8 +124,8 @@ class ClassificationHead:
         """
         total = len(Y) if sample_weight is None else sample_weight.sum(dtype=np.float64)
         if self.output_activation == "softmax":  # Y holds class indices
-            yes = np.bincount(Y[:, 0], weights=sample_weight, minlength=self.n_outputs)
-            return prior_logits(yes.astype(np.float64), total, softmax=True)
+            yes = class_weight_sums(Y[:, 0], sample_weight, self.n_outputs)
+            return prior_logits(yes, total, softmax=True)
         return prior_logits(weighted_column_sums(Y, sample_weight), total, softmax=False)
 
     def strata(self, Y):
@@ -361,15 +365,54 @@ class RegressionHead:
         }
 
 
-def balanced_class_weights(y, classes, sample_weight):
-    """``n / (n_classes * count_k)`` for each class ``k``, counts summing the sample weights.
+def class_indices(y, classes):
+    """The index in the sorted ``classes`` of each label of ``y`` (all among them), int32.
+
+    A block of labels at a time: searchsorted's 64-bit indices for all of ``y`` would
+    take twice the memory of the 32-bit ones kept.
+    """
+    index = np.empty(len(y), dtype=np.int32)
+    for start in range(0, len(y), LABEL_BLOCK_ROWS):
+        rows = slice(start, start + LABEL_BLOCK_ROWS)
+        index[rows] = np.searchsorted(classes, y[rows])
+    return index
+
+
+def class_weight_sums(y_index, sample_weight, n_classes):
+    """The number of samples of each class, or the sum of their weights, in float64.
+
+    Counted a block of rows at a time: bincount converts the whole of its input to
+    64-bit integers, and of its weights to float64.
+
+    Parameters
+    ----------
+    y_index : ndarray of shape (m,), integer
+        Class indices, from 0 to ``n_classes - 1``.
+    sample_weight : ndarray of shape (m,) or None
+    n_classes : int
+
+    Returns
+    -------
+    sums : ndarray of shape (n_classes,), float64
+    """
+    sums = np.zeros(n_classes)
+    for start in range(0, len(y_index), LABEL_BLOCK_ROWS):
+        rows = slice(start, start + LABEL_BLOCK_ROWS)
+        weights = None if sample_weight is None else sample_weight[rows]
+        sums += np.bincount(y_index[rows], weights=weights, minlength=n_classes)
+    return sums
+
+
+def balanced_class_weights(class_sums):
+    """``n / (n_classes * count_k)`` for each class ``k``, from the counts (or the sums
+    of the sample weights) of ``class_weight_sums``.
 
     As scikit-learn's ``compute_class_weight`` from version 1.7 (1.6 takes no sample
     weights). A class whose samples all weigh 0 gets weight 1: theirs stay 0 anyway.
     """
-    counts = np.bincount(np.searchsorted(classes, y), weights=sample_weight, minlength=len(classes))
+    n_classes = len(class_sums)
     return np.divide(
-        counts.sum(), len(classes) * counts, out=np.ones(len(classes)), where=counts > 0
+        class_sums.sum(), n_classes * class_sums, out=np.ones(n_classes), where=class_sums > 0
     )
 
 

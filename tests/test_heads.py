@@ -17,6 +17,8 @@ from skdeepnn._heads import (
     RegressionHead,
     balanced_class_weights,
     check_indicator_matrix,
+    class_indices,
+    class_weight_sums,
     class_weights_from_dict,
 )
 from skdeepnn._losses import (
@@ -441,7 +443,8 @@ def test_balanced_class_weights_match_scikit_learn(classes):
     y = classes[rng.choice(len(classes), size=50, p=frequencies / frequencies.sum())]
     y[: len(classes)] = classes
     expected = compute_class_weight("balanced", classes=classes, y=y)
-    np.testing.assert_allclose(balanced_class_weights(y, classes, None), expected, rtol=1e-12)
+    counts = class_weight_sums(class_indices(y, classes), None, len(classes))
+    np.testing.assert_allclose(balanced_class_weights(counts), expected, rtol=1e-12)
 
 
 def test_balanced_class_weights_count_sample_weights():
@@ -450,10 +453,11 @@ def test_balanced_class_weights_count_sample_weights():
     weights = np.array([1.0, 3.0, 0.5, 0.5, 1.0, 2.0])
     # Per class, the sums of the weights: 4, 2, 2 out of 8.
     expected = 8 / (3 * np.array([4.0, 2.0, 2.0]))
-    np.testing.assert_allclose(balanced_class_weights(y, classes, weights), expected)
+    sums = class_weight_sums(class_indices(y, classes), weights, len(classes))
+    np.testing.assert_allclose(balanced_class_weights(sums), expected)
     # A class whose samples all weigh 0 gets 1 rather than a division by zero.
     weights[y == 2] = 0
-    result = balanced_class_weights(y, classes, weights)
+    result = balanced_class_weights(class_weight_sums(class_indices(y, classes), weights, 3))
     assert result[2] == 1.0 and np.isfinite(result).all()
 
 
@@ -558,3 +562,23 @@ def test_class_indices_take_four_bytes_a_row_whatever_the_classes():
     many = ClassificationHead(np.arange(70_000))
     y = np.array([69_999, 0, 12_345])
     np.testing.assert_array_equal(many.decode(many.encode(y, None, np.float32)[0]), y)
+
+
+def test_labels_looked_up_and_counted_in_blocks_give_the_whole_arrays(monkeypatch):
+    """Blocks of 3 labels (the last one short) give searchsorted's and bincount's
+    results over all of y, as 32-bit indices and float64 sums."""
+    import skdeepnn._heads as heads
+
+    rng = np.random.default_rng(5)
+    classes = np.array(["ant", "bee", "cat", "dog"])
+    y = classes[rng.integers(0, 4, 20)]
+    weights = rng.uniform(0, 2, 20).astype(np.float32)
+    monkeypatch.setattr(heads, "LABEL_BLOCK_ROWS", 3)
+    index = class_indices(y, classes)
+    assert index.dtype == np.int32
+    np.testing.assert_array_equal(index, np.searchsorted(classes, y))
+    sums = class_weight_sums(index, weights, 4)
+    assert sums.dtype == np.float64
+    np.testing.assert_allclose(sums, np.bincount(index, weights=weights, minlength=4), rtol=1e-6)
+    counts = class_weight_sums(index, None, 6)  # classes beyond the labels count 0
+    np.testing.assert_array_equal(counts, np.bincount(index, minlength=6))
