@@ -381,6 +381,7 @@ def report_large(args, sections):
 
         # In rounds, as the Adam epochs: the products and each kernel's iterations side
         # by side, and the share of each round, whose measurements shared the machine.
+        products(1)  # untimed: Z's first touch
         rounds = epochs_in_rounds(
             {kernels: functools.partial(fit_logistic, kernels=kernels) for kernels in KERNELS},
             products,

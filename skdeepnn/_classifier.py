@@ -23,7 +23,7 @@ from ._heads import (
     MultilabelHead,
     balanced_class_weights,
     check_indicator_matrix,
-    class_weight_sums,
+    class_totals,
     class_weights_from_dict,
 )
 from ._network import predict_logits
@@ -118,20 +118,25 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
                 f"{type(self).__name__} needs samples of at least 2 classes; "
                 f"got 1 class: {seen.tolist()}."
             )
-        class_weight = getattr(self, "class_weight", None)
-        weighted = not incremental and (sample_weight is not None or class_weight is not None)
-        class_sums = None
-        if weighted or class_weight == "balanced":
+        # partial_fit refuses class_weight="balanced", the one class weight that needs
+        # counts: a fit's counts are those of all the data, not of one chunk.
+        weighted = not incremental and (
+            sample_weight is not None or getattr(self, "class_weight", None) is not None
+        )
+        totals = None
+        if weighted:
             # Per class, its samples' count or weight: in blocks, with no array of y's
             # size beyond the int32 indices (label_index names labels outside the classes).
-            class_sums = class_weight_sums(
+            totals = class_totals(
                 ClassificationHead(classes).label_index(y), sample_weight, len(classes)
             )
-        class_weights = self._class_weights(class_sums, classes)
+        class_weights = self._class_weights(totals, classes)
         if weighted:
-            # The weights are non-negative: a class has a weighted sample where its sum is > 0.
-            class_totals = class_sums if class_weights is None else class_sums * class_weights
-            weighted_classes = classes[class_totals > 0]
+            # The weights are non-negative: a class has weighted samples where its total,
+            # times its class weight, is > 0.
+            if class_weights is not None:
+                totals = totals * class_weights
+            weighted_classes = classes[totals > 0]
             if len(weighted_classes) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs at least 2 classes with non-zero "
@@ -171,15 +176,15 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
             )
         return classes
 
-    def _class_weights(self, class_sums, classes):
+    def _class_weights(self, totals, classes):
         """The weight of each class from ``class_weight``, an array of shape (n_classes,),
-        or None without class weights. ``class_sums``: each class's count or weight, which
+        or None without class weights. ``totals``: each class's count or weight, which
         "balanced" needs."""
         class_weight = getattr(self, "class_weight", None)
         if class_weight is None:
             return None
         if class_weight == "balanced":
-            return balanced_class_weights(class_sums)
+            return balanced_class_weights(totals)
         return class_weights_from_dict(class_weight, classes)
 
     def _multilabel_head(self, y, fitted):

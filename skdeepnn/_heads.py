@@ -110,7 +110,8 @@ class ClassificationHead:
         """The sample weights times the class weights (None if there are neither)."""
         if self.class_weights is None:
             return sample_weight
-        per_sample = self.class_weights[y_index].astype(dtype)
+        # Cast before indexing: the row-sized array is then made once, in dtype.
+        per_sample = self.class_weights.astype(dtype)[y_index]
         return per_sample if sample_weight is None else sample_weight * per_sample
 
     def initial_output_bias(self, Y, sample_weight=None):
@@ -124,7 +125,7 @@ class ClassificationHead:
         """
         total = len(Y) if sample_weight is None else sample_weight.sum(dtype=np.float64)
         if self.output_activation == "softmax":  # Y holds class indices
-            yes = class_weight_sums(Y[:, 0], sample_weight, self.n_outputs)
+            yes = class_totals(Y[:, 0], sample_weight, self.n_outputs)
             return prior_logits(yes, total, softmax=True)
         return prior_logits(weighted_column_sums(Y, sample_weight), total, softmax=False)
 
@@ -378,8 +379,9 @@ def class_indices(y, classes):
     return index
 
 
-def class_weight_sums(y_index, sample_weight, n_classes):
-    """The number of samples of each class, or the sum of their weights, in float64.
+def class_totals(y_index, sample_weight, n_classes):
+    """Each class's total: the number of its samples, or the sum of their weights, in
+    float64.
 
     Counted a block of rows at a time: bincount converts the whole of its input to
     64-bit integers, and of its weights to float64.
@@ -393,27 +395,25 @@ def class_weight_sums(y_index, sample_weight, n_classes):
 
     Returns
     -------
-    sums : ndarray of shape (n_classes,), float64
+    totals : ndarray of shape (n_classes,), float64
     """
-    sums = np.zeros(n_classes)
+    totals = np.zeros(n_classes)
     for start in range(0, len(y_index), LABEL_BLOCK_ROWS):
         rows = slice(start, start + LABEL_BLOCK_ROWS)
         weights = None if sample_weight is None else sample_weight[rows]
-        sums += np.bincount(y_index[rows], weights=weights, minlength=n_classes)
-    return sums
+        totals += np.bincount(y_index[rows], weights=weights, minlength=n_classes)
+    return totals
 
 
-def balanced_class_weights(class_sums):
+def balanced_class_weights(totals):
     """``n / (n_classes * count_k)`` for each class ``k``, from the counts (or the sums
-    of the sample weights) of ``class_weight_sums``.
+    of the sample weights) of ``class_totals``.
 
     As scikit-learn's ``compute_class_weight`` from version 1.7 (1.6 takes no sample
     weights). A class whose samples all weigh 0 gets weight 1: theirs stay 0 anyway.
     """
-    n_classes = len(class_sums)
-    return np.divide(
-        class_sums.sum(), n_classes * class_sums, out=np.ones(n_classes), where=class_sums > 0
-    )
+    n_classes = len(totals)
+    return np.divide(totals.sum(), n_classes * totals, out=np.ones(n_classes), where=totals > 0)
 
 
 def class_weights_from_dict(class_weight, classes):

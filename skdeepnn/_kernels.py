@@ -28,6 +28,7 @@ from ._losses import (
     _row_weights,
     binary_log_loss_and_gradient,
     categorical_log_loss_and_gradient,
+    holds_class_indices,
 )
 from ._optimizers import Adam, Momentum, RMSProp
 
@@ -81,10 +82,13 @@ class FusedKernels:
         # activation: (its forward pass with the bias, its backward pass)
         self._activations = {"relu": (module.bias_relu, module.relu_backward)}
         self.activations = set(self._activations)
-        # reference loss: (its fused loop, the dtype kinds of Y that the loop reads)
+        # reference loss: (its fused loop, whether the loop reads these targets)
         self._losses = {
-            categorical_log_loss_and_gradient: (module.softmax_log_loss, "iu"),  # class indices
-            binary_log_loss_and_gradient: (module.sigmoid_log_loss, "f"),
+            categorical_log_loss_and_gradient: (module.softmax_log_loss, holds_class_indices),
+            binary_log_loss_and_gradient: (
+                module.sigmoid_log_loss,
+                lambda Z, Y: Y.dtype.kind == "f",
+            ),
         }
 
     def bias_activation(self, Z, b, activation):
@@ -106,10 +110,10 @@ class FusedKernels:
         """
         if reference not in self._losses:
             return reference
-        fused, target_kinds = self._losses[reference]
+        fused, reads = self._losses[reference]
 
         def loss_and_gradient(Z, Y, sample_weight=None):
-            if Y.dtype.kind not in target_kinds:  # one-hot rows: the reference reads them
+            if not reads(Z, Y):  # one-hot rows, or integer 0/1 labels: the reference's
                 return reference(Z, Y, sample_weight)
             # The reference's factor of each row: 1 / m, or w_i / sum(w) as a column.
             weights = _row_weights(Z.shape[0], sample_weight, Z.dtype)

@@ -101,16 +101,17 @@ def categorical_log_loss_and_gradient(Z, Y, sample_weight=None):
     Z : ndarray of shape (m, n_classes)
         The logits ``Z[L]``. **Overwritten** with ``dZ[L] = (A[L] - Y) / m``.
     Y : ndarray of shape (m, n_classes) or (m, 1)
-        One-hot targets, as in the course; or, of an integer dtype, a column of class
-        indices, the one 1 of each one-hot row (what ``ClassificationHead`` encodes:
-        4 bytes a row, whatever the number of classes).
+        One-hot targets, as in the course; or a column of integer class indices, from 0
+        to ``n_classes - 1``, the one 1 of each one-hot row (what ``ClassificationHead``
+        encodes: 4 bytes a row, whatever the number of classes). See
+        ``holds_class_indices``.
     sample_weight : ndarray of shape (m,), default=None
 
     Returns
     -------
     loss : float
     """
-    class_index = Y[:, 0] if Y.dtype.kind in "iu" else None
+    class_index = Y[:, 0] if holds_class_indices(Z, Y) else None
     rows = None if class_index is None else np.arange(Z.shape[0])
     # Shifting each row by its maximum changes neither the loss nor the softmax,
     # and keeps exp() from overflowing.
@@ -133,6 +134,23 @@ def categorical_log_loss_and_gradient(Z, Y, sample_weight=None):
         Z[rows, class_index] -= 1
     Z *= weights
     return loss
+
+
+def holds_class_indices(Z, Y):
+    """Whether the softmax targets ``Y`` are a column of class indices rather than
+    one-hot rows: one column for several logits. The shape decides, not the dtype, since
+    one-hot rows may be integers (scikit-learn's ``LabelBinarizer`` makes int64 ones).
+
+    Raises TypeError for a column of non-integers, which could be neither.
+    """
+    if Y.shape[1] != 1 or Z.shape[1] == 1:
+        return False
+    if Y.dtype.kind not in "iu":
+        raise TypeError(
+            f"softmax targets of one column for {Z.shape[1]} classes are class indices, "
+            f"and must be integers; got dtype {Y.dtype}."
+        )
+    return True
 
 
 def _row_sums(A):

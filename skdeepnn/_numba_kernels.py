@@ -169,7 +169,8 @@ def softmax_log_loss(Z, class_index, weights, weight):
     Z : ndarray of shape (m, n_classes)
         The logits; overwritten.
     class_index : ndarray of shape (m, 1), integer
-        Each row's true class.
+        Each row's true class, from 0 to ``n_classes - 1``: compiled loops check no
+        bounds, and the classification head encodes no other.
     weights : ndarray of shape (m,) or (0,)
         Each row's factor ``w_i / sum(w)``; empty when every row has ``weight``.
     weight : scalar

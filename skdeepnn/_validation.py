@@ -15,8 +15,8 @@ class ValidationSet:
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_val, n_features)
-    Y : ndarray of shape (n_val, n_outputs)
-        Encoded like the training targets.
+    Y : ndarray of shape (n_val, n_outputs) or (n_val, 1)
+        Encoded like the training targets (a softmax's as int32 class indices).
     sample_weight : ndarray of shape (n_val,) or None
         The weights of the validation loss and score, class weights included: the
         validation set is judged by what training optimizes, as scikit-learn's

@@ -18,7 +18,7 @@ from skdeepnn._heads import (
     balanced_class_weights,
     check_indicator_matrix,
     class_indices,
-    class_weight_sums,
+    class_totals,
     class_weights_from_dict,
 )
 from skdeepnn._losses import (
@@ -443,7 +443,7 @@ def test_balanced_class_weights_match_scikit_learn(classes):
     y = classes[rng.choice(len(classes), size=50, p=frequencies / frequencies.sum())]
     y[: len(classes)] = classes
     expected = compute_class_weight("balanced", classes=classes, y=y)
-    counts = class_weight_sums(class_indices(y, classes), None, len(classes))
+    counts = class_totals(class_indices(y, classes), None, len(classes))
     np.testing.assert_allclose(balanced_class_weights(counts), expected, rtol=1e-12)
 
 
@@ -453,11 +453,11 @@ def test_balanced_class_weights_count_sample_weights():
     weights = np.array([1.0, 3.0, 0.5, 0.5, 1.0, 2.0])
     # Per class, the sums of the weights: 4, 2, 2 out of 8.
     expected = 8 / (3 * np.array([4.0, 2.0, 2.0]))
-    sums = class_weight_sums(class_indices(y, classes), weights, len(classes))
+    sums = class_totals(class_indices(y, classes), weights, len(classes))
     np.testing.assert_allclose(balanced_class_weights(sums), expected)
     # A class whose samples all weigh 0 gets 1 rather than a division by zero.
     weights[y == 2] = 0
-    result = balanced_class_weights(class_weight_sums(class_indices(y, classes), weights, 3))
+    result = balanced_class_weights(class_totals(class_indices(y, classes), weights, 3))
     assert result[2] == 1.0 and np.isfinite(result).all()
 
 
@@ -577,8 +577,8 @@ def test_labels_looked_up_and_counted_in_blocks_give_the_whole_arrays(monkeypatc
     index = class_indices(y, classes)
     assert index.dtype == np.int32
     np.testing.assert_array_equal(index, np.searchsorted(classes, y))
-    sums = class_weight_sums(index, weights, 4)
+    sums = class_totals(index, weights, 4)
     assert sums.dtype == np.float64
     np.testing.assert_allclose(sums, np.bincount(index, weights=weights, minlength=4), rtol=1e-6)
-    counts = class_weight_sums(index, None, 6)  # classes beyond the labels count 0
+    counts = class_totals(index, None, 6)  # classes beyond the labels count 0
     np.testing.assert_array_equal(counts, np.bincount(index, minlength=6))

@@ -49,13 +49,17 @@ def _logits(dtype, shape=(37, 5), scale=3.0):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize(
-    "reference, targets",
+    "reference, targets, kernel",
     [
-        (categorical_log_loss_and_gradient, "class_index"),
-        (binary_log_loss_and_gradient, "labels"),
+        (categorical_log_loss_and_gradient, "class_index", "softmax_log_loss"),
+        (binary_log_loss_and_gradient, "labels", "sigmoid_log_loss"),
     ],
 )
-def test_fused_losses_match_the_reference(fused, dtype, weighted, reference, targets):
+def test_fused_losses_match_the_reference(calls, dtype, weighted, reference, targets, kernel):
+    from skdeepnn import _numba_kernels
+    from skdeepnn._kernels import FusedKernels
+
+    fused = FusedKernels(_numba_kernels)  # made after the spy: its calls are counted
     rng = np.random.default_rng(1)
     Z = _logits(dtype)
     if targets == "class_index":  # as ClassificationHead encodes a softmax's targets
@@ -67,6 +71,7 @@ def test_fused_losses_match_the_reference(fused, dtype, weighted, reference, tar
     loss_reference = reference(dZ_reference, Y, sample_weight)
     loss_fused = fused.loss(reference)(dZ_fused, Y, sample_weight)
     assert fused.loss(reference) is not reference
+    assert calls == {kernel: 1}  # the loop ran, not the reference
     assert isinstance(loss_fused, float)
     assert_allclose(loss_fused, loss_reference, rtol=RTOL[dtype])
     assert dZ_fused.dtype == dtype
@@ -80,12 +85,13 @@ def test_one_hot_softmax_targets_go_to_the_reference(calls):
     from skdeepnn._kernels import FusedKernels
 
     Z = _logits(np.float64)
-    Y = np.eye(Z.shape[1])[np.random.default_rng(3).integers(0, Z.shape[1], Z.shape[0])]
-    dZ_reference, dZ_fused = Z.copy(), Z.copy()
-    loss_reference = categorical_log_loss_and_gradient(dZ_reference, Y)
-    loss_fused = FusedKernels(_numba_kernels).loss(categorical_log_loss_and_gradient)(dZ_fused, Y)
-    assert loss_fused == loss_reference
-    assert_array_equal(dZ_fused, dZ_reference)
+    one_hot = np.eye(Z.shape[1])[np.random.default_rng(3).integers(0, Z.shape[1], Z.shape[0])]
+    loss = FusedKernels(_numba_kernels).loss(categorical_log_loss_and_gradient)
+    for Y in (one_hot, one_hot.astype(np.int64)):  # integer one-hot rows too
+        dZ_reference, dZ_fused = Z.copy(), Z.copy()
+        loss_reference = categorical_log_loss_and_gradient(dZ_reference, Y)
+        assert loss(dZ_fused, Y) == loss_reference
+        assert_array_equal(dZ_fused, dZ_reference)
     assert "softmax_log_loss" not in calls
 
 

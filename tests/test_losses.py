@@ -137,6 +137,19 @@ def test_categorical_loss_matches_sklearn_log_loss(weighted, targets):
     assert got == pytest.approx(expected, rel=1e-10)
 
 
+def test_the_shape_of_softmax_targets_tells_one_hot_rows_from_class_indices():
+    """Integer one-hot rows (scikit-learn's LabelBinarizer makes int64 ones) are one-hot
+    rows, not indices; a column of non-integers for several classes is refused."""
+    Z, Y, _ = _categorical_problem(8)
+    dZ_float, dZ_int = Z.copy(), Z.copy()
+    loss_float = categorical_log_loss_and_gradient(dZ_float, Y)
+    loss_int = categorical_log_loss_and_gradient(dZ_int, Y.astype(np.int64))
+    assert loss_int == pytest.approx(loss_float, rel=1e-15)
+    assert_allclose(dZ_int, dZ_float, rtol=1e-15)
+    with pytest.raises(TypeError, match="class indices, and must be integers; got dtype float"):
+        categorical_log_loss_and_gradient(Z.copy(), Y.argmax(axis=1)[:, None].astype(float))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_class_indices_give_the_loss_and_dZ_of_one_hot_rows(weighted, dtype):
