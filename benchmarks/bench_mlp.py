@@ -19,7 +19,8 @@ They print, as Markdown tables:
 - the limit: the same matrix products timed alone, at the same shapes, on this machine;
 - LogisticRegressionGD's seconds per iteration against its two products alone;
 - predict latency for 1 row and for 100,000 rows;
-- the peak memory of one fit beyond the input (NumPy allocations, by tracemalloc);
+- the peak memory of one fit beyond the input (NumPy allocations, by tracemalloc), and of
+  one with early stopping, whose validation split copies part of the data;
 - the test accuracy each library reached, so that speed never comes from doing less.
 
 ``small`` (``bench_small.py``) times whole fits at default settings on scikit-learn's
@@ -186,7 +187,7 @@ def matmul_epoch(X, layer_sizes, batch_size):
 # -- fitting each library ----------------------------------------------------------------
 
 
-def fit_skdeepnn(X, y, solver, epochs, batch_size, kernels="numpy"):
+def fit_skdeepnn(X, y, solver, epochs, batch_size, kernels="numpy", early_stopping=False):
     learning_rate = LEARNING_RATE if solver == "adam" else 0.1
     model = DeepNNClassifier(
         hidden_layer_sizes=HIDDEN,
@@ -197,13 +198,14 @@ def fit_skdeepnn(X, y, solver, epochs, batch_size, kernels="numpy"):
         max_iter=epochs,
         tol=0,
         n_iter_no_change=epochs + 1,
+        early_stopping=early_stopping,
         random_state=0,
     )
     with skdeepnn.config_context(kernels=kernels):
         return fit_quietly(model, X, y)
 
 
-def fit_mlp(X, y, solver, epochs, batch_size):
+def fit_mlp(X, y, solver, epochs, batch_size, early_stopping=False):
     if solver == "adam":
         options = dict(solver="adam", learning_rate_init=LEARNING_RATE)
     else:  # full-batch gradient descent is sgd without momentum on one batch; without
@@ -222,6 +224,7 @@ def fit_mlp(X, y, solver, epochs, batch_size):
         max_iter=epochs,
         tol=0,
         n_iter_no_change=epochs + 1,
+        early_stopping=early_stopping,
         random_state=0,
         **options,
     )
@@ -430,14 +433,22 @@ def report_large(args, sections):
         )
 
     if "memory" in sections:
-        # Peak memory of one Adam epoch, beyond the input (X exists before tracing starts).
-        print("\n| peak memory of fit beyond X | float32 | float64 |\n|---|---|---|")
+        # Peak memory of one Adam epoch, beyond the input (X exists before tracing starts),
+        # and with early stopping, whose split of the data both libraries copy in part.
+        print(
+            "\n| peak memory of fit beyond X | float32 | float64 | float32, early_stopping=True |"
+            "\n|---|---|---|---|"
+        )
         for label, fit in (("skdeepnn", fit_skdeepnn), ("MLPClassifier", fit_mlp)):
             cells = []
-            for X in (X32, X64):
-                peak = peak_memory(lambda fit=fit, X=X: fit(X, y, "adam", 1, BATCH_SIZE))
+            for X, early_stopping in ((X32, False), (X64, False), (X32, True)):
+                peak = peak_memory(
+                    lambda fit=fit, X=X, early_stopping=early_stopping: fit(
+                        X, y, "adam", 1, BATCH_SIZE, early_stopping=early_stopping
+                    )
+                )
                 cells.append(f"{peak / 2**20:.0f} MiB ({peak / X.nbytes:.2f} x X)")
-            print(f"| {label} | {cells[0]} | {cells[1]} |")
+            print(f"| {label} | {' | '.join(cells)} |")
 
     if accuracy:
         print(

@@ -287,7 +287,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         if tasks.has_callbacks and user_weight is not None:
             tasks.data["metadata"] = {"sample_weight": user_weight}
         rng = make_generator(self.random_state)
-        validation_set = None
+        validation_set = train_rows = None  # None: every row of X trains
         if validation[0] is not None and not incremental:
             validation_set = self._user_validation_set(*validation, head, X.dtype)
         elif self.early_stopping and not incremental:
@@ -295,7 +295,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 X_given, X, Y, sample_weight, user_weight, head, rng, tasks
             )
             if split is not None:
-                X, Y, sample_weight, validation_set = split
+                train_rows, Y, sample_weight, validation_set = split
+        n_train = Y.shape[0]
         if validation_set is not None and scorer is not None:
             as_estimator = functools.partial(self._as_estimator, head=head)
             if validation_set.score_with(scorer, head.decode(validation_set.Y), as_estimator):
@@ -305,13 +306,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                     UserWarning,
                 )
         starting_network = self._starting_network(X, Y, sample_weight, head, continuing, rng)
-        settings = settings_of(self, X.shape[0])
+        settings = settings_of(self, n_train)
         if starting_network[2] is not None and settings.batch_size < 2:
-            fix = "a batch_size of at least 2" if X.shape[0] > 1 else "at least 2 samples"
+            fix = "a batch_size of at least 2" if n_train > 1 else "at least 2 samples"
             raise ValueError(
                 "batch_norm=True needs batches of at least 2 samples: a single sample is "
                 "its own mean, and normalizing leaves 0 whatever it was. Use "
-                f"{fix} (got batch_size={self.batch_size!r}, {X.shape[0]} samples)."
+                f"{fix} (got batch_size={self.batch_size!r}, {n_train} samples)."
             )
         network = self._trainable_network(
             *starting_network, head, keep_probs, settings.batch_size, X.dtype
@@ -319,14 +320,15 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         tasks.begin_fit()
         training = self._run_engine(
             network, X, Y, sample_weight, settings, rng, head, validation_set, tasks,
-            continuing=continuing, incremental=incremental,
+            continuing=continuing, incremental=incremental, rows=train_rows,
         )  # fmt: skip
         n_epochs = (self.n_iter_ if continuing else 0) + len(training.loss_curve)
         check_finite_outputs(
             training,
             self._hidden_activation(),
             head,
-            [X] if validation_set is None else [X, validation_set.X],
+            # X holds the rows early stopping set aside: their copy needs no check.
+            [X] if validation_set is None or train_rows is not None else [X, validation_set.X],
             n_epochs,
             None if self.solver == "lbfgs" else self.learning_rate,
         )
@@ -335,9 +337,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     def _run_engine(
         self, network, X, Y, sample_weight, settings, rng, head, validation_set, tasks, *,
-        continuing, incremental,
+        continuing, incremental, rows=None,
     ):  # fmt: skip
-        """Train ``network`` with the solver's engine; returns its ``Training`` record."""
+        """Train ``network`` with the solver's engine; returns its ``Training`` record.
+
+        ``rows`` are the rows of ``X`` that train, when early stopping split off the
+        others (``Y`` and ``sample_weight`` then hold those rows alone).
+        """
 
         def describe(coefs, intercepts, batch_norm, n_epochs):
             network_attributes = self._network_attributes(coefs, intercepts, batch_norm)
@@ -358,7 +364,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         return EpochLoop(
             network, X, Y, sample_weight, settings, optimizer, rng,
             validation=validation_set, tasks=tasks, describe=describe,
-            first_epoch=first_epoch, incremental=incremental,
+            first_epoch=first_epoch, incremental=incremental, rows=rows,
         ).run()  # fmt: skip
 
     def _store(self, training, head, continuing, has_validation):
@@ -450,14 +456,15 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     def _split_off_validation(self, X_given, X, Y, sample_weight, user_weight, head, rng, tasks):
         """Set ``validation_fraction`` of the training data aside for early stopping.
 
-        Returns ``(X, Y, sample_weight, validation_set)`` for the part that trains, or
-        None, with a warning, when the data are too few for a validation set that
+        Returns ``(train_rows, Y, sample_weight, validation_set)``: the rows of ``X`` that
+        train, their targets and weights, and the rest as the validation set. Or None,
+        with a warning, when the data are too few for a validation set that
         holds every class (or any weight): training then goes on without early
         stopping, as on data too small to validate on.
         """
         seed = int(rng.integers(2**31 - 1))
         try:
-            X, Y, sample_weight, validation_set, train_rows = split_off_validation(
+            train_rows, Y, sample_weight, validation_set = split_off_validation(
                 X, Y, sample_weight, self.validation_fraction, head, seed
             )
         except ValueError as error:
@@ -466,11 +473,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         if tasks.has_callbacks:  # they see the part that trains
             # A DataFrame's rows keep its column names, which predict checks.
             named = hasattr(self, "feature_names_in_")
-            tasks.data["X"] = _safe_indexing(X_given, train_rows) if named else X
+            tasks.data["X"] = _safe_indexing(X_given if named else X, train_rows)
             tasks.data["y"] = head.decode(Y)
             if user_weight is not None:
                 tasks.data["metadata"] = {"sample_weight": user_weight[train_rows]}
-        return X, Y, sample_weight, validation_set
+        return train_rows, Y, sample_weight, validation_set
 
     def _trainable_network(
         self, coefs, intercepts, batch_norm, head, keep_probs, batch_size, dtype

@@ -125,6 +125,9 @@ class EpochLoop:
         Epochs already trained (warm start, partial_fit): the schedule goes on from it.
     incremental : bool
         Run exactly one epoch, as ``partial_fit``: no stopping rule applies.
+    rows : ndarray, optional
+        The rows of ``X`` that train, when only some do (early stopping's split):
+        ``Y`` and ``sample_weight`` hold those rows alone (see ``MiniBatches``).
     """
 
     def __init__(
@@ -142,16 +145,18 @@ class EpochLoop:
         describe,
         first_epoch=0,
         incremental=False,
+        rows=None,
     ):
-        self.network, self.X, self.Y, self.sample_weight = network, X, Y, sample_weight
+        self.network, self.Y, self.sample_weight = network, Y, sample_weight
         self.settings, self.optimizer, self.rng = settings, optimizer, rng
         self.validation, self.tasks, self.describe = validation, tasks, describe
         self.first_epoch, self.incremental = first_epoch, incremental
         min_rows = 1 if network.batch_norm is None else 2
         self.batches = MiniBatches(
-            X, Y, sample_weight, settings.batch_size, settings.shuffle, rng, min_rows
+            X, Y, sample_weight, settings.batch_size, settings.shuffle, rng, min_rows, rows
         )
-        self.total_weight = X.shape[0] if sample_weight is None else weight_sum(sample_weight)
+        n_samples = Y.shape[0]
+        self.total_weight = n_samples if sample_weight is None else weight_sum(sample_weight)
         self.training = Training(network.coefs, network.intercepts, optimizer, network.batch_norm)
         # numba's kernels fuse the optimizer's step with the L2 term (None: the reference).
         self.fused_step = (
@@ -169,7 +174,7 @@ class EpochLoop:
         # Plain gradient descent on the whole set without dropout records the exact
         # cost of each step: "gd", and "sgd" whose one batch holds every sample.
         full_set_gd = settings.solver == "gd" or (
-            settings.solver == "sgd" and settings.batch_size >= X.shape[0]
+            settings.solver == "sgd" and settings.batch_size >= n_samples
         )
         exact = full_set_gd and network.keep_probs is None and not self.early_stopping
         self.oscillation = Oscillation(settings.n_iter_no_change, settings.tol, X.dtype)
@@ -180,9 +185,12 @@ class EpochLoop:
         # are that set's: there is nothing to average. The fit ends with those at its
         # final weights.
         self.full_batch = (
-            network.batch_norm is not None and settings.batch_size >= X.shape[0] and not incremental
+            network.batch_norm is not None and settings.batch_size >= n_samples and not incremental
         )
-        self.model_after = model_view(network, X, sample_weight, self.full_batch, describe)
+        # A full batch's X is the training rows alone (the only X it reads).
+        self.model_after = model_view(
+            network, self.batches.X, sample_weight, self.full_batch, describe
+        )
         self.epoch_cost = self.epoch_weight = 0.0
         self.stopped = self.warned_nan = False
 
@@ -346,7 +354,7 @@ class EpochLoop:
         if self.best_weights is not None and self.best_weights.saved:
             self.best_weights.restore(network.params, network.batch_norm)
         elif self.full_batch:
-            network.take_full_batch_statistics(self.X, self.sample_weight)
+            network.take_full_batch_statistics(self.batches.X, self.sample_weight)
         # The last step can overflow the weights after the last cost was taken.
         if not np.isfinite(network.params).all():
             raise_diverged(

@@ -303,31 +303,59 @@ class MiniBatches:
     Sparse batches are gathered by SciPy, from CSR: a CSC ``X`` is converted once,
     since picking rows out of columns is slow.
 
+    With ``rows``, only those rows of ``X`` train (early stopping's split of the
+    data): each batch is gathered from them, so the training part of ``X`` is
+    never copied out whole, except as the one batch of a full-batch fit.
+
     ``min_rows=2`` (batch normalization, which a single sample would normalize to
     zero) joins a last batch of one row to the batch before it, which then has
     ``batch_size + 1`` rows, and skips a batch with fewer than two samples of
     non-zero weight.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_rows, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+        The training targets: ``Y[i]`` belongs to ``X[rows[i]]`` (to ``X[i]`` without
+        ``rows``). So does ``sample_weight``, of shape (n_samples,) or None.
+    batch_size : int
+    shuffle : bool
+    rng : numpy.random.Generator
+    min_rows : int, default=1
+    rows : ndarray of shape (n_samples,), optional
+        The rows of ``X`` that train, in their training order.
+
+    Attributes
+    ----------
+    X : ndarray or sparse matrix
+        What the batches come from: the training rows alone, for a full batch.
     """
 
-    def __init__(self, X, Y, sample_weight, batch_size, shuffle, rng, min_rows=1):
+    def __init__(self, X, Y, sample_weight, batch_size, shuffle, rng, min_rows=1, rows=None):
         self.Y, self.sample_weight = Y, sample_weight
         self.batch_size, self.min_rows = batch_size, min_rows
-        self.rng = rng
-        starts = list(range(0, X.shape[0], batch_size))
-        if len(starts) > 1 and X.shape[0] - starts[-1] < min_rows:
+        self.rng, self.shuffle = rng, shuffle
+        n_samples = Y.shape[0]
+        starts = list(range(0, n_samples, batch_size))
+        if len(starts) > 1 and n_samples - starts[-1] < min_rows:
             starts.pop()
-        self.bounds = list(zip(starts, starts[1:] + [X.shape[0]], strict=True))
+        self.bounds = list(zip(starts, starts[1:] + [n_samples], strict=True))
         max_rows = max(stop - start for start, stop in self.bounds)
-        # Shuffling a single full batch would only reorder the sum over samples.
-        self.gather = shuffle and batch_size < X.shape[0]
-        if sparse.issparse(X) and batch_size < X.shape[0]:
+        if rows is not None and batch_size >= n_samples:
+            X, rows = X[rows], None  # the one full batch
+        if sparse.issparse(X) and batch_size < n_samples:
             X = X.tocsr()  # rows of a CSC matrix cost a pass over all its entries
+        self.rows = rows
+        # Shuffling a single full batch would only reorder the sum over samples.
+        self.gather = (shuffle or rows is not None) and batch_size < n_samples
         if self.gather:
             # 32-bit indices halve the one array of the rows' size that training adds;
             # the shuffle draws the same permutation whatever their dtype.
             index_dtype = np.int32 if X.shape[0] <= np.iinfo(np.int32).max else np.intp
-            self.indices = np.arange(X.shape[0], dtype=index_dtype)
+            self.indices = np.arange(n_samples, dtype=index_dtype)
             self.Y_buffer = np.empty((max_rows, Y.shape[1]), dtype=Y.dtype)
+            if rows is not None:
+                self.rows_buffer = np.empty(max_rows, dtype=rows.dtype)
             if not sparse.issparse(X):
                 self.X_buffer = np.empty((max_rows, X.shape[1]), dtype=X.dtype)
         self.X = X
@@ -338,34 +366,36 @@ class MiniBatches:
         ``w_batch`` is None without sample weights; ``batch_weight`` is the batch's
         number of samples or the sum of its weights.
         """
-        n_samples = self.X.shape[0]
-        if self.batch_size >= n_samples:
+        if self.batch_size >= self.Y.shape[0]:
             yield from self._weighted(self.X, self.Y, slice(None))
             return
-        if self.gather:
+        if self.gather and self.shuffle:
             self.rng.shuffle(self.indices)
         for start, stop in self.bounds:
             if not self.gather:
-                rows = slice(start, stop)
-                yield from self._weighted(self.X[rows], self.Y[rows], rows)
+                batch = slice(start, stop)
+                yield from self._weighted(self.X[batch], self.Y[batch], batch)
                 continue
-            rows = self.indices[start:stop]
+            batch = self.indices[start:stop]  # the batch's samples
+            n_rows = stop - start
             # mode="clip" skips a bounds check that would buffer the output.
-            Y_batch = np.take(self.Y, rows, axis=0, out=self.Y_buffer[: stop - start], mode="clip")
+            Y_batch = np.take(self.Y, batch, axis=0, out=self.Y_buffer[:n_rows], mode="clip")
+            rows = batch
+            if self.rows is not None:  # the samples' rows of X
+                rows = np.take(self.rows, batch, out=self.rows_buffer[:n_rows], mode="clip")
             if sparse.issparse(self.X):
                 X_batch = self.X[rows]
             else:
-                X_batch = np.take(
-                    self.X, rows, axis=0, out=self.X_buffer[: stop - start], mode="clip"
-                )
-            yield from self._weighted(X_batch, Y_batch, rows)
+                X_batch = np.take(self.X, rows, axis=0, out=self.X_buffer[:n_rows], mode="clip")
+            yield from self._weighted(X_batch, Y_batch, batch)
 
-    def _weighted(self, X_batch, Y_batch, rows):
-        """Yield the batch with its weights, unless they are all zero."""
+    def _weighted(self, X_batch, Y_batch, batch):
+        """Yield the batch with its weights (those of the samples ``batch``), unless they
+        are all zero."""
         if self.sample_weight is None:
             yield X_batch, Y_batch, None, X_batch.shape[0]
             return
-        w_batch = self.sample_weight[rows]
+        w_batch = self.sample_weight[batch]
         batch_weight = weight_sum(w_batch)
         # Zero-weight samples carry no gradient; batch norm also needs min_rows of
         # them with weight, or it normalizes one sample to zero.

@@ -191,3 +191,76 @@ def test_warm_start_with_early_stopping_never_ends_worse_than_it_began(noisy):
     net.fit(X_train, y_train, X_val=X_val, y_val=y_val)
     assert log_loss(y_val, net.predict_proba(X_val)) <= before + 1e-12
     assert len(net.validation_loss_curve_) == len(net.loss_curve_) == net.n_iter_
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("form", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("batch_size, min_rows", [(64, 1), (64, 2), (1000, 1)])
+def test_batches_of_some_rows_are_those_of_the_rows_copied_out(shuffle, form, batch_size, min_rows):
+    """Early stopping trains on the rows it did not set aside by gathering them from X:
+    each epoch's batches (rows, targets, weights) are the very ones that a copy of those
+    rows gives, in the same order, for the same random state."""
+    from scipy import sparse
+
+    from skdeepnn._training import MiniBatches
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((301, 4))
+    X[X < 0.5] = 0  # sparse enough to store sparse
+    X = {"dense": X, "csr": sparse.csr_matrix(X), "csc": sparse.csc_matrix(X)}[form]
+    rows = rng.permutation(301)[:257].astype(np.int32)
+    Y = rng.integers(0, 3, (257, 1)).astype(np.int32)
+    weights = rng.uniform(0, 2, 257)
+    copied = MiniBatches(
+        X[rows], Y, weights, batch_size, shuffle, np.random.default_rng(5), min_rows
+    )
+    gathered = MiniBatches(
+        X, Y, weights, batch_size, shuffle, np.random.default_rng(5), min_rows, rows=rows
+    )
+    for _ in range(2):  # the second epoch reshuffles
+        expected = [tuple(np.copy(part) for part in batch) for batch in _dense(copied.epoch())]
+        got = [tuple(np.copy(part) for part in batch) for batch in _dense(gathered.epoch())]
+        # 257 rows: four batches of 64 and one of a row, which min_rows=2 joins to the fourth.
+        assert len(got) == len(expected) == (1 if batch_size > 257 else 6 - min_rows)
+        for batch, expected_batch in zip(got, expected, strict=True):
+            for part, expected_part in zip(batch, expected_batch, strict=True):
+                np.testing.assert_array_equal(part, expected_part)
+
+
+def _dense(batches):
+    for X_batch, *rest in batches:
+        yield (X_batch.toarray() if hasattr(X_batch, "toarray") else X_batch, *rest)
+
+
+def test_early_stopping_does_not_copy_the_rows_that_train():
+    """The split copies the validation rows (a tenth of X here) and no others: training
+    gathers its batches from X. Before, X[train] was a copy of nine tenths of X. Measured
+    by tracemalloc, as the difference between two sizes of the same data: what grows
+    with each row beyond its tenth of a row of X is its indices and targets, and
+    scikit-learn's stratified split's sorting of them (about 80 bytes, for a moment)."""
+    import tracemalloc
+
+    if tracemalloc.is_tracing():  # start() would not reset a trace that another began
+        pytest.skip("tracemalloc is already tracing")
+    rng = np.random.default_rng(0)
+    n_features = 200  # 800 bytes a row in float32
+
+    def fit(m):
+        X = rng.standard_normal((m, n_features), dtype=np.float32)
+        y = rng.integers(0, 3, m)
+        model = DeepNNClassifier(
+            hidden_layer_sizes=(8,), max_iter=1, batch_size=500, early_stopping=True,
+            random_state=0,
+        )  # fmt: skip
+        tracemalloc.start()
+        try:
+            fit_quietly(model, X, y)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    fit(1_000)  # a process's first calls allocate once (NumPy's caches)
+    per_row = (fit(60_000) - fit(20_000)) / 40_000
+    row_of_X = 4 * n_features
+    # A copy of the training rows alone would add 0.9 of a row.
+    assert per_row < 0.1 * row_of_X + 200, per_row
