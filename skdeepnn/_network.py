@@ -433,39 +433,48 @@ def cost_and_gradients(
     return cost, grads
 
 
-def predict_logits(X, coefs, intercepts, activation, chunk_size=None):
-    """The logits ``Z[L]`` for every row of ``X``, computed in chunks of rows.
+def predict_logits(X, coefs, intercepts, activation, chunk_size=None, rows=None):
+    """The logits ``Z[L]`` for every row of ``X`` (or for ``rows``), computed in chunks of rows.
 
     Working in chunks bounds the memory of the hidden activations on large inputs,
     and keeps them in cache between one layer and the next.
 
     Parameters
     ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_x)
+    X : ndarray or sparse matrix of shape (n_rows, n_x)
     coefs, intercepts : lists of L ndarrays
     activation : str
     chunk_size : int, optional
         Rows per chunk; by default ``rows_per_chunk`` of the network.
+    rows : ndarray of shape (n_samples,), optional
+        Only these rows of ``X``, in this order, each chunk of them gathered as it is
+        propagated (early stopping's validation rows, which are not copied out).
 
     Returns
     -------
     Z : ndarray of shape (n_samples, n_L)
     """
-    n_samples = X.shape[0]
+    n_samples = X.shape[0] if rows is None else rows.shape[0]
     layer_sizes = [X.shape[1]] + [W.shape[1] for W in coefs]
     dtype = X.dtype  # as in one pass, whose buffers forward_propagation allocates
     if chunk_size is None:
         stored_input = [0] if sparse.issparse(X) else layer_sizes[:1]
         chunk_size = rows_per_chunk(stored_input + layer_sizes[1:], dtype.itemsize)
     if n_samples <= chunk_size:
-        return forward_propagation(X, coefs, intercepts, activation)[-1]
+        return forward_propagation(_rows_of(X, rows), coefs, intercepts, activation)[-1]
     Z = np.empty((n_samples, layer_sizes[-1]), dtype=dtype)
     hidden_buffers = allocate_buffers(chunk_size, layer_sizes[:-1], dtype)
     for start in range(0, n_samples, chunk_size):
+        chunk = slice(start, start + chunk_size)
         # The output layer writes its logits straight into their rows of Z.
         buffers = hidden_buffers + [Z[start:]]
-        forward_propagation(X[start : start + chunk_size], coefs, intercepts, activation, buffers)
+        forward_propagation(_rows_of(X, rows, chunk), coefs, intercepts, activation, buffers)
     return Z
+
+
+def _rows_of(X, rows, chunk=slice(None)):
+    """``X[chunk]``, or the rows ``rows[chunk]`` of ``X``, gathered."""
+    return X[chunk] if rows is None else X[rows[chunk]]
 
 
 def logit_bound(X, coefs, intercepts, activation):

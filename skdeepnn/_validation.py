@@ -4,6 +4,7 @@ epoch is scored on it."""
 import inspect
 
 import numpy as np
+from scipy import sparse
 from sklearn.model_selection import train_test_split
 
 from ._network import predict_logits
@@ -15,6 +16,7 @@ class ValidationSet:
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_val, n_features)
+        The validation data; or, with ``rows``, data of which those rows validate.
     Y : ndarray of shape (n_val, n_outputs) or (n_val, 1)
         Encoded like the training targets (a softmax's as int32 class indices).
     sample_weight : ndarray of shape (n_val,) or None
@@ -23,6 +25,9 @@ class ValidationSet:
         HistGradientBoostingClassifier does.
     head : output head
         Its ``loss`` and default ``score`` (accuracy, or R² for regression).
+    rows : ndarray of shape (n_val,), optional
+        The rows of ``X`` that validate (early stopping's split of the training data):
+        each evaluation gathers them a chunk at a time, rather than keeping a copy.
 
     Attributes
     ----------
@@ -30,8 +35,9 @@ class ValidationSet:
         Set by :meth:`score_with`; None scores with the head's default score.
     """
 
-    def __init__(self, X, Y, sample_weight, head):
+    def __init__(self, X, Y, sample_weight, head, rows=None):
         self.X, self.Y, self.sample_weight, self.head = X, Y, sample_weight, head
+        self.rows = rows
         # The score's weights in float64 (training's are in X's dtype): a float32
         # weighted sum of squares overflows long before float64's.
         self._score_weight = None if sample_weight is None else sample_weight.astype(np.float64)
@@ -75,10 +81,12 @@ class ValidationSet:
         score : float
             The scorer's value, or the head's default score; higher is better.
         """
-        Z = predict_logits(self.X, coefs, intercepts, activation)
+        Z = predict_logits(self.X, coefs, intercepts, activation, rows=self.rows)
         if self.scorer is None:
             score = self.head.score(Z, self.Y, self._score_weight)
         else:
+            if self.rows is not None:  # a scorer takes the rows as an array: copied once
+                self.X, self.rows = self.X[self.rows], None
             estimator = self.as_estimator(coefs, intercepts)
             score = float(self.scorer(estimator, self.X, self.labels, **self._scorer_weights))
         with np.errstate(over="ignore", invalid="ignore"):
@@ -153,9 +161,10 @@ def split_off_validation(X, Y, sample_weight, validation_fraction, head, seed):
     and score like the training cost. The split is stratified on the head's
     classes, if any.
 
-    The validation rows of ``X`` are copied into the validation set; the training
-    rows are not: training gathers its batches from ``X`` by their indices, so the
-    split costs a tenth of ``X`` (at the default fraction) rather than all of it.
+    Neither part of a dense ``X`` is copied: training gathers its batches from ``X``
+    by the indices of its rows, and the validation set a chunk of its rows at a time
+    (a sparse ``X``'s validation rows are copied: picking rows of a CSC matrix costs a
+    pass over all its entries).
 
     Returns
     -------
@@ -171,9 +180,12 @@ def split_off_validation(X, Y, sample_weight, validation_fraction, head, seed):
     weights = (None, None)
     if sample_weight is not None:
         weights = (sample_weight[train], sample_weight[val])
-    validation = ValidationSet(X[val], Y[val], weights[1], head)
     if X.shape[0] <= np.iinfo(np.int32).max:
-        train = train.astype(np.int32)
+        train, val = train.astype(np.int32), val.astype(np.int32)
+    if sparse.issparse(X):
+        validation = ValidationSet(X[val], Y[val], weights[1], head)
+    else:
+        validation = ValidationSet(X, Y[val], weights[1], head, rows=val)
     return train, Y[train], weights[0], validation
 
 

@@ -232,18 +232,18 @@ def _dense(batches):
         yield (X_batch.toarray() if hasattr(X_batch, "toarray") else X_batch, *rest)
 
 
-def test_early_stopping_does_not_copy_the_rows_that_train():
-    """The split copies the validation rows (a tenth of X here) and no others: training
-    gathers its batches from X. Before, X[train] was a copy of nine tenths of X. Measured
-    by tracemalloc, as the difference between two sizes of the same data: what grows
-    with each row beyond its tenth of a row of X is its indices and targets, and
-    scikit-learn's stratified split's sorting of them (about 80 bytes, for a moment)."""
+def test_early_stopping_copies_no_rows_of_X(monkeypatch):
+    """Training gathers its batches from X by the indices of its rows, and validation a
+    chunk of its rows at a time. Before, the split copied X out in its two parts, nine
+    tenths and a tenth of it. Measured by tracemalloc, as the difference between two
+    sizes of the same data: what grows with each row is its indices and targets, and
+    for a moment scikit-learn's stratified split's sorting of them (about 80 bytes)."""
     import tracemalloc
 
     if tracemalloc.is_tracing():  # start() would not reset a trace that another began
         pytest.skip("tracemalloc is already tracing")
     rng = np.random.default_rng(0)
-    n_features = 200  # 800 bytes a row in float32
+    n_features = 800  # 3,200 bytes a row in float32
 
     def fit(m):
         X = rng.standard_normal((m, n_features), dtype=np.float32)
@@ -259,8 +259,49 @@ def test_early_stopping_does_not_copy_the_rows_that_train():
         finally:
             tracemalloc.stop()
 
+    # Chunks of 512 rows at validation, so that at both sizes it gathers whole chunks
+    # (by default the chunks of these rows hold 4 MiB: 1,293 rows, more than 5,000 have).
+    monkeypatch.setattr("skdeepnn._network.CHUNK_BYTES", 2**16)
     fit(1_000)  # a process's first calls allocate once (NumPy's caches)
-    per_row = (fit(60_000) - fit(20_000)) / 40_000
-    row_of_X = 4 * n_features
-    # A copy of the training rows alone would add 0.9 of a row.
-    assert per_row < 0.1 * row_of_X + 200, per_row
+    per_row = (fit(15_000) - fit(5_000)) / 10_000
+    # A copy of the validation rows alone would add a tenth of a row, 320 bytes.
+    assert per_row < 0.05 * 4 * n_features + 100, per_row
+
+
+def test_validation_rows_gathered_in_chunks_give_the_logits_of_their_copy():
+    """The logits of some rows of X, gathered a chunk at a time, are those of the rows
+    copied out, in their order, propagated in the same chunks."""
+    from skdeepnn._network import predict_logits
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 5))
+    coefs = [rng.standard_normal((5, 4)), rng.standard_normal((4, 3))]
+    intercepts = [rng.standard_normal(4), rng.standard_normal(3)]
+    rows = rng.permutation(100)[:37].astype(np.int32)
+    for chunk_size in (None, 1, 10, 37, 50):
+        expected = predict_logits(X[rows], coefs, intercepts, "relu", chunk_size=chunk_size)
+        got = predict_logits(X, coefs, intercepts, "relu", chunk_size=chunk_size, rows=rows)
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_a_scorer_sees_the_validation_rows_as_an_array(noisy):
+    """A scoring callable is given the validation rows themselves, copied out once, and
+    scores them as the default accuracy, computed on the rows gathered in chunks, does."""
+    from sklearn.metrics import get_scorer
+
+    X_train, _, y_train, _ = noisy
+    seen = []
+
+    def scorer(estimator, X, y):
+        seen.append(X)
+        return get_scorer("accuracy")(estimator, X, y)
+
+    net = fit_quietly(
+        overfitting_net(early_stopping=True, scoring=scorer, max_iter=3), X_train, y_train
+    )
+    assert len(seen) == 3 and all(X is seen[0] for X in seen)
+    assert isinstance(seen[0], np.ndarray) and seen[0].shape == (len(X_train) // 10, 20)
+    copied_out = [row.tobytes() for row in seen[0]]
+    assert set(copied_out) <= {row.tobytes() for row in X_train}
+    default = fit_quietly(overfitting_net(early_stopping=True, max_iter=3), X_train, y_train)
+    assert net.validation_scores_ == default.validation_scores_
