@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
-from _helpers import fit_quietly
+from _helpers import fit_memory_per_row, fit_quietly
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
@@ -238,32 +238,17 @@ def test_early_stopping_copies_no_rows_of_X(monkeypatch):
     tenths and a tenth of it. Measured by tracemalloc, as the difference between two
     sizes of the same data: what grows with each row is its indices and targets, and
     for a moment scikit-learn's stratified split's sorting of them (about 80 bytes)."""
-    import tracemalloc
-
-    if tracemalloc.is_tracing():  # start() would not reset a trace that another began
-        pytest.skip("tracemalloc is already tracing")
-    rng = np.random.default_rng(0)
     n_features = 800  # 3,200 bytes a row in float32
-
-    def fit(m):
-        X = rng.standard_normal((m, n_features), dtype=np.float32)
-        y = rng.integers(0, 3, m)
-        model = DeepNNClassifier(
-            hidden_layer_sizes=(8,), max_iter=1, batch_size=500, early_stopping=True,
-            random_state=0,
-        )  # fmt: skip
-        tracemalloc.start()
-        try:
-            fit_quietly(model, X, y)
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-
     # Chunks of 512 rows at validation, so that at both sizes it gathers whole chunks
     # (by default the chunks of these rows hold 4 MiB: 1,293 rows, more than 5,000 have).
     monkeypatch.setattr("skdeepnn._network.CHUNK_BYTES", 2**16)
-    fit(1_000)  # a process's first calls allocate once (NumPy's caches)
-    per_row = (fit(15_000) - fit(5_000)) / 10_000
+    per_row = fit_memory_per_row(
+        lambda: DeepNNClassifier(
+            hidden_layer_sizes=(8,), max_iter=1, batch_size=500, early_stopping=True,
+            random_state=0,
+        ),
+        n_features, n_classes=3, small=5_000, large=15_000,
+    )  # fmt: skip
     # A copy of the validation rows alone would add a tenth of a row, 320 bytes.
     assert per_row < 0.05 * 4 * n_features + 100, per_row
 

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from _helpers import fit_quietly
+from _helpers import fit_memory_per_row, fit_quietly
 from sklearn.datasets import make_circles, make_classification
 
 from skdeepnn import DeepNNClassifier, DeepNNRegressor, LogisticRegressionGD
@@ -65,28 +65,13 @@ def test_a_fits_memory_beyond_X_grows_by_about_the_targets_and_the_shuffle_only(
     shuffle (4 bytes each), plus, with class weights, its weight (4 more in float32):
     nothing the size of X, and no one-hot row (40 bytes at 10 classes in float32).
     Measured by tracemalloc, as the difference between two sizes of the same data."""
-    import tracemalloc
-
-    if tracemalloc.is_tracing():  # start() would not reset a trace that another began
-        pytest.skip("tracemalloc is already tracing")
-    rng = np.random.default_rng(0)
-
-    def fit(m):
-        X = rng.standard_normal((m, 20), dtype=np.float32)
-        y = rng.integers(0, 10, m)
-        model = DeepNNClassifier(
+    per_row = fit_memory_per_row(
+        lambda: DeepNNClassifier(
             hidden_layer_sizes=(8,), max_iter=1, batch_size=500, class_weight=class_weight,
             random_state=0,
-        )  # fmt: skip
-        tracemalloc.start()
-        try:
-            fit_quietly(model, X, y)
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-
-    fit(1_000)  # a process's first calls allocate once (NumPy's caches, numba's kernels)
-    per_row = (fit(450_000) - fit(150_000)) / 300_000
+        ),
+        n_features=20, n_classes=10, small=150_000, large=450_000,
+    )  # fmt: skip
     # Beyond what training keeps, np.unique's sorted copy of the int64 labels (scikit-
     # learn's check of y, and the classifier's) takes 8 bytes a row for a moment.
     assert per_row < (16 if class_weight else 12), per_row
