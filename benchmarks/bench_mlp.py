@@ -20,7 +20,7 @@ They print, as Markdown tables:
 - LogisticRegressionGD's seconds per iteration against its two products alone;
 - predict latency for 1 row and for 100,000 rows;
 - the peak memory of one fit beyond the input (NumPy allocations, by tracemalloc), and of
-  one with early stopping, whose validation split copies part of the data;
+  one with early stopping (MLPClassifier copies the data it splits; skdeepnn does not);
 - the test accuracy each library reached, so that speed never comes from doing less.
 
 ``small`` (``bench_small.py``) times whole fits at default settings on scikit-learn's
@@ -434,7 +434,7 @@ def report_large(args, sections):
 
     if "memory" in sections:
         # Peak memory of one Adam epoch, beyond the input (X exists before tracing starts),
-        # and with early stopping, whose split of the data both libraries copy in part.
+        # and with early stopping, whose split MLPClassifier copies out and skdeepnn does not.
         print(
             "\n| peak memory of fit beyond X | float32 | float64 | float32, early_stopping=True |"
             "\n|---|---|---|---|"

@@ -295,7 +295,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 X_given, X, Y, sample_weight, user_weight, head, rng, tasks
             )
             if split is not None:
-                train_rows, Y, sample_weight, validation_set = split
+                X, train_rows, Y, sample_weight, validation_set = split
         n_train = Y.shape[0]
         if validation_set is not None and scorer is not None:
             as_estimator = functools.partial(self._as_estimator, head=head)
@@ -327,8 +327,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             training,
             self._hidden_activation(),
             head,
-            # X holds the rows early stopping set aside: their copy needs no check.
-            [X] if validation_set is None or train_rows is not None else [X, validation_set.X],
+            # Early stopping's validation rows may be rows of X, which is checked already.
+            [X] if validation_set is None or validation_set.X is X else [X, validation_set.X],
             n_epochs,
             None if self.solver == "lbfgs" else self.learning_rate,
         )
@@ -456,11 +456,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     def _split_off_validation(self, X_given, X, Y, sample_weight, user_weight, head, rng, tasks):
         """Set ``validation_fraction`` of the training data aside for early stopping.
 
-        Returns ``(train_rows, Y, sample_weight, validation_set)``: the rows of ``X`` that
-        train, their targets and weights, and the rest as the validation set. Or None,
-        with a warning, when the data are too few for a validation set that
-        holds every class (or any weight): training then goes on without early
-        stopping, as on data too small to validate on.
+        Returns ``(X, train_rows, Y, sample_weight, validation_set)``: the data, the
+        rows of it that train (None: all of it), their targets and weights, and the
+        rest as the validation set. Or None, with a warning, when the data are too few
+        for a validation set that holds every class (or any weight): training then goes
+        on without early stopping, as on data too small to validate on.
         """
         seed = int(rng.integers(2**31 - 1))
         try:
@@ -470,14 +470,17 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         except ValueError as error:
             warn_fit_caller(f"{error} Training without early stopping.", UserWarning)
             return None
-        if tasks.has_callbacks:  # they see the part that trains
-            # A DataFrame's rows keep its column names, which predict checks.
-            named = hasattr(self, "feature_names_in_")
-            tasks.data["X"] = _safe_indexing(X_given if named else X, train_rows)
+        if tasks.has_callbacks:  # they see the part that trains, copied out
             tasks.data["y"] = head.decode(Y)
             if user_weight is not None:
                 tasks.data["metadata"] = {"sample_weight": user_weight[train_rows]}
-        return train_rows, Y, sample_weight, validation_set
+            if hasattr(self, "feature_names_in_"):
+                # A DataFrame's rows keep its column names, which predict checks.
+                tasks.data["X"] = _safe_indexing(X_given, train_rows)
+            else:  # training reads the same copy, rather than gathering from X
+                X = tasks.data["X"] = _safe_indexing(X, train_rows)
+                train_rows = None
+        return X, train_rows, Y, sample_weight, validation_set
 
     def _trainable_network(
         self, coefs, intercepts, batch_norm, head, keep_probs, batch_size, dtype

@@ -109,7 +109,8 @@ class EpochLoop:
     ----------
     network : TrainableNetwork
     X, Y, sample_weight : arrays
-        The training data, validated and encoded.
+        The training data, validated and encoded (with ``rows``, ``X`` is the data
+        whose rows ``rows`` train).
     settings : Settings
     optimizer : optimizer of ``_optimizers``
         Over ``[network.params]``.

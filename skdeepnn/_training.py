@@ -351,7 +351,7 @@ class MiniBatches:
         if self.gather:
             # 32-bit indices halve the one array of the rows' size that training adds;
             # the shuffle draws the same permutation whatever their dtype.
-            index_dtype = np.int32 if X.shape[0] <= np.iinfo(np.int32).max else np.intp
+            index_dtype = np.int32 if n_samples <= np.iinfo(np.int32).max else np.intp
             self.indices = np.arange(n_samples, dtype=index_dtype)
             self.Y_buffer = np.empty((max_rows, Y.shape[1]), dtype=Y.dtype)
             if rows is not None:

@@ -161,10 +161,10 @@ def split_off_validation(X, Y, sample_weight, validation_fraction, head, seed):
     and score like the training cost. The split is stratified on the head's
     classes, if any.
 
-    Neither part of a dense ``X`` is copied: training gathers its batches from ``X``
-    by the indices of its rows, and the validation set a chunk of its rows at a time
-    (a sparse ``X``'s validation rows are copied: picking rows of a CSC matrix costs a
-    pass over all its entries).
+    Neither part of ``X`` is copied: training gathers its batches from ``X`` by the
+    indices of its rows, and the validation set a chunk of its rows at a time. A CSC
+    matrix's validation rows are copied out once, since picking rows out of its
+    columns costs a pass over all its entries.
 
     Returns
     -------
@@ -182,7 +182,7 @@ def split_off_validation(X, Y, sample_weight, validation_fraction, head, seed):
         weights = (sample_weight[train], sample_weight[val])
     if X.shape[0] <= np.iinfo(np.int32).max:
         train, val = train.astype(np.int32), val.astype(np.int32)
-    if sparse.issparse(X):
+    if sparse.issparse(X) and X.format != "csr":
         validation = ValidationSet(X[val], Y[val], weights[1], head)
     else:
         validation = ValidationSet(X, Y[val], weights[1], head, rows=val)
