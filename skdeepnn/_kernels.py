@@ -19,8 +19,6 @@ activations, dropout's masks, batch normalization and the regression losses keep
 reference code, which costs little beside them.
 """
 
-import math
-
 import numpy as np
 
 from ._config import get_config
@@ -144,16 +142,13 @@ class FusedKernels:
         return step
 
     def _adam(self, optimizer, param, grad, n_weights, decay):
-        optimizer.t += 1
-        v_correction = 1 - optimizer.beta_1**optimizer.t
-        s_root_correction = math.sqrt(1 - optimizer.beta_2**optimizer.t)
+        epsilon, step_size = optimizer.next_step()
         (v,), (s,), to = optimizer.velocities, optimizer.squared_averages, param.dtype.type
         self.module.adam_step(
             param, grad, v, s,
             to(optimizer.beta_1), to(1 - optimizer.beta_1),
             to(optimizer.beta_2), to(1 - optimizer.beta_2),
-            to(optimizer.epsilon * s_root_correction),
-            to(optimizer.learning_rate * s_root_correction / v_correction),
+            to(epsilon), to(step_size),
             n_weights, decay,
         )  # fmt: skip
 

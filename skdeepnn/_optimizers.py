@@ -181,6 +181,25 @@ class Adam(GradientDescent):
     def _state(self):
         return self.velocities + self.squared_averages
 
+    def next_step(self):
+        r"""Count a step, and return its ``(epsilon, step_size)`` with the bias corrections
+        folded in: with :math:`c = \sqrt{1 - \beta_2^t}`,
+
+        .. math::
+            \alpha \frac{\hat v}{\sqrt{\hat s} + \epsilon}
+            = \frac{\alpha c}{1 - \beta_1^t} \cdot \frac{v}{\sqrt{s} + \epsilon c}
+
+        so that a step needs no pass to divide ``v`` and ``s`` by their corrections.
+        The fused kernels (``_kernels``) take the same two numbers.
+        """
+        self.t += 1
+        v_correction = 1 - self.beta_1**self.t
+        s_root_correction = math.sqrt(1 - self.beta_2**self.t)
+        return (
+            self.epsilon * s_root_correction,
+            self.learning_rate * s_root_correction / v_correction,
+        )
+
     def update(self, params, grads):
         r"""One Adam step on every parameter, in place.
 
@@ -189,9 +208,7 @@ class Adam(GradientDescent):
             \hat s = \frac{s}{1 - \beta_2^t}, \quad
             \theta \leftarrow \theta - \alpha \frac{\hat v}{\sqrt{\hat s} + \epsilon}
         """
-        self.t += 1
-        v_correction = 1 - self.beta_1**self.t
-        s_root_correction = math.sqrt(1 - self.beta_2**self.t)
+        epsilon, step_size = self.next_step()
         for param, grad, v, s, step in zip(
             params,
             grads,
@@ -207,12 +224,10 @@ class Adam(GradientDescent):
             s *= self.beta_2
             np.square(grad, out=step)
             add_scaled(step, s, 1 - self.beta_2)
-            # step = lr v_hat / (sqrt(s_hat) + eps) = (lr c / v_corr) v / (sqrt(s) + eps c),
-            # with c = sqrt(1 - beta_2**t): no pass to divide sqrt(s) by c, no temporaries.
             np.sqrt(s, out=step)
-            step += self.epsilon * s_root_correction
+            step += epsilon
             np.divide(v, step, out=step)
-            add_scaled(step, param, -self.learning_rate * s_root_correction / v_correction)
+            add_scaled(step, param, -step_size)
 
 
 #: The optimizer behind each solver; "gd" and "sgd" differ only in batching.
