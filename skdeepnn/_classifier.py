@@ -9,7 +9,7 @@ from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseNetwork
 from ._callbacks import with_callbacks
-from ._deep import DeepNetwork
+from ._deep import DEEP_ARRAYS, DEEP_CONSTRAINTS, deep_layout
 from ._docs import (
     BATCH_NORM_ATTRIBUTES,
     NETWORK_ATTRIBUTES,
@@ -26,7 +26,6 @@ from ._heads import (
     class_totals,
     class_weights_from_dict,
 )
-from ._network import predict_logits
 from ._params import InstanceOf, Options, partial_fit_works
 
 #: The ``class_weight`` parameter's constraints, for the estimators that have one.
@@ -212,9 +211,6 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
             return MultilabelHead(self.n_outputs_, self._sparse_output)
         return ClassificationHead(self.classes_)
 
-    def _as_estimator(self, coefs, intercepts, head):
-        return _NetworkAsClassifier(coefs, intercepts, self._hidden_activation(), head)
-
     def predict(self, X):
         """Predict the class of each sample (the labels of each sample, if multilabel).
 
@@ -265,7 +261,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         return self._fitted_head().predict_log_proba(Z)
 
 
-class DeepNNClassifier(BaseNetworkClassifier, DeepNetwork):
+class DeepNNClassifier(BaseNetworkClassifier):
     __doc__ = (
         """The course's L-layer neural network classifier.
 
@@ -326,7 +322,15 @@ class DeepNNClassifier(BaseNetworkClassifier, DeepNetwork):
     """
     )
 
-    _parameter_constraints = {**DeepNetwork._parameter_constraints, "class_weight": CLASS_WEIGHT}
+    _parameter_constraints = {
+        **BaseNetwork._parameter_constraints,
+        **DEEP_CONSTRAINTS,
+        "class_weight": CLASS_WEIGHT,
+    }
+    _arrays = DEEP_ARRAYS
+
+    def _layout(self):
+        return deep_layout(self)
 
     def __init__(
         self,
@@ -392,42 +396,6 @@ class DeepNNClassifier(BaseNetworkClassifier, DeepNetwork):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
-
-
-class _NetworkAsClassifier(BaseNetworkClassifier):
-    """A network during training, as a classifier that scikit-learn's scorers can call.
-
-    Scoring the validation set after each epoch needs an object with ``predict``,
-    ``predict_proba`` and ``decision_function``. Its input is the validation set,
-    already validated, so its predictions come straight from the core, with the
-    weights as they stand (not copied).
-
-    Parameters
-    ----------
-    coefs, intercepts : lists of L ndarrays
-    activation : str
-    head : ClassificationHead or MultilabelHead
-    """
-
-    def __init__(self, coefs, intercepts, activation, head):
-        self.coefs = coefs
-        self.intercepts = intercepts
-        self.activation = activation
-        if isinstance(head, MultilabelHead):  # dense, as the labels scorers are given
-            head = MultilabelHead(head.n_labels)
-        self.head = head
-        self.classes_ = head.classes  # what scorers read
-
-    def _forward_logits(self, X):
-        return predict_logits(X, self.coefs, self.intercepts, self.activation)
-
-    def _fitted_head(self):
-        return self.head
-
-    def decision_function(self, X):
-        """The logits: one column for two classes (positive for ``classes_[1]``), else one
-        per class (or label)."""
-        return self.head.decision_function(self._forward_logits(X))
 
 
 def _is_missing(label):

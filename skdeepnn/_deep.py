@@ -1,86 +1,119 @@
-"""The hidden layers that DeepNNClassifier and DeepNNRegressor share.
+"""The hidden layers that DeepNNClassifier and DeepNNRegressor share, as values.
 
-Their sizes, activation, initialization, dropout and batch normalization, and
-where the fitted weights live (``coefs_``, ``intercepts_``, batch norm's
-``gammas_`` ...). The two estimators differ only in their output head.
+Their parameters (sizes, activation, initialization, dropout, batch normalization)
+become a ``Layout`` (``deep_layout``), and their fitted network lives in
+``coefs_``, ``intercepts_`` and batch norm's ``gammas_`` ... (``DEEP_ARRAYS``). The
+two estimators differ only in their output head.
 """
 
 from numbers import Integral, Real
 
 from ._activations import ACTIVATIONS
-from ._base import BaseNetwork
 from ._batch_norm import BatchNorm
+from ._network import Layout
 from ._params import Boolean, DropoutRates, Interval, LayerSizes, Options
 
+#: The parameters of the hidden layers, and their constraints.
+DEEP_CONSTRAINTS = {
+    "hidden_layer_sizes": [LayerSizes()],
+    "dropout": [DropoutRates()],
+    "batch_norm": [Boolean()],
+    "batch_norm_momentum": [Interval(Real, 0, 1, closed="left")],
+    "activation": [Options(*(name for name in ACTIVATIONS if name != "softmax"))],
+    "init": [Options("auto", "he", "xavier", "small_random", "zeros")],
+}
 
-class DeepNetwork(BaseNetwork):
-    """``[LINEAR -> g] x (L-1)`` hidden layers before the output head; not for direct use."""
 
-    _parameter_constraints = {
-        **BaseNetwork._parameter_constraints,
-        "hidden_layer_sizes": [LayerSizes()],
-        "dropout": [DropoutRates()],
-        "batch_norm": [Boolean()],
-        "batch_norm_momentum": [Interval(Real, 0, 1, closed="left")],
-        "activation": [Options(*(name for name in ACTIVATIONS if name != "softmax"))],
-        "init": [Options("auto", "he", "xavier", "small_random", "zeros")],
-    }
+def deep_layout(estimator, linear_output=False):
+    """The ``Layout`` of a DeepNN estimator's parameters.
 
-    def _hidden_layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, Integral):
-            return [int(sizes)]
-        return [int(n) for n in sizes]
+    ``linear_output``: the output unit predicts a number (the regressor), and starts
+    at the target's scale (see ``_output_initializer``).
+    """
+    sizes = _hidden_layer_sizes(estimator.hidden_layer_sizes)
+    init = _initializer(estimator.init, estimator.activation, sizes)
+    output_init = init
+    relu_like = estimator.activation in ("relu", "leaky_relu")
+    if linear_output and estimator.init == "auto" and sizes and relu_like:
+        # He's factor 2 makes up for the half of its inputs that a ReLU zeroes, so
+        # every pre-activation keeps a variance of about 2 from standardized inputs
+        # on. A linear output unit would then start predicting with twice the
+        # variance of a standardized target (through Poisson's exp(), far more):
+        # Xavier's 1 / n_{L-1} starts it at the target's scale.
+        output_init = "xavier"
+    momentum = None
+    if estimator.batch_norm and sizes:
+        momentum = float(estimator.batch_norm_momentum)
+    return Layout(
+        hidden_sizes=tuple(sizes),
+        activation=estimator.activation,
+        init=init,
+        output_init=output_init,
+        fits_intercepts=True,
+        keep_probs=_keep_probs(estimator.dropout, len(sizes)),
+        batch_norm_momentum=momentum,
+    )
 
-    def _hidden_activation(self):
-        return self.activation
 
-    def _keep_probs(self):
-        n_hidden = len(self._hidden_layer_sizes())
-        if isinstance(self.dropout, Real):
-            rates = [float(self.dropout)] * n_hidden
-        else:
-            rates = [float(rate) for rate in self.dropout]
-            if len(rates) != n_hidden:
-                raise ValueError(
-                    f"dropout has {len(rates)} rates but hidden_layer_sizes has "
-                    f"{n_hidden} hidden layers: give one rate per hidden layer, or one float."
-                )
-        if not any(rates):
-            return None
-        return [1 - rate for rate in rates]
+def _hidden_layer_sizes(sizes):
+    if isinstance(sizes, Integral):
+        return [int(sizes)]
+    return [int(n) for n in sizes]
 
-    def _batch_norm_momentum(self):
-        if not self.batch_norm or not self._hidden_layer_sizes():
-            return None
-        return float(self.batch_norm_momentum)
 
-    def _fitted_batch_norm(self):
-        if getattr(self, "gammas_", None) is None:
-            return None
-        # No momentum: the statistics only move in training, which sets its own.
-        return BatchNorm(
-            self.gammas_,
-            self.betas_,
-            self.running_means_,
-            self.running_vars_,
-            momentum=None,
-            n_updates=self._batch_norm_updates,
-        )
+def _keep_probs(dropout, n_hidden):
+    """Each hidden layer's probability of keeping a unit, or None without dropout."""
+    if isinstance(dropout, Real):
+        rates = [float(dropout)] * n_hidden
+    else:
+        rates = [float(rate) for rate in dropout]
+        if len(rates) != n_hidden:
+            raise ValueError(
+                f"dropout has {len(rates)} rates but hidden_layer_sizes has "
+                f"{n_hidden} hidden layers: give one rate per hidden layer, or one float."
+            )
+    if not any(rates):
+        return None
+    return tuple(1 - rate for rate in rates)
 
-    def _initializer(self):
-        if self.init != "auto":
-            return self.init
-        if not self._hidden_layer_sizes():
-            # A linear model's cost is convex, with no symmetry between hidden
-            # units to break: start at zero, as the course's logistic regression.
-            return "zeros"
-        return "he" if self.activation in ("relu", "leaky_relu") else "xavier"
 
-    def _get_network(self):
-        return self.coefs_, self.intercepts_
+def _initializer(init, activation, sizes):
+    if init != "auto":
+        return init
+    if not sizes:
+        # A linear model's cost is convex, with no symmetry between hidden
+        # units to break: start at zero, as the course's logistic regression.
+        return "zeros"
+    return "he" if activation in ("relu", "leaky_relu") else "xavier"
 
-    def _network_attributes(self, coefs, intercepts, batch_norm=None):
+
+class DeepArrays:
+    """Where a DeepNN estimator keeps its fitted network: ``coefs_``, ``intercepts_``,
+    and with batch normalization ``gammas_``, ``betas_``, ``running_means_`` and
+    ``running_vars_``."""
+
+    def read(self, estimator):
+        """The fitted ``(coefs, intercepts, batch_norm)``; batch_norm None without it."""
+        batch_norm = None
+        if getattr(estimator, "gammas_", None) is not None:
+            # No momentum: the statistics only move in training, which sets its own.
+            batch_norm = BatchNorm(
+                estimator.gammas_,
+                estimator.betas_,
+                estimator.running_means_,
+                estimator.running_vars_,
+                momentum=None,
+                n_updates=estimator._batch_norm_updates,
+            )
+        return estimator.coefs_, estimator.intercepts_, batch_norm
+
+    def inference(self, estimator):
+        """The fitted ``(coefs, intercepts)`` for prediction, batch normalization folded in."""
+        coefs, intercepts, batch_norm = self.read(estimator)
+        return (coefs, intercepts) if batch_norm is None else batch_norm.fold(coefs, intercepts)
+
+    def attributes(self, coefs, intercepts, batch_norm=None):
+        """The fitted attributes that hold the network: a dict."""
         normalized = batch_norm is not None
         return {
             "coefs_": coefs,
@@ -92,3 +125,6 @@ class DeepNetwork(BaseNetwork):
             "running_vars_": batch_norm.running_vars if normalized else None,
             "_batch_norm_updates": batch_norm.n_updates if normalized else 0,
         }
+
+
+DEEP_ARRAYS = DeepArrays()

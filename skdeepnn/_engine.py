@@ -1,51 +1,68 @@
-"""The epoch loop: mini-batches -> cost and gradient -> optimizer step -> record -> stopping.
+"""The training engine's one entry point: ``train(data, model, settings, rng, ...)``.
 
-The loop knows nothing of scikit-learn or of the kind of target: it gets a
-``TrainableNetwork`` (whose loss the output head chose), the encoded training
-data, the settings the estimator resolved, and the stopping rules of
-``_stopping``. Callbacks see the model after each epoch through ``describe``,
-which the estimator provides.
+An estimator validates its data, lets its output head encode the targets, and
+calls ``train`` once; it stores what comes back. Everything between is here:
+setting validation rows aside for early stopping, the starting weights (new, or
+the fitted ones going on), batch normalization's rules, the backend (NumPy or
+numba's fused kernels, chosen once), the epoch loop or L-BFGS, the check that the
+trained outputs are finite, and the curves of a warm start continued.
+
+Nothing here imports an estimator; the estimator's hyperparameters arrive as
+``Settings`` (``settings_of``), its layers as a ``Layout`` and its head as a value.
 """
 
-import time
-from dataclasses import dataclass
+import dataclasses
+import functools
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import _safe_indexing
 
+from ._batch_norm import BatchNorm
+from ._initializers import INITIALIZERS
+from ._kernels import backend_for_fit
+from ._lbfgs import minimize_lbfgs
+from ._loop import EpochLoop, MiniBatches, Training
+from ._network import Parameters, logit_bound, predict_logits
+from ._optimizers import make_optimizer
 from ._schedules import scheduled_learning_rate
 from ._stopping import (
     AdaptiveLearningRate,
     BestWeights,
+    CallbackStop,
     DivergenceGuard,
     LowestLoss,
     NoImprovement,
-    Oscillation,
+    Patience,
     raise_diverged,
 )
-from ._training import MiniBatches, Training, weight_sum
+from ._validation import split_off_validation
+from ._views import view_of
 from ._warnings import warn_fit_caller
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """What the estimator's hyperparameters resolve to for one fit."""
 
     estimator_name: str
     solver: str
     learning_rate: float
-    batch_size: int
+    batch_size: object  # "auto" or an int, resolved by ``batch_rows``
     max_iter: int
     tol: float
-    n_iter_no_change: int
+    n_iter_no_change: object
     shuffle: bool
     verbose: int
     early_stopping: bool
+    validation_fraction: float
     scoring_name: object
+    scorer: object  # a scikit-learn scorer, or None for the head's score
     lr_schedule: str
     schedule_options: dict
     max_fun: int
     optimizer_options: dict
+    incremental: bool = False  # partial_fit: one epoch, no stopping rule
+    monitored: str = "training loss"  # set by ``train``
 
     def learning_rate_of(self, epoch):
         """The scheduled rate of ``epoch`` (counted from 1); None for "adaptive"."""
@@ -55,21 +72,38 @@ class Settings:
             self.lr_schedule, self.learning_rate, epoch - 1, **self.schedule_options
         )
 
+    def batch_rows(self, n_samples):
+        """The rows of a batch: all of them for "gd" and "lbfgs"; "auto" is min(200, n)."""
+        if self.solver in ("gd", "lbfgs") or (self.batch_size == "auto" and n_samples <= 200):
+            return n_samples
+        if self.batch_size == "auto":
+            return 200
+        if self.batch_size > n_samples:
+            warn_fit_caller(
+                f"batch_size={self.batch_size} is larger than the {n_samples} "
+                "training samples; using the whole set as one batch.",
+                UserWarning,
+            )
+            return n_samples
+        return self.batch_size
 
-def settings_of(estimator, n_samples):
-    """The engine's ``Settings`` from an estimator's hyperparameters, for ``n_samples``."""
+
+def settings_of(estimator, scorer, incremental):
+    """The engine's ``Settings`` from an estimator's hyperparameters."""
     return Settings(
         estimator_name=type(estimator).__name__,
         solver=estimator.solver,
         learning_rate=float(estimator.learning_rate),
-        batch_size=_batch_size(estimator.solver, estimator.batch_size, n_samples),
+        batch_size=estimator.batch_size,
         max_iter=estimator.max_iter,
         tol=float(estimator.tol),
         n_iter_no_change=estimator.n_iter_no_change,
         shuffle=estimator.shuffle,
         verbose=estimator.verbose,
         early_stopping=estimator.early_stopping,
+        validation_fraction=float(estimator.validation_fraction),
         scoring_name=estimator.scoring,
+        scorer=scorer,
         lr_schedule=estimator.lr_schedule,
         schedule_options={
             "decay_rate": float(estimator.decay_rate),
@@ -83,316 +117,406 @@ def settings_of(estimator, n_samples):
             "epsilon": float(estimator.epsilon),
             "nesterov": bool(estimator.nesterov),
         },
+        incremental=incremental,
     )
 
 
-def _batch_size(solver, batch_size, n_samples):
-    """The rows of a batch: all of them for "gd" and "lbfgs"; "auto" is min(200, n)."""
-    if solver in ("gd", "lbfgs") or (batch_size == "auto" and n_samples <= 200):
-        return n_samples
-    if batch_size == "auto":
-        return 200
-    if batch_size > n_samples:
-        warn_fit_caller(
-            f"batch_size={batch_size} is larger than the {n_samples} "
-            "training samples; using the whole set as one batch.",
-            UserWarning,
-        )
-        return n_samples
-    return batch_size
+@dataclasses.dataclass
+class TrainingData:
+    """The training set as the engine takes it: validated, and encoded by the head.
+
+    Attributes
+    ----------
+    X : ndarray or sparse matrix of shape (n_rows, n_features), float32 or float64
+    Y : ndarray of shape (n_samples, n_outputs) or (n_samples, 1)
+        The head's encoding: in X's dtype, or class indices for a softmax.
+    sample_weight : ndarray of shape (n_samples,) or None
+        The weights of the cost: the user's times the class weights.
+    user_weight : ndarray of shape (n_samples,) or None
+        The user's weights alone, before any split: what callbacks are given.
+    X_named : DataFrame or None
+        X as the user gave it, when it has column names (the callbacks see its rows).
+    rows : ndarray of shape (n_samples,) or None
+        The rows of ``X`` that train (early stopping's split); None: all of them.
+    """
+
+    X: object
+    Y: np.ndarray
+    sample_weight: object = None
+    user_weight: object = None
+    X_named: object = None
+    rows: object = None
 
 
-class EpochLoop:
-    """Train ``network`` on ``(X, Y, sample_weight)`` epoch by epoch, until a rule stops it.
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """What the estimator gives the engine about its model.
+
+    Attributes
+    ----------
+    head : output head
+        Encodes and decodes targets; its ``loss`` is what the network trains on.
+    layout : Layout
+        The layers.
+    alpha : float
+        L2 strength.
+    describe : callable
+        ``describe(coefs, intercepts, batch_norm, n_epochs)``: the fitted attributes of
+        a model with that network, for the callbacks' view of the model as it stands.
+    """
+
+    head: object
+    layout: object
+    alpha: float
+    describe: object
+
+
+@dataclasses.dataclass
+class Previous:
+    """A fitted model that training goes on from (warm start, partial_fit).
+
+    ``curves`` maps ``loss_curve``, ``learning_rate_curve``, ``validation_loss_curve``
+    and ``validation_scores`` to their lists (validation ones None when never recorded).
+    """
+
+    coefs: list
+    intercepts: list
+    batch_norm: object
+    optimizer: object
+    curves: dict
+
+    @property
+    def n_epochs(self):
+        return len(self.curves["loss_curve"])
+
+
+def train(data, model, settings, rng, *, tasks, previous=None, validation=None):
+    """Train the network ``model`` describes on ``data``; returns the fit's ``Training``.
 
     Parameters
     ----------
-    network : TrainableNetwork
-    X, Y, sample_weight : arrays
-        The training data, validated and encoded (with ``rows``, ``X`` is the data
-        whose rows ``rows`` train).
+    data : TrainingData
+    model : ModelSpec
     settings : Settings
-    optimizer : optimizer of ``_optimizers``
-        Over ``[network.params]``.
     rng : numpy.random.Generator
-        Shuffles the batches and draws dropout masks.
-    validation : ValidationSet or None
+        The fit's one generator: the validation split, the initial weights, the
+        shuffles and dropout's masks, drawn in that order.
     tasks : FitTasks
         The fit's callback tasks.
-    describe : callable
-        ``describe(coefs, intercepts, batch_norm, n_epochs)`` returns the fitted
-        attributes of a model with that network (copies), for the callbacks.
-    first_epoch : int
-        Epochs already trained (warm start, partial_fit): the schedule goes on from it.
-    incremental : bool
-        Run exactly one epoch, as ``partial_fit``: no stopping rule applies.
-    rows : ndarray, optional
-        The rows of ``X`` that train, when only some do (early stopping's split):
-        ``Y`` and ``sample_weight`` hold those rows alone (see ``MiniBatches``).
-    """
+    previous : Previous, optional
+        The fitted model to go on from.
+    validation : ValidationSet, optional
+        The user's validation set; without it, early stopping splits one off ``data``.
 
-    def __init__(
-        self,
-        network,
-        X,
-        Y,
-        sample_weight,
-        settings,
-        optimizer,
-        rng,
-        *,
-        validation,
-        tasks,
-        describe,
-        first_epoch=0,
-        incremental=False,
-        rows=None,
-    ):
-        self.network, self.Y, self.sample_weight = network, Y, sample_weight
-        self.settings, self.optimizer, self.rng = settings, optimizer, rng
-        self.validation, self.tasks, self.describe = validation, tasks, describe
-        self.first_epoch, self.incremental = first_epoch, incremental
-        min_rows = 1 if network.batch_norm is None else 2
-        self.batches = MiniBatches(
-            X, Y, sample_weight, settings.batch_size, settings.shuffle, rng, min_rows, rows
-        )
-        n_samples = Y.shape[0]
-        self.total_weight = n_samples if sample_weight is None else weight_sum(sample_weight)
-        self.training = Training(network.coefs, network.intercepts, optimizer, network.batch_norm)
-        # numba's kernels fuse the optimizer's step with the L2 term (None: the reference).
-        self.fused_step = (
-            None
-            if network.kernels is None
-            else network.kernels.optimizer_step(optimizer, network.n_weights)
-        )
-        self.early_stopping = settings.early_stopping and validation is not None and not incremental
-        if not self.early_stopping:
-            quantity = "training loss"
-        else:
-            quantity = "validation loss" if validation.scorer is None else "validation score"
-        self.no_improvement = NoImprovement(quantity, settings.tol, settings.n_iter_no_change)
-        self.adaptive = AdaptiveLearningRate() if settings.lr_schedule == "adaptive" else None
-        # Plain gradient descent on the whole set without dropout records the exact
-        # cost of each step: "gd", and "sgd" whose one batch holds every sample.
-        full_set_gd = settings.solver == "gd" or (
-            settings.solver == "sgd" and settings.batch_size >= n_samples
-        )
-        exact = full_set_gd and network.keep_probs is None and not self.early_stopping
-        self.oscillation = Oscillation(settings.n_iter_no_change, settings.tol, X.dtype)
-        self.lowest_loss = LowestLoss() if exact else None
-        self.best_weights = BestWeights() if self.early_stopping else None
-        self.divergence = DivergenceGuard(settings.learning_rate)
+    Returns
+    -------
+    Training
+        The weights, the optimizer, and the curves, which go on from ``previous``'s.
+    """
+    if validation is None and settings.early_stopping and not settings.incremental:
+        data, validation = _split_off_validation(data, model.head, settings, rng, tasks)
+    run = _Run(data, model, settings, rng, tasks, validation, previous)
+    if validation is not None and settings.scorer is not None:
+        _score_with(validation, settings.scorer, model)
+    network = run.starting_network()
+    tasks.begin_fit()
+    try:
+        training = run.lbfgs(network) if settings.solver == "lbfgs" else run.loop(network)
+    finally:
+        tasks.end_epoch()  # an epoch cut short by an interrupt or an error ends empty
+    datasets = [data.X] if validation is None or validation.X is data.X else [data.X, validation.X]
+    check_finite_outputs(
+        training,
+        model,
+        datasets,
+        run.first_epoch + len(training.loss_curve),
+        None if settings.solver == "lbfgs" else settings.learning_rate,
+    )
+    return _continued(training, previous, has_validation=validation is not None)
+
+
+class _Run:
+    """One call of ``train``: what it was given, and the steps it takes with them."""
+
+    def __init__(self, data, model, settings, rng, tasks, validation, previous):
+        self.data, self.model, self.rng, self.tasks = data, model, rng, tasks
+        self.validation, self.previous = validation, previous
+        self.settings = dataclasses.replace(settings, monitored=_monitored(settings, validation))
+        self.first_epoch = 0 if previous is None else previous.n_epochs
+        self.batch_rows = self.settings.batch_rows(data.Y.shape[0])
         # When every step uses the whole training set, batch norm's running statistics
         # are that set's: there is nothing to average. The fit ends with those at its
-        # final weights.
-        self.full_batch = (
-            network.batch_norm is not None and settings.batch_size >= n_samples and not incremental
+        # final weights (L-BFGS's line searches must not enter them either).
+        self.full_batch = settings.solver == "lbfgs" or (
+            self.batch_rows >= data.Y.shape[0] and not settings.incremental
         )
+        self.backend = backend_for_fit()  # chosen once: the network and its step
+        self.checkpoint = None  # early stopping's, once the loop's rules are made
+
+    def starting_network(self):
+        """The ``Network`` to train, from the backend chosen for this fit."""
+        coefs, intercepts, batch_norm = starting_arrays(
+            self.data, self.model, self.previous, self.rng
+        )
+        _check_batch_norm_rows(batch_norm, self.batch_rows, self.data.Y.shape[0], self.settings)
+        layout = self.model.layout
+        parameters = Parameters(
+            coefs, intercepts, batch_norm, layout.fits_intercepts, self.data.X.dtype
+        )
+        # Batch norm's last batch can take one row more (see MiniBatches).
+        n_rows = self.batch_rows + (batch_norm is not None)
+        return self.backend.network(parameters, layout, self.model.head.loss, self.model.alpha, n_rows)
+
+    def model_after(self, network, X):
+        """The callbacks' view of the model after an epoch (``_model_view``)."""
+        normalized = network.batch_norm is not None and self.full_batch
+        return _model_view(network, X, self.data.sample_weight, normalized, self.model.describe)
+
+    def lbfgs(self, network):
+        model_after = self.model_after(network, self.data.X)
+        return minimize_lbfgs(
+            network, self.data, self.settings, self.tasks, model_after, self.first_epoch
+        )
+
+    def loop(self, network):
+        """Train with the epoch loop: mini-batches, the optimizer's steps, the rules."""
+        data, settings, batch_norm = self.data, self.settings, network.batch_norm
+        previous = None if self.previous is None else self.previous.optimizer
+        optimizer = make_optimizer(
+            settings.solver, [network.params], settings.learning_rate,
+            settings.optimizer_options, previous=previous,
+            keep_rate=settings.lr_schedule == "adaptive",
+        )  # fmt: skip
+        batches = MiniBatches(
+            data.X, data.Y, data.sample_weight, self.batch_rows,
+            self.rng if settings.shuffle else None,
+            min_rows=1 if batch_norm is None else 2, rows=data.rows,
+        )  # fmt: skip
         # A full batch's X is the training rows alone (the only X it reads).
-        self.model_after = model_view(
-            network, self.batches.X, sample_weight, self.full_batch, describe
-        )
-        self.epoch_cost = self.epoch_weight = 0.0
-        self.stopped = self.warned_nan = False
-
-    @property
-    def epochs(self):
-        n_epochs = 1 if self.incremental else self.settings.max_iter
-        return range(self.first_epoch + 1, self.first_epoch + n_epochs + 1)
-
-    def run(self):
-        """Train, then put the kept weights back; returns the ``Training`` record."""
-        batch_norm = self.network.batch_norm
+        model_after = self.model_after(network, batches.X)
+        rules = self.rules(network, model_after)
+        step = self.backend.step(network, optimizer)
         if batch_norm is not None:
             batch_norm.momentum = 0.0 if self.full_batch else batch_norm.momentum
             batch_norm.update_running = True  # each training batch enters the averages
-        if self.early_stopping and self.first_epoch > 0:
-            self._start_from_fitted_weights()
-        self.start_time = time.perf_counter()
-        epoch = self.epochs[0]
-        try:
-            for epoch in self.epochs:
-                if self._run_epoch(epoch):
-                    break
-        except KeyboardInterrupt:
-            if self.epoch_weight > 0:  # the interrupted epoch's batches so far
-                self.training.record(
-                    self.epoch_cost / self.epoch_weight, self.optimizer.learning_rate
-                )
-            warn_fit_caller(
-                f"Training interrupted (KeyboardInterrupt) during iteration {epoch}: "
-                "the model keeps the weights reached so far.",
-                UserWarning,
-            )
-            self.stopped = True
-        finally:
-            self.tasks.end_epoch()  # an epoch cut short by an interrupt or an error ends empty
-        self._finish()
-        return self.training
-
-    def _start_from_fitted_weights(self):
-        """Going on from fitted weights: they are the best so far until an epoch beats them."""
-        val_loss, val_score = self.validation.evaluate(
-            *self.network.inference(), self.network.activation
+        loop = EpochLoop(
+            step, batches, settings, rules, self.validation, self.rng, self.first_epoch
         )
-        self.no_improvement.update(self.no_improvement.value(None, val_loss, val_score), val_loss)
-        self.no_improvement.restart()
-        self._new_best(self.first_epoch, val_loss, val_score)
+        training = loop.run()
+        checkpoint = self.checkpoint
+        if batch_norm is not None and self.full_batch and not (checkpoint and checkpoint.saved):
+            network.take_full_batch_statistics(batches.X, data.sample_weight)
+        return training
 
-    def _run_epoch(self, epoch):
-        """One epoch of batches, its record, and the stopping rules; True to stop."""
-        self.tasks.begin_epoch(self.model_after(epoch - 1))
-        scheduled = self.settings.learning_rate_of(epoch)
-        if scheduled is not None:
-            self.optimizer.learning_rate = scheduled
-        loss = self._train_batches(epoch)
-        self.divergence.check_epoch(loss, epoch)
-        self.training.record(loss, self.optimizer.learning_rate)
-        self.epoch_weight = 0.0  # recorded: an interrupt from here on adds no partial epoch
-        val_loss = val_score = None
-        if self.validation is not None:
-            val_loss, val_score = self.validation.evaluate(
-                *self.network.inference(), self.network.activation
-            )
-            self.training.record_validation(val_loss, val_score)
-        self._report(epoch, loss, val_loss, val_score)
-        monitored = self.no_improvement.value(loss, val_loss, val_score)
-        if np.isnan(monitored) and not self.warned_nan:
-            self.warned_nan = True
-            if self.no_improvement.quantity == "validation score":
-                what = f"validation score ({self.settings.scoring_name!r})"
-                why = "a validation set with a single class, for instance, has no ROC AUC"
-            else:
-                what = self.no_improvement.quantity
-                why = "it overflowed: scale the inputs, the targets or the sample weights"
-            warn_fit_caller(
-                f"The {what} is NaN at iteration {epoch}: it cannot be monitored ({why}).",
-                UserWarning,
-            )
-        if self.no_improvement.update(monitored, val_loss):
-            self._new_best(epoch, val_loss if self.early_stopping else loss, val_score)
-        if self.tasks.end_epoch(self.model_after(epoch)):
-            self._say(f"A callback asked training to stop after iteration {epoch}.")
-            self.stopped = True
-            return True
-        if self.incremental or not self.no_improvement.exhausted:
-            return False
-        return self._stops(epoch)
-
-    def _train_batches(self, epoch):
-        """One pass over the mini-batches; returns the epoch's mean cost."""
-        network, params, grads = self.network, self.network.params, self.network.param_grads
-        self.epoch_cost = self.epoch_weight = 0.0
-        fused_step, alpha = self.fused_step, network.alpha
-        for X_batch, Y_batch, w_batch, batch_weight in self.batches.epoch():
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                cost = network.cost_and_gradient(
-                    X_batch, Y_batch, w_batch, self.rng, l2_gradient=fused_step is None
-                )
-                self.divergence.check_cost(cost, epoch)
-                if self.lowest_loss is not None:  # before the step: the weights it is of
-                    self.lowest_loss.offer(cost, params)
-                if fused_step is None:
-                    self.optimizer.update([params], [grads])
-                else:  # alpha / m of the batch, as backward_propagation would add it
-                    fused_step(params, grads, alpha / batch_weight)
-            self.epoch_cost += cost * batch_weight
-            self.epoch_weight += batch_weight
-        if self.epoch_weight == 0:  # batch norm skipped every batch
-            raise ValueError(
-                "batch_norm=True needs batches with at least 2 samples of non-zero "
-                "sample_weight, and no batch of this epoch has them: use a larger batch_size."
-            )
-        return self.epoch_cost / self.total_weight
-
-    def _new_best(self, epoch, loss, val_score):
-        self.training.best_iteration, self.training.best_loss = epoch, loss
-        if self.early_stopping:  # keep the best weights to return at the end
-            self.training.best_validation_score = val_score
-            self.best_weights.save(self.network.params, self.network.batch_norm)
-
-    def _stops(self, epoch):
-        """The patience is exhausted: stop, unless a rule keeps training going."""
-        if self.adaptive is not None and self.adaptive.keeps_going(
-            self.optimizer, self.no_improvement
-        ):
-            return False
-        if self.lowest_loss is not None and self.oscillation.keeps_going(
-            self.training.loss_curve, epoch - self.training.best_iteration
-        ):
-            return False
-        self.stopped = True
-        self._say(
-            f"{self.no_improvement.quantity.capitalize()} did not improve more than "
-            f"tol={self.settings.tol} for {self.settings.n_iter_no_change} consecutive "
-            "iterations. Stopping."
+    def rules(self, network, model_after):
+        """The stopping rules of the epoch loop, in the order it asks them."""
+        settings = self.settings
+        early_stopping = settings.monitored != "training loss"
+        # Plain gradient descent on the whole set without dropout records the exact
+        # cost of each step: "gd", and "sgd" whose one batch holds every sample.
+        full_set_gd = settings.solver == "gd" or (
+            settings.solver == "sgd" and self.batch_rows >= self.data.Y.shape[0]
         )
-        return True
+        exact = full_set_gd and self.model.layout.keep_probs is None and not early_stopping
+        rules = [DivergenceGuard(settings.learning_rate)]
+        extensions = [AdaptiveLearningRate()] if settings.lr_schedule == "adaptive" else []
+        if exact:
+            rules.append(LowestLoss())
+            extensions.append(rules[-1])
+        no_improvement = NoImprovement(settings.monitored, settings.tol, settings.n_iter_no_change)
+        self.checkpoint = BestWeights() if early_stopping else None
+        rules.append(Patience(no_improvement, extensions, self.checkpoint))
+        rules.append(CallbackStop(self.tasks, model_after))
+        return rules
 
-    def _finish(self):
-        """Put back the weights to keep, and warn about a run that did not settle."""
-        network, training, n_epochs = self.network, self.training, len(self.training.loss_curve)
-        if network.batch_norm is not None:
-            network.batch_norm.update_running = False
-        ended_on_lowest = training.best_iteration == self.first_epoch + n_epochs
-        if self.lowest_loss is not None and not ended_on_lowest:
-            self.lowest_loss.restore(network.params)  # the weights best_loss_ was measured at
-            if not self.stopped and not self.incremental:
-                # Ended above its lowest loss by more than tol and rounding: oscillating.
-                self.oscillation.oscillating = self.oscillation.above_lowest(
-                    training.loss_curve[-1], training.best_loss
-                )
-        if self.oscillation.oscillating:
-            warn_fit_caller(
-                f"{self.settings.estimator_name}'s training loss still oscillates after "
-                f"{n_epochs} iterations: the steps overshoot. The model keeps the weights of "
-                f"iteration {training.best_iteration}, with the lowest loss "
-                f"({training.best_loss:.6g}). Lower learning_rate or scale the inputs "
-                "(e.g. StandardScaler in a Pipeline).",
-                ConvergenceWarning,
-            )
-            self.stopped = True  # warned
-        if self.best_weights is not None and self.best_weights.saved:
-            self.best_weights.restore(network.params, network.batch_norm)
-        elif self.full_batch:
-            network.take_full_batch_statistics(self.batches.X, self.sample_weight)
-        # The last step can overflow the weights after the last cost was taken.
-        if not np.isfinite(network.params).all():
-            raise_diverged(
-                self.first_epoch + n_epochs, "the weights overflowed", self.settings.learning_rate
-            )
-        asked_for_max_iter = self.settings.n_iter_no_change == np.inf
-        if not self.stopped and not self.incremental and not asked_for_max_iter:
-            warn_fit_caller(
-                f"{self.settings.estimator_name} reached max_iter={self.settings.max_iter} "
-                f"iterations before the {self.no_improvement.quantity} stopped improving; "
-                "increase max_iter or learning_rate for a converged model.",
-                ConvergenceWarning,
-            )
 
-    def _report(self, epoch, loss, val_loss, val_score):
-        if not self.settings.verbose:
-            return
-        every = 1 if self.settings.verbose > 1 or self.settings.solver != "gd" else 100
-        if epoch % every != 0 and epoch != self.epochs[0]:
-            return
-        progress = ""
-        if val_loss is not None:
-            score_name = self.validation.head.score_name
-            if self.validation.scorer is not None:
-                score_name = "score"
-            progress = f", validation loss = {val_loss:.6f}, {score_name} = {val_score:.4f}"
-        print(
-            f"Iteration {epoch}, loss = {loss:.8f}{progress}, learning rate = "
-            f"{self.optimizer.learning_rate:.4g}, {time.perf_counter() - self.start_time:.2f} s"
+def _monitored(settings, validation):
+    """What early stopping (or, without it, the patience) watches."""
+    if not settings.early_stopping or validation is None or settings.incremental:
+        return "training loss"
+    return "validation loss" if settings.scorer is None else "validation score"
+
+
+def _score_with(validation, scorer, model):
+    """Score each epoch's validation set with ``scorer``; warn if it drops the weights."""
+    as_estimator = functools.partial(view_of, head=model.head, activation=model.layout.activation)
+    if validation.score_with(scorer, model.head.decode(validation.Y), as_estimator):
+        warn_fit_caller(
+            "The scoring callable takes no sample_weight: the validation scores "
+            "leave out the sample and class weights that the validation loss has.",
+            UserWarning,
         )
 
-    def _say(self, message):
-        if self.settings.verbose:
-            print(message)
+
+def _split_off_validation(data, head, settings, rng, tasks):
+    """Set ``validation_fraction`` of the training data aside for early stopping.
+
+    Returns the training part (its ``rows`` of ``X``, targets and weights) and the
+    rest as a ``ValidationSet``. When the data are too few for a validation set that
+    holds every class (or any weight), the data as they are and None, with a warning:
+    training then goes on without early stopping.
+    """
+    seed = int(rng.integers(2**31 - 1))
+    try:
+        rows, Y, sample_weight, validation = split_off_validation(
+            data.X, data.Y, data.sample_weight, settings.validation_fraction, head, seed
+        )
+    except ValueError as error:
+        warn_fit_caller(f"{error} Training without early stopping.", UserWarning)
+        return data, None
+    X = data.X
+    if tasks.has_callbacks:  # they see the part that trains, copied out
+        tasks.data["y"] = head.decode(Y)
+        if data.user_weight is not None:
+            tasks.data["metadata"] = {"sample_weight": data.user_weight[rows]}
+        if data.X_named is not None:
+            # A DataFrame's rows keep its column names, which predict checks.
+            tasks.data["X"] = _safe_indexing(data.X_named, rows)
+        else:  # training reads the same copy, rather than gathering from X
+            X = tasks.data["X"] = _safe_indexing(X, rows)
+            rows = None
+    # The user's weights are not split: only the callbacks' copy above needs them.
+    return TrainingData(X, Y, sample_weight, None, data.X_named, rows), validation
 
 
-def model_view(network, X, sample_weight, full_batch, describe):
+def starting_arrays(data, model, previous, rng):
+    """``(coefs, intercepts, batch_norm)`` in X's dtype, free to be trained in place:
+    copies of the fitted ones (after checking they still fit), or new ones."""
+    X, layout = data.X, model.layout
+    layer_sizes = layout.sizes(X.shape[1], model.head.n_outputs)
+    momentum = layout.batch_norm_momentum
+    if previous is not None:
+        check_continuable(previous, layer_sizes, momentum)
+        batch_norm = previous.batch_norm
+        if batch_norm is not None:
+            batch_norm = batch_norm.copy(X.dtype)
+            batch_norm.momentum = momentum
+        coefs = [np.array(W, dtype=X.dtype, order="C") for W in previous.coefs]
+        intercepts = [np.array(b, dtype=X.dtype, order="C") for b in previous.intercepts]
+        return coefs, intercepts, batch_norm
+    coefs, intercepts = initial_network(layer_sizes, layout.init, layout.output_init, rng, X.dtype)
+    if layout.fits_intercepts:
+        intercepts[-1] = model.head.initial_output_bias(data.Y, data.sample_weight).astype(X.dtype)
+    batch_norm = None
+    if momentum is not None:
+        batch_norm = BatchNorm.initial(layer_sizes[1:-1], momentum, X.dtype)
+    return coefs, intercepts, batch_norm
+
+
+def initial_network(layer_sizes, initializer, output_initializer, rng, dtype):
+    """Weights from the initializers, zero biases: ``(coefs, intercepts)``.
+
+    Parameters
+    ----------
+    layer_sizes : list of int
+        ``[n_x, n_1, ..., n_L]``.
+    initializer, output_initializer : str
+        Keys of ``INITIALIZERS``: for the hidden layers, and for the output layer.
+    rng : numpy.random.Generator
+    dtype : numpy dtype
+    """
+    if initializer == "zeros" and len(layer_sizes) > 2:
+        warn_fit_caller(
+            "init='zeros' starts every unit of a hidden layer with the same weights, "
+            "so they receive the same gradients and stay identical: the network "
+            "cannot break symmetry. Use it only to see why random initialization "
+            "is needed.",
+            UserWarning,
+        )
+    names = [initializer] * (len(layer_sizes) - 2) + [output_initializer]
+    coefs = [
+        INITIALIZERS[name](fan_in, fan_out, rng, dtype)
+        for name, fan_in, fan_out in zip(names, layer_sizes[:-1], layer_sizes[1:], strict=True)
+    ]
+    intercepts = [np.zeros(n, dtype=dtype) for n in layer_sizes[1:]]
+    return coefs, intercepts
+
+
+def check_continuable(previous, layer_sizes, momentum):
+    """Raise ValueError unless training can go on from the fitted network ``previous``
+    with the layer sizes and batch-norm momentum the parameters now ask for."""
+    coefs, batch_norm = previous.coefs, previous.batch_norm
+    fitted = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
+    if layer_sizes != fitted:
+        raise ValueError(
+            f"Training continues from the fitted layer sizes {fitted}, but the "
+            f"parameters now ask for {layer_sizes}. Set warm_start=False (or refit "
+            "instead of partial_fit) to train a new network."
+        )
+    if (batch_norm is None) != (momentum is None):
+        raise ValueError(
+            "Training continues from a network fitted "
+            f"{'without' if batch_norm is None else 'with'} batch normalization, but "
+            f"batch_norm is now {momentum is not None}. Set warm_start=False (or refit "
+            "instead of partial_fit) to train a new network."
+        )
+
+
+def _check_batch_norm_rows(batch_norm, batch_rows, n_samples, settings):
+    """Batch normalization needs batches of at least 2 samples: refuse smaller ones."""
+    if batch_norm is None or batch_rows >= 2:
+        return
+    fix = "a batch_size of at least 2" if n_samples > 1 else "at least 2 samples"
+    raise ValueError(
+        "batch_norm=True needs batches of at least 2 samples: a single sample is "
+        "its own mean, and normalizing leaves 0 whatever it was. Use "
+        f"{fix} (got batch_size={settings.batch_size!r}, {n_samples} samples)."
+    )
+
+
+def check_finite_outputs(training, model, datasets, n_epochs, learning_rate):
+    """Raise if the trained network's outputs on its data are not finite.
+
+    Finite weights can still overflow on large inputs, and the last step is taken
+    after the last cost was measured. A cheap bound (``logit_bound``) rules that out
+    for almost every fit; only when it cannot are the data propagated.
+
+    Parameters
+    ----------
+    training : Training
+    model : ModelSpec
+        Its head's ``largest_safe_logit`` and ``finite_outputs``, and the activation.
+    datasets : list of arrays
+        The training data, and the validation data if any.
+    n_epochs : int
+        The iteration the error names.
+    learning_rate : float or None
+        For the error's advice (None for L-BFGS).
+    """
+    coefs, intercepts = training.coefs, training.intercepts
+    if training.batch_norm is not None:
+        coefs, intercepts = training.batch_norm.fold(coefs, intercepts)
+    activation, head = model.layout.activation, model.head
+    for X in datasets:
+        if logit_bound(X, coefs, intercepts, activation) <= head.largest_safe_logit(X.dtype):
+            continue
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = head.finite_outputs(predict_logits(X, coefs, intercepts, activation))
+        if not finite:
+            raise_diverged(n_epochs, "the network's outputs on its data overflowed", learning_rate)
+
+
+def _continued(training, previous, has_validation):
+    """``training``'s curves, going on from ``previous``'s (warm start, partial_fit)."""
+    if previous is None:
+        if not has_validation:
+            training.validation_loss_curve = training.validation_scores = None
+        return training
+    before = previous.curves
+    training.loss_curve = before["loss_curve"] + training.loss_curve
+    training.learning_rate_curve = before["learning_rate_curve"] + training.learning_rate_curve
+    if not has_validation:  # partial_fit: the epochs validated so far stay on record
+        training.validation_loss_curve = before["validation_loss_curve"]
+        training.validation_scores = before["validation_scores"]
+    elif before["validation_loss_curve"] is not None:
+        training.validation_loss_curve = (
+            before["validation_loss_curve"] + training.validation_loss_curve
+        )
+        training.validation_scores = before["validation_scores"] + training.validation_scores
+    return training
+
+
+def _model_view(network, X, sample_weight, full_batch, describe):
     """``model_after(n_epochs)``: a callable that builds the model as it stands, for callbacks.
 
     Built only if a callback asks for it: it copies the network, and with

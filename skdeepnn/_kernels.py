@@ -1,8 +1,8 @@
-"""Which kernels train a network: NumPy's reference code, or numba's fused loops.
+"""Which backend trains a network: NumPy's reference code, or numba's fused loops.
 
-``training_kernels()`` reads the ``kernels`` setting (``_config``) once per fit and
-returns None for the NumPy reference, or a ``FusedKernels`` whose methods take the
-place of the reference's element-wise steps:
+``backend_for_fit()`` reads the ``kernels`` setting (``_config``) once per fit and
+returns the NumPy reference (``_network.NumpyBackend``) or a ``FusedBackend``, which
+builds the same network with these steps fused:
 
 ==========================  ==============================================  ===========
 step                        NumPy reference                                 fused
@@ -16,11 +16,12 @@ L2 term and optimizer step  ``dW += alpha / m W``, then Adam's 9 passes     one 
 
 Only ReLU hidden layers (the default) and the cross-entropy outputs are fused; other
 activations, dropout's masks, batch normalization and the regression losses keep the
-reference code, which costs little beside them.
+reference layers, which cost little beside them.
 """
 
 import numpy as np
 
+from ._activations import relu
 from ._config import get_config
 from ._losses import (
     _row_weights,
@@ -28,6 +29,7 @@ from ._losses import (
     categorical_log_loss_and_gradient,
     holds_class_indices,
 )
+from ._network import NumpyBackend, Step
 from ._optimizers import Adam, Momentum, RMSProp
 
 _loaded = {}
@@ -37,8 +39,8 @@ _loaded = {}
 _NO_WEIGHTS = {np.dtype(dtype): np.empty(0, dtype) for dtype in (np.float32, np.float64)}
 
 
-def training_kernels():
-    """The kernels a fit starting now trains with: None (NumPy) or a ``FusedKernels``.
+def backend_for_fit():
+    """The backend a fit starting now trains with: ``NumpyBackend`` or ``FusedBackend``.
 
     Raises
     ------
@@ -48,7 +50,7 @@ def training_kernels():
         ``kernels="numba"`` and numba does not import.
     """
     if get_config()["kernels"] == "numpy":
-        return None
+        return NumpyBackend()
     if "module" not in _loaded:
         try:
             from . import _numba_kernels
@@ -58,28 +60,22 @@ def training_kernels():
                 f"pip install '.[fast]' from a clone ({error})."
             ) from error
         _loaded["module"] = _numba_kernels
-    return FusedKernels(_loaded["module"])
+    return FusedBackend(_loaded["module"])
 
 
-class FusedKernels:
-    """numba's fused loops, behind the calls the training step makes.
+class FusedBackend(NumpyBackend):
+    """numba's fused loops, in the layers, the loss and the step they take the place of.
 
     Parameters
     ----------
     module : module
         ``_numba_kernels``.
-
-    Attributes
-    ----------
-    activations : set of str
-        The hidden activations with fused loops; the others keep the reference.
     """
+
+    name = "numba"
 
     def __init__(self, module):
         self.module = module
-        # activation: (its forward pass with the bias, its backward pass)
-        self._activations = {"relu": (module.bias_relu, module.relu_backward)}
-        self.activations = set(self._activations)
         # reference loss: (its fused loop, whether the loop reads these targets)
         self._losses = {
             categorical_log_loss_and_gradient: (module.softmax_log_loss, holds_class_indices),
@@ -89,14 +85,13 @@ class FusedKernels:
             ),
         }
 
-    def bias_activation(self, Z, b, activation):
-        """``Z += b``, then ``Z = g(Z)``, in one pass, in place. ``Z``: (m, n_l)."""
-        self._activations[activation][0](Z, b)
-
-    def activation_backward(self, A, dA, activation):
-        """``dZ = dA * g'(Z)`` in one pass, written into ``dA`` and returned."""
-        self._activations[activation][1](A, dA)
-        return dA
+    def hidden_layer(self, linear, normalization, activation):
+        if activation != "relu":
+            return super().hidden_layer(linear, normalization, activation)
+        if normalization is not None:  # batch norm's beta replaces the bias
+            return [linear, normalization, FusedReLU(self.module)]
+        linear.adds_bias = False  # the fused ReLU adds it
+        return [linear, FusedReLU(self.module, linear.b)]
 
     def loss(self, reference):
         """The fused version of the loss function ``reference``, or ``reference`` itself.
@@ -121,25 +116,14 @@ class FusedKernels:
 
         return loss_and_gradient
 
-    def optimizer_step(self, optimizer, n_weights):
-        """``step(params, grads, decay)``: ``optimizer``'s update of the packed
-        parameter vector, fused with the L2 term; None if it has no fused form
-        (gradient descent is one BLAS pass already).
-
-        The step adds ``decay * W`` (``decay`` is alpha / m of the batch) to the
-        gradient of the first ``n_weights`` entries, the weights: the gradient it is
-        given must leave that term out (``cost_and_gradients(..., l2_gradient=False)``).
-        """
+    def step(self, network, optimizer):
+        """The optimizer's update fused with the L2 term, where the optimizer has a fused
+        form; gradient descent is one BLAS pass already, and keeps the reference step."""
         kinds = {Adam: self._adam, RMSProp: self._rmsprop, Momentum: self._momentum}
         fused = kinds.get(type(optimizer))
         if fused is None:
-            return None
-
-        def step(params, grads, decay):
-            # With alpha = 0 the reference adds no L2 term at all, not a term of 0.
-            fused(optimizer, params, grads, n_weights if decay else 0, params.dtype.type(decay))
-
-        return step
+            return Step(network, optimizer)
+        return FusedStep(network, optimizer, fused)
 
     def _adam(self, optimizer, param, grad, n_weights, decay):
         epsilon, step_size = optimizer.next_step()
@@ -168,3 +152,66 @@ class FusedKernels:
             to(optimizer.beta_1), to(1 - optimizer.beta_1), to(optimizer.learning_rate),
             optimizer.nesterov, n_weights, decay,
         )  # fmt: skip
+
+
+class FusedReLU:
+    """A ReLU layer in one compiled pass each way: ``Z = max(0, Z + b)`` forward (the bias
+    added here, when given), ``dZ = dA * 1{A > 0}`` backward.
+
+    Parameters
+    ----------
+    module : module
+        ``_numba_kernels``.
+    b : ndarray of shape (n_l,) or None
+        The linear layer's bias, which it adds; None when batch norm replaced it.
+    """
+
+    def __init__(self, module, b=None):
+        self.module, self.b = module, b
+        self.A = None
+
+    def allocate(self, n_rows, dtype):
+        pass  # it works in its input's buffer
+
+    def forward(self, Z, batch):
+        if self.b is None:
+            self.A = relu(Z)
+        else:
+            self.module.bias_relu(Z, self.b)
+            self.A = Z
+        return self.A
+
+    def backward(self, dA, batch):
+        self.module.relu_backward(self.A, dA)
+        return dA
+
+
+class FusedStep(Step):
+    """The training step whose update adds the L2 term in the optimizer's fused pass.
+
+    The gradient leaves that term out (``l2_gradient=False``); the update adds
+    ``decay * W`` to the weights' gradient, ``decay`` being ``alpha / m`` of the batch,
+    as ``Linear.backward`` would have.
+
+    Parameters
+    ----------
+    network : Network
+    optimizer : optimizer of ``_optimizers``
+    fused : callable
+        ``fused(optimizer, params, grads, n_weights, decay)``, one of ``FusedBackend``'s.
+    """
+
+    def __init__(self, network, optimizer, fused):
+        super().__init__(network, optimizer)
+        self.fused = fused
+
+    def gradient(self, X, Y, sample_weight=None, rng=None):
+        return self.network.cost_and_gradient(X, Y, sample_weight, rng, l2_gradient=False)
+
+    def update(self, batch_weight):
+        network = self.network
+        decay = network.alpha / batch_weight
+        # With alpha = 0 the reference adds no L2 term at all, not a term of 0.
+        n_weights = network.parameters.n_weights if decay else 0
+        params = network.params
+        self.fused(self.optimizer, params, network.param_grads, n_weights, params.dtype.type(decay))

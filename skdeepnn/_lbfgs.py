@@ -10,11 +10,11 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from ._stopping import raise_diverged
-from ._training import Training
+from ._loop import Training
 from ._warnings import warn_fit_caller
 
 
-def minimize_lbfgs(network, X, Y, sample_weight, settings, *, tasks, model_after, first_epoch=0):
+def minimize_lbfgs(network, data, settings, tasks, model_after, first_epoch=0):
     """Minimize the full-batch cost of ``network`` in place; return the ``Training`` record.
 
     SciPy works in float64; the network keeps its own dtype. ``settings.max_iter``
@@ -25,9 +25,9 @@ def minimize_lbfgs(network, X, Y, sample_weight, settings, *, tasks, model_after
 
     Parameters
     ----------
-    network : TrainableNetwork
-    X, Y, sample_weight : arrays
-        The whole training set.
+    network : Network
+    data : TrainingData
+        The whole training set: its ``X``, ``Y`` and ``sample_weight``.
     settings : Settings
     tasks : FitTasks
     model_after : callable
@@ -35,6 +35,7 @@ def minimize_lbfgs(network, X, Y, sample_weight, settings, *, tasks, model_after
     first_epoch : int
         Iterations already run (warm start).
     """
+    X, Y, sample_weight = data.X, data.Y, data.sample_weight
     params = network.params
     training = Training(network.coefs, network.intercepts, None, network.batch_norm)
     last = {}

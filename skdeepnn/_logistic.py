@@ -4,7 +4,31 @@ import numpy as np
 
 from ._base import BaseNetwork
 from ._classifier import CLASS_WEIGHT, BaseNetworkClassifier
+from ._network import Layout
 from ._params import Boolean
+
+
+class LinearArrays:
+    """Where LogisticRegressionGD keeps its fitted network: ``coef_`` and ``intercept_``.
+
+    ``coef_`` stores one row per output unit, as scikit-learn's linear models do; the
+    core wants one column per unit.
+    """
+
+    def read(self, estimator):
+        """The fitted ``(coefs, intercepts, batch_norm)``: one layer, no batch norm."""
+        return [estimator.coef_.T], [estimator.intercept_], None
+
+    def inference(self, estimator):
+        """The fitted ``(coefs, intercepts)`` for prediction."""
+        return [estimator.coef_.T], [estimator.intercept_]
+
+    def attributes(self, coefs, intercepts, batch_norm=None):
+        """The fitted attributes that hold the network: a dict."""
+        return {"coef_": np.ascontiguousarray(coefs[0].T), "intercept_": intercepts[0]}
+
+
+LINEAR_ARRAYS = LinearArrays()
 
 
 class LogisticRegressionGD(BaseNetworkClassifier):
@@ -191,16 +215,11 @@ class LogisticRegressionGD(BaseNetworkClassifier):
         self.verbose = verbose
         self.warm_start = warm_start
 
-    def _fits_intercepts(self):
-        return self.fit_intercept
+    _arrays = LINEAR_ARRAYS
 
-    def _get_network(self):
-        # coef_ stores one row per output unit, as scikit-learn's linear models do;
-        # the core wants one column per unit.
-        return [self.coef_.T], [self.intercept_]
-
-    def _network_attributes(self, coefs, intercepts, batch_norm=None):
-        return {"coef_": np.ascontiguousarray(coefs[0].T), "intercept_": intercepts[0]}
+    def _layout(self):
+        # No hidden layer: the weights start at zero, the cost being convex.
+        return Layout(fits_intercepts=self.fit_intercept)
 
     def decision_function(self, X):
         """The logits ``x^T w + b``: confidence scores, positive for ``classes_[1]`` when binary.

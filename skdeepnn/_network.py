@@ -1,49 +1,311 @@
-r"""Forward and backward propagation through an L-layer network (pure NumPy).
+r"""The network: its layers run forward then back, over one packed parameter vector.
 
-The network is ``[LINEAR -> g] x (L-1) -> LINEAR`` followed by the output
-activation (sigmoid or softmax) that ``_losses`` applies together with the loss.
+This module is the NumPy reference of the training step, the code that reads like
+the course (week 4):
 
-Notation (course, week 4), with **one sample per row** as in scikit-learn:
+.. math::
+    J = \frac{1}{m} \sum_i w_i\, \mathcal{L}(a^{(i)}, y^{(i)})
+        + \frac{\alpha}{2m} \sum_l \|W^{[l]}\|_F^2, \quad m = \sum_i w_i
 
-=====================  =====================================  ======================
-course                 here                                   shape
-=====================  =====================================  ======================
-``X`` (n_x, m)         ``X``                                  (m, n_x)
-``W[l]`` (n_l, n_l-1)  ``coefs[l-1]``                         (n_l-1, n_l)
-``b[l]`` (n_l, 1)      ``intercepts[l-1]``                    (n_l,)
-``Z[l] = W A + b``     ``Z = A_prev @ W + b``                 (m, n_l)
-``dW[l] = dZ A^T / m`` ``A_prev.T @ dZ`` (``dZ`` holds 1/m)   (n_l-1, n_l)
-``db[l]``              ``dZ.sum(axis=0)``                     (n_l,)
-``dA[l-1] = W^T dZ``   ``dZ @ W.T``                           (m, n_l-1)
-=====================  =====================================  ======================
+``Network.cost_and_gradient`` propagates a batch forward through the layers of
+``_layers``, lets the output head's loss turn the logits ``Z[L]`` into ``dZ[L]``,
+and propagates that back; ``Step`` adds the optimizer's update. ``NumpyBackend``
+builds both; numba's fused kernels (``_kernels.FusedBackend``) are another
+backend of the same interface, chosen once per fit.
 
-``caches[l]`` holds ``A[l]`` for ``l = 0 .. L-1`` (``A[0]`` is ``X``) and
-``caches[L]`` holds the logits ``Z[L]``. Every function accepts preallocated
-arrays so that the training loop allocates nothing per mini-batch.
+Fitted weights are stored as scikit-learn's MLP stores them: ``coefs[l-1]`` has
+shape ``(n_{l-1}, n_l)``, one sample per row, so ``Z = A_prev @ W + b``.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 
-from ._activations import ACTIVATIONS, DERIVATIVES
-from ._blas import add_scaled
-from ._losses import LOSSES, l2_penalty
+from ._layers import Activation, Batch, Dropout, Linear, Normalization
+from ._losses import l2_penalty
 
 
-def allocate_buffers(n_samples, layer_sizes, dtype):
-    """Empty arrays for ``A[1] .. A[L-1]`` and ``Z[L]``: one of shape (n_samples, n_l) per layer.
+@dataclass(frozen=True)
+class Layout:
+    """The layers an estimator asks for, as values (read from its parameters).
 
-    The training loop allocates them once per fit and reuses them for every batch.
+    Attributes
+    ----------
+    hidden_sizes : tuple of int
+        ``n_1 .. n_{L-1}``; empty for a linear model.
+    activation : str
+        The hidden layers' activation, a key of ``ACTIVATIONS``.
+    init, output_init : str
+        The initializers (keys of ``INITIALIZERS``) of the hidden and output layers.
+    fits_intercepts : bool
+        False keeps every bias at zero, untrained.
+    keep_probs : tuple of float or None
+        Dropout's keep probability per hidden layer; None without dropout.
+    batch_norm_momentum : float or None
+        The running statistics' momentum; None without batch normalization.
+    """
+
+    hidden_sizes: tuple = ()
+    activation: str = "identity"
+    init: str = "zeros"
+    output_init: str = "zeros"
+    fits_intercepts: bool = True
+    keep_probs: tuple = None
+    batch_norm_momentum: float = None
+
+    def sizes(self, n_features, n_outputs):
+        """``[n_x, n_1, ..., n_L]``."""
+        return [n_features, *self.hidden_sizes, n_outputs]
+
+
+class Parameters:
+    """Every trainable array as a view of one vector, and every gradient of another.
+
+    Keeping the parameters in one vector lets an optimizer update them all with one
+    NumPy call per operation, instead of one call per layer and per operation. The
+    biases are trainable unless ``fits_intercepts`` is False or batch normalization
+    replaces them (in the hidden layers, by ``beta``); such a bias keeps its value
+    and has no gradient (None in ``db``).
 
     Parameters
     ----------
-    n_samples : int
-    layer_sizes : sequence of int
-        ``[n_x, n_1, ..., n_L]``; the input needs no buffer.
+    coefs, intercepts : lists of L ndarrays
+        The starting weights; copied into the vector.
+    batch_norm : BatchNorm or None
+        Its ``gammas`` and ``betas`` (and their gradients) become views too.
+    fits_intercepts : bool
     dtype : numpy dtype
-    """
-    return [np.empty((n_samples, n), dtype=dtype) for n in layer_sizes[1:]]
 
+    Attributes
+    ----------
+    coefs, intercepts, dW, db : lists of L ndarrays (``db[l]`` None if not trained)
+    params, param_grads : ndarray
+        The packed vectors; the weights are their first ``n_weights`` entries.
+    batch_norm : BatchNorm or None
+    """
+
+    def __init__(self, coefs, intercepts, batch_norm, fits_intercepts, dtype):
+        n_layers = len(coefs)
+        biased = trained_bias_layers(n_layers, fits_intercepts, batch_norm is not None)
+        trainable = coefs + [intercepts[l] for l in biased]
+        if batch_norm is not None:
+            trainable += batch_norm.gammas + batch_norm.betas
+        self.params, views = pack(trainable, dtype)
+        self.param_grads, grad_views = pack(trainable, dtype)
+        self.coefs, self.dW = views[:n_layers], grad_views[:n_layers]
+        self.intercepts, self.db = list(intercepts), [None] * n_layers
+        for position, l in enumerate(biased, start=n_layers):
+            self.intercepts[l], self.db[l] = views[position], grad_views[position]
+        if batch_norm is not None:
+            n_hidden, start = n_layers - 1, n_layers + len(biased)
+            batch_norm.gammas = views[start : start + n_hidden]
+            batch_norm.betas = views[start + n_hidden :]
+            batch_norm.dgammas = grad_views[start : start + n_hidden]
+            batch_norm.dbetas = grad_views[start + n_hidden :]
+        self.batch_norm = batch_norm
+        self.n_weights = sum(W.size for W in coefs)
+
+
+def pack(arrays, dtype):
+    """One contiguous vector for all ``arrays``, and views of it shaped like each.
+
+    Parameters
+    ----------
+    arrays : list of ndarray
+        Their values are copied into the vector.
+    dtype : numpy dtype
+
+    Returns
+    -------
+    flat : ndarray of shape (sum of sizes,)
+    views : list of ndarray
+        ``views[i]`` has the shape of ``arrays[i]`` and shares ``flat``'s memory.
+    """
+    flat = np.empty(sum(a.size for a in arrays), dtype=dtype)
+    views, offset = [], 0
+    for array in arrays:
+        view = flat[offset : offset + array.size].reshape(array.shape)
+        view[...] = array
+        views.append(view)
+        offset += array.size
+    return flat, views
+
+
+def trained_bias_layers(n_layers, fits_intercepts, normalized):
+    """The layers (counted from 0) whose bias is trained: all of them, none without
+    intercepts, and only the output layer's with batch normalization (``beta`` replaces
+    the hidden biases)."""
+    if not fits_intercepts:
+        return []
+    return [n_layers - 1] if normalized else list(range(n_layers))
+
+
+def n_trainable(coefs, fits_intercepts, normalized):
+    """The size of the packed parameter vector (and of an optimizer's state over it)."""
+    n_params = sum(W.size for W in coefs)
+    for l in trained_bias_layers(len(coefs), fits_intercepts, normalized):
+        n_params += coefs[l].shape[1]
+    if normalized:  # each hidden unit's gamma and beta
+        n_params += 2 * sum(W.shape[1] for W in coefs[:-1])
+    return n_params
+
+
+class Network:
+    """The layers of ``_layers`` over packed ``Parameters``, with the output's loss.
+
+    Parameters
+    ----------
+    parameters : Parameters
+    layers : list of layers
+        ``forward`` runs them in order, ``backward`` in reverse.
+    loss : callable
+        ``loss(Z, Y, sample_weight)``, from the output head: the cost of the logits
+        ``Z``, which it overwrites with ``dZ[L]``.
+    alpha : float
+        L2 strength.
+    n_rows : int
+        The most rows of a batch: every buffer is allocated for that many, once.
+    activation : str
+        The hidden layers' activation, for predictions from ``inference()``'s weights.
+    """
+
+    def __init__(self, parameters, layers, loss, alpha, n_rows, activation):
+        self.parameters, self.layers, self.loss, self.alpha = parameters, layers, loss, alpha
+        self.activation = activation
+        self.params, self.param_grads = parameters.params, parameters.param_grads
+        self.coefs, self.intercepts = parameters.coefs, parameters.intercepts
+        self.batch_norm = parameters.batch_norm
+        dtype = self.params.dtype
+        for layer in layers:
+            layer.allocate(n_rows, dtype)
+        self.ones = np.ones(n_rows, dtype)
+        self.batch = Batch(None, None, 0.0, self.ones)
+
+    def forward(self, X, sample_weight=None, rng=None):
+        """The logits ``Z[L]`` of the rows of ``X``; each layer keeps what its backward needs.
+
+        ``sample_weight`` weighs the rows in batch normalization's statistics; ``rng``
+        draws dropout's masks.
+        """
+        batch = self.batch
+        batch.sample_weight, batch.rng, batch.ones = sample_weight, rng, self.ones[: X.shape[0]]
+        A = X
+        for layer in self.layers:
+            A = layer.forward(A, batch)
+        return A
+
+    def cost_and_gradient(self, X, Y, sample_weight=None, rng=None, l2_gradient=True):
+        """The regularized cost ``J`` of a batch; its gradient goes to ``param_grads``.
+
+        ``l2_gradient=False`` leaves the L2 term out of the gradient (not out of the
+        cost), for an optimizer step that adds it itself (``_kernels``).
+        """
+        m = X.shape[0] if sample_weight is None else float(sample_weight.sum(dtype=np.float64))
+        Z = self.forward(X, sample_weight, rng)
+        cost = self.loss(Z, Y, sample_weight)  # Z becomes dZ[L]
+        cost += l2_penalty(self.coefs, self.alpha, m)
+        self.batch.l2_scale = self.alpha / m if self.alpha and l2_gradient else 0.0
+        dA = Z
+        for layer in reversed(self.layers):
+            dA = layer.backward(dA, self.batch)
+        return cost
+
+    def inference(self):
+        """The network as prediction sees it: ``(coefs, intercepts)``, batch norm folded in."""
+        if self.batch_norm is None:
+            return self.coefs, self.intercepts
+        return self.batch_norm.fold(self.coefs, self.intercepts)
+
+    def take_full_batch_statistics(self, X, sample_weight, batch_norm=None):
+        """Set the running statistics to those of the whole ``X`` at the current weights.
+
+        ``batch_norm`` defaults to the network's own; a snapshot's can be given, and
+        its statistics are then taken with the network's weights.
+        """
+        own = self.batch_norm
+        batch_norm = batch_norm or own
+        for layer in self.layers:
+            if isinstance(layer, Normalization):
+                layer.batch_norm = batch_norm
+        try:
+            batch_norm.take_statistics_of(lambda: self.forward(X, sample_weight))
+        finally:
+            for layer in self.layers:
+                if isinstance(layer, Normalization):
+                    layer.batch_norm = own
+
+    def snapshot(self):
+        """Copies of ``(coefs, intercepts, batch_norm)``, safe from later updates."""
+        batch_norm = None if self.batch_norm is None else self.batch_norm.copy()
+        return [W.copy() for W in self.coefs], [b.copy() for b in self.intercepts], batch_norm
+
+
+class Step:
+    """One training step of the NumPy reference: a batch's cost and gradient, then the
+    optimizer's update of the packed parameters.
+
+    Parameters
+    ----------
+    network : Network
+    optimizer : optimizer of ``_optimizers``
+        Over ``[network.params]``.
+    """
+
+    def __init__(self, network, optimizer):
+        self.network, self.optimizer = network, optimizer
+
+    def gradient(self, X, Y, sample_weight=None, rng=None):
+        """The batch's cost; its gradient, as ``update`` takes it, goes to ``param_grads``."""
+        return self.network.cost_and_gradient(X, Y, sample_weight, rng)
+
+    def update(self, batch_weight):
+        """Step the parameters along the last gradient; ``batch_weight`` is the batch's
+        number of samples or sum of weights (the ``m`` of its cost)."""
+        self.optimizer.update([self.network.params], [self.network.param_grads])
+
+
+class NumpyBackend:
+    """The NumPy reference: builds the network of layers and its training step.
+
+    A backend is chosen once per fit (``_kernels.backend_for_fit``); numba's
+    ``FusedBackend`` overrides the parts it fuses.
+    """
+
+    name = "numpy"
+
+    def network(self, parameters, layout, loss, alpha, n_rows):
+        """The ``Network`` of ``layout`` over ``parameters``, training on ``loss``."""
+        coefs, n_layers = parameters.coefs, len(parameters.coefs)
+        batch_norm = parameters.batch_norm
+        layers = []
+        for l in range(n_layers):
+            W, b, dW, db = coefs[l], parameters.intercepts[l], parameters.dW[l], parameters.db[l]
+            if l == n_layers - 1:  # the output layer keeps its logits
+                layers.append(Linear(W, b, dW, db, first=l == 0))
+                break
+            linear = Linear(W, b, dW, db, adds_bias=batch_norm is None, first=l == 0)
+            normalization = None if batch_norm is None else Normalization(batch_norm, l)
+            layers += self.hidden_layer(linear, normalization, layout.activation)
+            keep = 1.0 if layout.keep_probs is None else layout.keep_probs[l]
+            if keep < 1:
+                layers.append(Dropout(keep, W.shape[1]))
+        return Network(parameters, layers, self.loss(loss), alpha, n_rows, layout.activation)
+
+    def hidden_layer(self, linear, normalization, activation):
+        """A hidden layer's layers: linear, batch normalization (if any), activation."""
+        return [linear, *([normalization] if normalization else []), Activation(activation)]
+
+    def loss(self, loss):
+        """The loss the network trains on: the head's, as it is."""
+        return loss
+
+    def step(self, network, optimizer):
+        """The training step of ``network`` with ``optimizer``."""
+        return Step(network, optimizer)
+
+
+# -- prediction ----------------------------------------------------------------------
 
 #: A chunk of rows at prediction holds about this many bytes of input and
 #: activations: within the L3 cache of this project's machines (8 MiB), so that
@@ -77,360 +339,14 @@ def rows_per_chunk(layer_sizes, itemsize):
     return max(1, min(rows, MAX_CHUNK_VALUES // max(layer_sizes[1:])))
 
 
-def pack(arrays, dtype):
-    """One contiguous vector for all ``arrays``, and views of it shaped like each.
-
-    Keeping every trainable parameter (and every gradient) in one vector lets an
-    optimizer update them all with one NumPy call per operation, instead of one
-    call per layer and per operation.
-
-    Parameters
-    ----------
-    arrays : list of ndarray
-        Their values are copied into the vector.
-    dtype : numpy dtype
-
-    Returns
-    -------
-    flat : ndarray of shape (sum of sizes,)
-    views : list of ndarray
-        ``views[i]`` has the shape of ``arrays[i]`` and shares ``flat``'s memory.
-    """
-    flat = np.empty(sum(a.size for a in arrays), dtype=dtype)
-    views, offset = [], 0
-    for array in arrays:
-        view = flat[offset : offset + array.size].reshape(array.shape)
-        view[...] = array
-        views.append(view)
-        offset += array.size
-    return flat, views
-
-
-def draw_dropout_masks(rng, n_rows, hidden_sizes, keep_probs, dtype, workspace=None):
-    """Inverted-dropout masks ``D[l] / keep_prob[l]`` for the hidden layers (course 2, week 1).
-
-    Each entry is 0 with probability ``1 - keep_prob`` (the unit is dropped for
-    that sample) and ``1 / keep_prob`` otherwise, so that ``A * mask`` keeps the
-    expected value of ``A`` and nothing needs rescaling at prediction time.
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-    n_rows : int
-    hidden_sizes : list of int
-    keep_probs : list of float
-        One per hidden layer; a layer with ``keep_prob == 1`` gets no mask (None).
-    dtype : numpy dtype
-    workspace : Workspace, optional
-        Its ``masks`` buffers are reused; allocated if None.
-
-    Returns
-    -------
-    masks : list of (ndarray of shape (n_rows, n_l) or None)
-    """
-    masks = []
-    for l, (n_units, keep) in enumerate(zip(hidden_sizes, keep_probs, strict=True)):
-        if keep >= 1:
-            masks.append(None)
-            continue
-        mask = np.empty((n_rows, n_units), dtype) if workspace is None else workspace.masks[l]
-        mask = mask[:n_rows]
-        rng.random(dtype=mask.dtype, out=mask)
-        np.less(mask, keep, out=mask)  # 1.0 where the unit is kept
-        mask *= 1 / keep
-        masks.append(mask)
-    return masks
-
-
-def forward_propagation(
-    X,
-    coefs,
-    intercepts,
-    activation,
-    buffers=None,
-    masks=None,
-    batch_norm=None,
-    sample_weight=None,
-    kernels=None,
-):
-    """Compute every layer's activation, keeping them as the caches for backward propagation.
-
-    For ``l = 1 .. L``: ``Z[l] = A[l-1] @ W[l] + b[l]``, then ``A[l] = g(Z[l])``
-    for the hidden layers (times the dropout mask, if any); the output layer
-    keeps its logits ``Z[L]``. With batch normalization, a hidden layer's
-    ``Z[l] = A[l-1] @ W[l]`` is normalized over the batch, then scaled and shifted
-    (its ``b[l]`` is not used).
-
-    Parameters
-    ----------
-    X : ndarray or sparse matrix of shape (m, n_x)
-    coefs : list of L ndarrays, ``coefs[l-1]`` of shape (n_l-1, n_l)
-    intercepts : list of L ndarrays, ``intercepts[l-1]`` of shape (n_l,)
-    activation : str
-        The hidden layers' activation, a key of ``ACTIVATIONS``.
-    buffers : list of L ndarrays, optional
-        From ``allocate_buffers``, with at least ``m`` rows; the caches are written
-        into their first ``m`` rows. Allocated if None.
-    masks : list of L - 1 (ndarray or None), optional
-        Dropout masks from ``draw_dropout_masks``; None for no dropout.
-    batch_norm : BatchNorm, optional
-        Normalizes every hidden layer with the batch's statistics.
-    sample_weight : ndarray of shape (m,), optional
-        Weighs the rows in the batch's statistics.
-    kernels : FusedKernels, optional
-        Adds the bias and applies the activation in one pass where it can
-        (``_kernels``); None for the NumPy reference.
-
-    Returns
-    -------
-    caches : list of L + 1 ndarrays
-        ``[X, A[1], ..., A[L-1], Z[L]]``, each with ``m`` rows.
-    """
-    m = X.shape[0]
-    if buffers is None:
-        buffers = allocate_buffers(m, [X.shape[1]] + [W.shape[1] for W in coefs], X.dtype)
-    g = ACTIVATIONS[activation]
-    layers = [X]
-    n_layers = len(coefs)
-    for l, (W, b, buffer) in enumerate(zip(coefs, intercepts, buffers, strict=True), start=1):
-        Z = _product_into(layers[-1], W, out=buffer[:m])
-        if l == n_layers:  # the output layer keeps its logits
-            Z += b
-        elif batch_norm is not None:  # normalizes, scales and shifts instead of adding b
-            batch_norm.forward(l - 1, Z, sample_weight)
-            g(Z)
-        elif kernels is not None and activation in kernels.activations:
-            kernels.bias_activation(Z, b, activation)
-        else:
-            Z += b
-            g(Z)
-        if l < n_layers and masks is not None and masks[l - 1] is not None:
-            Z *= masks[l - 1]
-        layers.append(Z)
+def inference_layers(coefs, intercepts, activation):
+    """The layers of prediction: ``[Linear, Activation] x (L-1), Linear``, no gradients."""
+    layers = []
+    for l, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
+        layers.append(Linear(W, b, first=l == 0))
+        if l < len(coefs) - 1:
+            layers.append(Activation(activation))
     return layers
-
-
-def _product_into(A, B, out):
-    """Write ``A @ B`` into ``out`` and return it.
-
-    Only ``X``, the input layer, can be sparse; SciPy's product cannot write into
-    ``out``, so its result is copied there.
-    """
-    if sparse.issparse(A):
-        out[...] = A @ B
-        return out
-    return np.matmul(A, B, out=out)
-
-
-class Workspace:
-    """The arrays that one training step writes, allocated once per fit.
-
-    Reusing them for every mini-batch keeps allocations (and, for large arrays,
-    the page faults of fresh memory) out of the training loop.
-
-    Parameters
-    ----------
-    batch_size : int
-        The most rows a batch will have.
-    layer_sizes : sequence of int
-        ``[n_x, n_1, ..., n_L]``.
-    dtype : numpy dtype
-
-    Attributes
-    ----------
-    buffers : list of L ndarrays of shape (batch_size, n_l)
-        For the caches ``A[1] .. A[L-1]`` and ``Z[L]`` (see ``forward_propagation``).
-    deltas : list of L - 1 ndarrays of shape (batch_size, n_l)
-        For ``dZ[1] .. dZ[L-1]``.
-    ones : ndarray of shape (batch_size,)
-        ``db = ones @ dZ``: BLAS sums a batch's rows several times faster than ``sum``.
-    masks : list of L - 1 ndarrays of shape (batch_size, n_l)
-        For the dropout masks, when ``dropout`` is True.
-    """
-
-    def __init__(self, batch_size, layer_sizes, dtype, dropout=False):
-        self.buffers = allocate_buffers(batch_size, layer_sizes, dtype)
-        self.deltas = allocate_buffers(batch_size, layer_sizes[:-1], dtype)
-        self.ones = np.ones(batch_size, dtype=dtype)
-        self.masks = allocate_buffers(batch_size, layer_sizes[:-1], dtype) if dropout else []
-
-
-def backward_propagation(
-    caches,
-    dZ,
-    coefs,
-    activation,
-    alpha,
-    m,
-    grads,
-    workspace=None,
-    masks=None,
-    keep_probs=None,
-    batch_norm=None,
-    kernels=None,
-):
-    r"""Gradients of the cost with respect to every ``W[l]`` and ``b[l]``.
-
-    Starting from the output's ``dZ[L]`` (which already carries the ``1/m`` of the
-    mean), for ``l = L .. 1``:
-
-    .. math::
-        dW^{[l]} = A^{[l-1]T} dZ^{[l]} + \frac{\alpha}{m} W^{[l]}, \quad
-        db^{[l]} = \textstyle\sum_i dZ^{[l]}_i, \quad
-        dZ^{[l-1]} = dZ^{[l]} W^{[l]T} * g'(Z^{[l-1]})
-
-    Parameters
-    ----------
-    caches : list of L + 1 ndarrays
-        From ``forward_propagation``.
-    dZ : ndarray of shape (m, n_L)
-        ``dZ[L]``, from one of ``_losses.LOSSES``.
-    coefs : list of L ndarrays
-    activation : str
-        The hidden layers' activation.
-    alpha : float
-        L2 strength.
-    m : float
-        The number of samples, or the sum of their weights, that ``alpha / m`` divides.
-    grads : tuple (dW, db) of lists of L ndarrays
-        Written in place: ``dW[l-1]`` has the shape of ``coefs[l-1]``. A ``db[l-1]``
-        that is None is skipped: that bias is not trained.
-    workspace : Workspace, optional
-        Preallocated arrays with at least as many rows as ``dZ``; without it,
-        the temporaries are allocated.
-    masks, keep_probs : lists of L - 1, optional
-        The dropout masks the forward pass applied, and the keep probabilities.
-        A dropped unit passes no gradient back: ``dA[l] *= mask[l]``.
-    batch_norm : BatchNorm, optional
-        The normalization the forward pass applied to the hidden layers; its
-        ``dgammas`` and ``dbetas`` are written too.
-    kernels : FusedKernels, optional
-        Applies ``g'`` in one pass where it can (``_kernels``); None for NumPy.
-    """
-    dW, db = grads
-    derivative = DERIVATIVES[activation]
-    n_rows = dZ.shape[0]
-    ones = np.ones(n_rows, dZ.dtype) if workspace is None else workspace.ones[:n_rows]
-    for l in range(len(coefs), 0, -1):
-        W, A_prev = coefs[l - 1], caches[l - 1]
-        _product_into(A_prev.T, dZ, out=dW[l - 1])
-        if alpha:
-            add_scaled(W, dW[l - 1], alpha / m)
-        if db[l - 1] is not None:
-            np.matmul(ones, dZ, out=db[l - 1])
-        if l > 1:
-            dA_prev = (
-                np.empty_like(A_prev) if workspace is None else workspace.deltas[l - 2][:n_rows]
-            )
-            np.matmul(dZ, W.T, out=dA_prev)
-            mask = None if masks is None else masks[l - 2]
-            if mask is not None:
-                dA_prev *= mask
-                # tanh's and sigmoid's g'(Z) is read from the value of A, which
-                # dropout scaled by 1 / keep_prob on the kept units (the dropped ones
-                # have dA = 0 whatever g' says); the others only read A's sign.
-                if activation in ("tanh", "sigmoid"):
-                    A_prev = A_prev * keep_probs[l - 2]
-            if kernels is not None and activation in kernels.activations:
-                dZ = kernels.activation_backward(A_prev, dA_prev, activation)
-            else:
-                dZ = derivative(A_prev, dA_prev)
-            if batch_norm is not None:
-                dZ = batch_norm.backward(l - 2, dZ)
-    return grads
-
-
-def cost_and_gradients(
-    X,
-    Y,
-    coefs,
-    intercepts,
-    activation,
-    loss,
-    alpha,
-    sample_weight=None,
-    grads=None,
-    workspace=None,
-    masks=None,
-    keep_probs=None,
-    batch_norm=None,
-    kernels=None,
-    l2_gradient=True,
-):
-    r"""The regularized cost ``J`` at the given parameters and its gradient.
-
-    .. math::
-        J = \frac{1}{m} \sum_i w_i\, \mathcal{L}(a^{(i)}, y^{(i)})
-            + \frac{\alpha}{2m} \sum_l \|W^{[l]}\|_F^2, \quad m = \sum_i w_i
-
-    Parameters
-    ----------
-    X : ndarray or sparse matrix of shape (m, n_x)
-    Y : ndarray of shape (m, n_L) or (m, 1)
-        Targets, encoded as the loss expects them: a 0/1 column (or one per label)
-        for a sigmoid output, one-hot rows or a column of class indices for softmax,
-        numbers for regression.
-    coefs, intercepts : lists of L ndarrays
-    activation : str
-    loss : str or callable
-        The output's loss: an output activation, whose matched loss ``LOSSES`` holds
-        ("sigmoid", "softmax", "identity", "exp"), or a callable ``loss(Z, Y,
-        sample_weight)`` that returns the cost of the logits ``Z`` and overwrites
-        them with ``dZ[L]`` (an output head's).
-    alpha : float
-    sample_weight : ndarray of shape (m,), default=None
-    grads : tuple (dW, db) of lists of L ndarrays, optional
-        Where to write the gradient; allocated if None.
-    workspace : Workspace, optional
-        Preallocated arrays for the step; allocated as needed if None.
-    masks, keep_probs : lists, optional
-        Dropout: the masks from ``draw_dropout_masks`` and the keep probabilities.
-    batch_norm : BatchNorm, optional
-        Batch normalization of the hidden layers, with this batch's statistics;
-        its ``dgammas`` and ``dbetas`` receive their part of the gradient.
-    kernels : FusedKernels, optional
-        numba's fused loops for the hidden layers' activations (``_kernels``); None
-        for the NumPy reference. The loss is the one given: ``kernels.loss`` fuses it.
-    l2_gradient : bool, default=True
-        False leaves the L2 term out of ``dW`` (not out of the cost), for an
-        optimizer step that adds it itself (``_kernels.FusedKernels.optimizer_step``).
-
-    Returns
-    -------
-    cost : float
-    grads : tuple (dW, db) of lists of ndarrays
-    """
-    m = X.shape[0] if sample_weight is None else float(sample_weight.sum(dtype=np.float64))
-    buffers = None if workspace is None else workspace.buffers
-    layers = forward_propagation(
-        X, coefs, intercepts, activation, buffers, masks, batch_norm, sample_weight, kernels
-    )
-    # The loss turns the logits Z[L] into dZ[L] in place.
-    loss = LOSSES[loss] if isinstance(loss, str) else loss
-    cost = loss(layers[-1], Y, sample_weight)
-    cost += l2_penalty(coefs, alpha, m)
-    if grads is None:
-        n_hidden = len(coefs) - 1
-        db = [
-            None if batch_norm is not None and l < n_hidden else np.empty_like(b)
-            for l, b in enumerate(intercepts)
-        ]
-        grads = ([np.empty_like(W) for W in coefs], db)
-    backward_propagation(
-        layers,
-        layers[-1],
-        coefs,
-        activation,
-        alpha if l2_gradient else 0.0,
-        m,
-        grads,
-        workspace,
-        masks,
-        keep_probs,
-        batch_norm,
-        kernels,
-    )
-    return cost, grads
 
 
 def predict_logits(X, coefs, intercepts, activation, chunk_size=None, rows=None):
@@ -456,20 +372,28 @@ def predict_logits(X, coefs, intercepts, activation, chunk_size=None, rows=None)
     """
     n_samples = X.shape[0] if rows is None else rows.shape[0]
     layer_sizes = [X.shape[1]] + [W.shape[1] for W in coefs]
-    dtype = X.dtype  # as in one pass, whose buffers forward_propagation allocates
+    dtype = X.dtype
     if chunk_size is None:
         stored_input = [0] if sparse.issparse(X) else layer_sizes[:1]
         chunk_size = rows_per_chunk(stored_input + layer_sizes[1:], dtype.itemsize)
+    layers = inference_layers(coefs, intercepts, activation)
+    for layer in layers:
+        layer.allocate(min(n_samples, chunk_size), dtype)
     if n_samples <= chunk_size:
-        return forward_propagation(_rows_of(X, rows), coefs, intercepts, activation)[-1]
+        return _propagate(layers, _rows_of(X, rows))
     Z = np.empty((n_samples, layer_sizes[-1]), dtype=dtype)
-    hidden_buffers = allocate_buffers(chunk_size, layer_sizes[:-1], dtype)
     for start in range(0, n_samples, chunk_size):
         chunk = slice(start, start + chunk_size)
-        # The output layer writes its logits straight into their rows of Z.
-        buffers = hidden_buffers + [Z[start:]]
-        forward_propagation(_rows_of(X, rows, chunk), coefs, intercepts, activation, buffers)
+        layers[-1].Z_buffer = Z[chunk]  # the output layer writes its logits into place
+        _propagate(layers, _rows_of(X, rows, chunk))
     return Z
+
+
+def _propagate(layers, X):
+    A = X
+    for layer in layers:
+        A = layer.forward(A, None)
+    return A
 
 
 def _rows_of(X, rows, chunk=slice(None)):

@@ -46,7 +46,7 @@ from ._logistic import LogisticRegressionGD
 from ._optimizers import OPTIMIZER_CLASSES
 from ._params import validate_params
 from ._regressor import DeepNNRegressor
-from ._training import n_trainable
+from ._network import n_trainable
 
 #: The newest file format this version reads and writes.
 FORMAT_VERSION = 1
@@ -436,7 +436,7 @@ def _fitted_from_file(estimator, header, arrays):
     optimizer = None
     if header["optimizer"] is not None:
         # The optimizer's state covers the packed vector of trained parameters.
-        n_params = n_trainable(coefs, estimator._fits_intercepts(), "gammas_" in counts)
+        n_params = n_trainable(coefs, estimator._layout().fits_intercepts, "gammas_" in counts)
         optimizer = _optimizer_from_file(header["optimizer"], arrays, n_state, n_params, dtype)
     _set_fitted(estimator, class_name, values, arrays, counts, coefs, intercepts, optimizer)
 

@@ -8,7 +8,8 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 
 from ._callbacks import with_callbacks
-from ._deep import DeepNetwork
+from ._base import BaseNetwork
+from ._deep import DEEP_ARRAYS, DEEP_CONSTRAINTS, deep_layout
 from ._docs import (
     BATCH_NORM_ATTRIBUTES,
     NETWORK_ATTRIBUTES,
@@ -18,11 +19,10 @@ from ._docs import (
     TRAINING_PARAMETERS,
 )
 from ._heads import RegressionHead
-from ._network import predict_logits
 from ._params import Interval, Options, partial_fit_works
 
 
-class DeepNNRegressor(RegressorMixin, DeepNetwork):
+class DeepNNRegressor(RegressorMixin, BaseNetwork):
     __doc__ = (
         """The course's L-layer neural network, with a linear output unit per target.
 
@@ -86,10 +86,12 @@ class DeepNNRegressor(RegressorMixin, DeepNetwork):
     )
 
     _parameter_constraints = {
-        **DeepNetwork._parameter_constraints,
+        **BaseNetwork._parameter_constraints,
+        **DEEP_CONSTRAINTS,
         "loss": [Options("squared_error", "huber", "poisson")],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
     }
+    _arrays = DEEP_ARRAYS
 
     def __init__(
         self,
@@ -218,19 +220,8 @@ class DeepNNRegressor(RegressorMixin, DeepNetwork):
         loss = "poisson" if self.out_activation_ == "exp" else "squared_error"
         return RegressionHead(self.n_outputs_, loss, one_dimensional=self._one_dimensional_y)
 
-    def _output_initializer(self):
-        # He's factor 2 makes up for the half of its inputs that a ReLU zeroes, so
-        # every pre-activation keeps a variance of about 2 from standardized inputs
-        # on. A linear output unit would then start predicting with twice the
-        # variance of a standardized target (through Poisson's exp(), far more):
-        # Xavier's 1 / n_{L-1} starts it at the target's scale.
-        hidden = self._hidden_layer_sizes()
-        if self.init == "auto" and hidden and self.activation in ("relu", "leaky_relu"):
-            return "xavier"
-        return self._initializer()
-
-    def _as_estimator(self, coefs, intercepts, head):
-        return _NetworkAsRegressor(coefs, intercepts, self._hidden_activation(), head)
+    def _layout(self):
+        return deep_layout(self, linear_output=True)
 
     def predict(self, X):
         """Predict the target of each sample.
@@ -246,24 +237,3 @@ class DeepNNRegressor(RegressorMixin, DeepNetwork):
         """
         Z = self._forward_logits(X)  # checks that the model is fitted first
         return self._fitted_head().predict(Z)
-
-
-class _NetworkAsRegressor(RegressorMixin, DeepNetwork):
-    """A network during training, as a regressor that scikit-learn's scorers can call.
-
-    Parameters
-    ----------
-    coefs, intercepts : lists of L ndarrays
-    activation : str
-    head : RegressionHead
-    """
-
-    def __init__(self, coefs, intercepts, activation, head):
-        self.coefs = coefs
-        self.intercepts = intercepts
-        self.activation = activation
-        self.head = head
-
-    def predict(self, X):
-        """The predictions of the network as it stands, on validated input."""
-        return self.head.predict(predict_logits(X, self.coefs, self.intercepts, self.activation))

@@ -1,20 +1,73 @@
-"""The rules that decide when training stops, each a small object the epoch loop asks in turn.
+"""The rules that decide when training stops, behind one interface the epoch loop asks.
 
-After every epoch the loop records the monitored quantity in ``NoImprovement``.
-Once ``n_iter_no_change`` epochs in a row have not improved it by ``tol``, the
-loop asks, in order, whether another rule keeps training going:
-``AdaptiveLearningRate`` (divide the rate by 5 and try again) and ``Oscillation``
-(full-batch "gd" whose loss still rises and falls). If neither does, training
-stops. Two checkpoints keep weights to return at the end: ``BestWeights`` (early
-stopping's best validation epoch) and ``LowestLoss`` ("gd"'s lowest exact cost).
-``DivergenceGuard`` stops a run whose cost overflows or keeps rising far above
-where it started.
+Every rule is a ``StoppingRule``: the loop calls ``on_train_begin`` once, then for each
+epoch ``on_epoch_begin`` and ``on_epoch_end`` (which returns the reason to stop, or
+None), and ``on_train_end`` once, on every rule in one line each (Keras's callbacks
+are the model). The rules:
+
+- ``DivergenceGuard`` stops a run whose loss keeps rising far above where it started
+  (and, batch by batch, one whose cost is no longer finite);
+- ``LowestLoss`` keeps the weights of "gd"'s lowest exact cost, to end on them, and
+  tells a loss that still oscillates from one that has settled;
+- ``Patience`` counts the epochs in a row whose monitored quantity did not improve
+  by ``tol`` (``NoImprovement``); once ``n_iter_no_change`` have passed, it stops,
+  unless ``AdaptiveLearningRate`` (divide the rate by 5 and try again) or
+  ``LowestLoss`` (still oscillating) keeps training going. Monitoring a validation
+  set, it owns early stopping's checkpoint, ``BestWeights``;
+- ``CallbackStop`` opens and closes each epoch's callback task, and stops when a
+  callback asks.
 """
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from ._warnings import warn_fit_caller
 
 #: What ``NoImprovement`` can monitor, lower is better: a loss, or minus a score.
 QUANTITIES = ("training loss", "validation loss", "validation score")
+
+
+class EpochLog:
+    """What one epoch measured, as every rule's ``on_epoch_end`` is given it.
+
+    Attributes
+    ----------
+    epoch : int
+        Counted from 1 over the model's whole training (warm starts go on counting).
+    loss : float
+        The epoch's training loss (the weighted mean of its batches' costs).
+    first_cost : float
+        The cost of its first batch, taken at the weights the epoch started from.
+    val_loss, val_score : float or None
+        On the validation set, when there is one.
+    """
+
+    __slots__ = ("epoch", "loss", "first_cost", "val_loss", "val_score")
+
+    def __init__(self, epoch, loss, first_cost, val_loss=None, val_score=None):
+        self.epoch, self.loss, self.first_cost = epoch, loss, first_cost
+        self.val_loss, self.val_score = val_loss, val_score
+
+
+class StoppingRule:
+    """The one interface of the rules: four hooks, each doing nothing by default.
+
+    ``loop`` is the ``EpochLoop`` that runs them: its ``network``, ``optimizer``,
+    ``training`` record, ``settings`` and ``first_epoch``.
+    """
+
+    def on_train_begin(self, loop):
+        """Before the first epoch."""
+
+    def on_epoch_begin(self, loop, epoch):
+        """Before the batches of ``epoch``."""
+
+    def on_epoch_end(self, loop, log):
+        """After ``log.epoch`` was recorded; returns the reason to stop, or None."""
+        return None
+
+    def on_train_end(self, loop):
+        """After the last epoch: put back the weights to keep."""
 
 
 class NoImprovement:
@@ -119,6 +172,10 @@ class AdaptiveLearningRate:
         no_improvement.restart()
         return True
 
+    def extends(self, loop, no_improvement):
+        """``Patience``'s question, once it is exhausted: train on at a lower rate?"""
+        return self.keeps_going(loop.optimizer, no_improvement)
+
 
 class Oscillation:
     """Full-batch "gd": a loss that still moves by more than ``tol`` has not converged.
@@ -170,15 +227,19 @@ class Oscillation:
         return False
 
 
-class LowestLoss:
+class LowestLoss(StoppingRule):
     """The weights at which "gd" measured its lowest exact cost, to end on them.
 
-    Each cost is measured at the weights before that step's update, so the loop
-    offers the weights here before it updates them.
+    Full-batch "gd" (and "sgd" whose one batch holds every sample) without dropout
+    records the exact cost of each step, measured at the weights before that step's
+    update: the rule copies them as the epoch begins and keeps them if the epoch's
+    cost is the lowest. It also owns the ``Oscillation`` test, which keeps such a run
+    going while its loss still rises and falls, and warns when it ends that way.
     """
 
     def __init__(self):
         self.cost, self.params = np.inf, None
+        self.oscillation = self._before = None
 
     def offer(self, cost, params):
         if cost < self.cost:
@@ -190,6 +251,44 @@ class LowestLoss:
     def restore(self, params):
         if self.params is not None:
             np.copyto(params, self.params)
+
+    def on_train_begin(self, loop):
+        settings, params = loop.settings, loop.network.params
+        self.oscillation = Oscillation(settings.n_iter_no_change, settings.tol, params.dtype)
+        self._before = np.empty_like(params)
+
+    def on_epoch_begin(self, loop, epoch):
+        np.copyto(self._before, loop.network.params)
+
+    def on_epoch_end(self, loop, log):
+        self.offer(log.first_cost, self._before)  # the one batch's cost, before its step
+        return None
+
+    def extends(self, loop, no_improvement):
+        """``Patience``'s question, once it is exhausted: is the loss still moving?"""
+        training = loop.training
+        epochs_since_lowest = len(training.loss_curve) + loop.first_epoch - training.best_iteration
+        return self.oscillation.keeps_going(training.loss_curve, epochs_since_lowest)
+
+    def on_train_end(self, loop):
+        training, n_epochs = loop.training, len(loop.training.loss_curve)
+        if training.best_iteration != loop.first_epoch + n_epochs:  # not ended on the lowest
+            self.restore(loop.network.params)  # the weights best_loss_ was measured at
+            if not loop.stopped and not loop.incremental:
+                # Ended above its lowest loss by more than tol and rounding: oscillating.
+                self.oscillation.oscillating = self.oscillation.above_lowest(
+                    training.loss_curve[-1], training.best_loss
+                )
+        if self.oscillation.oscillating:
+            warn_fit_caller(
+                f"{loop.settings.estimator_name}'s training loss still oscillates after "
+                f"{n_epochs} iterations: the steps overshoot. The model keeps the weights of "
+                f"iteration {training.best_iteration}, with the lowest loss "
+                f"({training.best_loss:.6g}). Lower learning_rate or scale the inputs "
+                "(e.g. StandardScaler in a Pipeline).",
+                ConvergenceWarning,
+            )
+            loop.stopped = True  # warned
 
 
 class BestWeights:
@@ -213,7 +312,7 @@ class BestWeights:
             batch_norm.restore_running(self.running)
 
 
-class DivergenceGuard:
+class DivergenceGuard(StoppingRule):
     """Stops a run that has diverged, with an error that names the iteration.
 
     Two signs, and nothing else, count as divergence:
@@ -252,6 +351,10 @@ class DivergenceGuard:
         if self.limit is None:
             self.limit = self.FACTOR * max(cost, 1.0)
 
+    def on_epoch_end(self, loop, log):
+        self.check_epoch(log.loss, log.epoch)
+        return None
+
     def check_epoch(self, loss, iteration):
         """Raise once the epoch loss has risen, far above the start, long enough."""
         if self.limit is None:  # no batch cost was offered: the first epoch's loss
@@ -265,6 +368,103 @@ class DivergenceGuard:
                 f"above {self.limit:.4g}, {self.FACTOR:g} times the starting loss",
                 self.learning_rate,
             )
+
+
+class Patience(StoppingRule):
+    """Stop once ``n_iter_no_change`` epochs in a row have not improved the monitored
+    quantity by ``tol``, unless one of ``extensions`` keeps training going.
+
+    It records the best epoch in the loop's ``training`` (``best_iteration``,
+    ``best_loss``, ``best_validation_score``). Monitoring a validation set (early
+    stopping), it keeps that epoch's weights in its checkpoint and puts them back
+    at the end; going on from fitted weights (warm start), those count as the best
+    until an epoch beats them.
+
+    Parameters
+    ----------
+    no_improvement : NoImprovement
+    extensions : list
+        Parts with ``extends(loop, no_improvement)``, asked in order once the patience
+        is exhausted (``AdaptiveLearningRate``, ``LowestLoss``).
+    checkpoint : BestWeights or None
+        Early stopping's; None when the training loss is monitored.
+    """
+
+    def __init__(self, no_improvement, extensions=(), checkpoint=None):
+        self.no_improvement, self.extensions = no_improvement, list(extensions)
+        self.checkpoint = checkpoint
+        self.warned_nan = False
+
+    def on_train_begin(self, loop):
+        if self.checkpoint is None or loop.first_epoch == 0:
+            return
+        val_loss, val_score = loop.evaluate()
+        self.no_improvement.update(self.no_improvement.value(None, val_loss, val_score), val_loss)
+        self.no_improvement.restart()
+        self._new_best(loop, loop.first_epoch, val_loss, val_score)
+
+    def on_epoch_end(self, loop, log):
+        no_improvement = self.no_improvement
+        monitored = no_improvement.value(log.loss, log.val_loss, log.val_score)
+        if np.isnan(monitored) and not self.warned_nan:
+            self.warned_nan = True
+            self._warn_nan(loop, log.epoch)
+        if no_improvement.update(monitored, log.val_loss):
+            loss = log.loss if self.checkpoint is None else log.val_loss
+            self._new_best(loop, log.epoch, loss, log.val_score)
+        if loop.incremental or not no_improvement.exhausted:
+            return None
+        if any(part.extends(loop, no_improvement) for part in self.extensions):
+            return None
+        return (
+            f"{no_improvement.quantity.capitalize()} did not improve more than "
+            f"tol={loop.settings.tol} for {loop.settings.n_iter_no_change} consecutive "
+            "iterations. Stopping."
+        )
+
+    def on_train_end(self, loop):
+        if self.checkpoint is not None and self.checkpoint.saved:
+            self.checkpoint.restore(loop.network.params, loop.network.batch_norm)
+
+    def _new_best(self, loop, epoch, loss, val_score):
+        loop.training.best_iteration, loop.training.best_loss = epoch, loss
+        if self.checkpoint is not None:  # keep the best weights to return at the end
+            loop.training.best_validation_score = val_score
+            self.checkpoint.save(loop.network.params, loop.network.batch_norm)
+
+    def _warn_nan(self, loop, epoch):
+        if self.no_improvement.quantity == "validation score":
+            what = f"validation score ({loop.settings.scoring_name!r})"
+            why = "a validation set with a single class, for instance, has no ROC AUC"
+        else:
+            what = self.no_improvement.quantity
+            why = "it overflowed: scale the inputs, the targets or the sample weights"
+        warn_fit_caller(
+            f"The {what} is NaN at iteration {epoch}: it cannot be monitored ({why}).",
+            UserWarning,
+        )
+
+
+class CallbackStop(StoppingRule):
+    """scikit-learn's callbacks: each epoch is a task of theirs, and they may stop training.
+
+    Parameters
+    ----------
+    tasks : FitTasks
+    model_after : callable
+        ``model_after(n_epochs)`` builds the model as it stands, for the callbacks.
+    """
+
+    def __init__(self, tasks, model_after):
+        self.tasks, self.model_after = tasks, model_after
+
+    def on_epoch_begin(self, loop, epoch):
+        self.tasks.begin_epoch(self.model_after(epoch - 1))
+
+    def on_epoch_end(self, loop, log):
+        if self.tasks.end_epoch(self.model_after(log.epoch)):
+            return f"A callback asked training to stop after iteration {log.epoch}."
+        return None
 
 
 def raise_diverged(iteration, what, learning_rate=None):

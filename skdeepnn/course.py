@@ -39,18 +39,18 @@ course function                        skdeepnn core
 ``sigmoid``, ``relu``                  ``_activations.ACTIVATIONS``
 ``sigmoid_backward``                   ``_activations.ACTIVATIONS`` and ``DERIVATIVES``
 ``relu_backward``                      ``_activations.ACTIVATIONS`` and ``DERIVATIVES``
-``linear_forward``                     ``_network.forward_propagation``, on one layer
+``linear_forward``                     ``_layers.Linear.forward``
 ``linear_activation_forward``          ``linear_forward`` and the activations above
 ``L_model_forward``                    ``linear_activation_forward``, layer by layer
 ``compute_cost``                       ``_losses.binary_log_loss_and_gradient``
 ``compute_cost_with_regularization``   ``compute_cost`` and ``_losses.l2_penalty``
-``linear_backward``                    ``_network.backward_propagation``, on one layer
+``linear_backward``                    ``_layers.Linear.backward``
 ``linear_activation_backward``         the derivatives above and ``linear_backward``
 ``L_model_backward``                   ``linear_activation_backward``, layer by layer
 ``update_parameters``                  ``_optimizers.GradientDescent``
 ``update_parameters_with_momentum``    ``_optimizers.Momentum``
 ``update_parameters_with_adam``        ``_optimizers.Adam``
-``random_mini_batches``                ``_training.MiniBatches``
+``random_mini_batches``                ``_loop.MiniBatches``
 ``dictionary_to_vector``               ``_network.pack``
 ``gradients_to_vector``                ``_network.pack``
 ``gradient_check_n``                   ``L_model_forward`` and ``compute_cost``
@@ -93,9 +93,10 @@ from ._activations import ACTIVATIONS, DERIVATIVES
 from ._base import BaseNetwork
 from ._initializers import INITIALIZERS
 from ._losses import binary_log_loss_and_gradient, l2_penalty
-from ._network import backward_propagation, forward_propagation, pack, predict_logits
+from ._layers import Batch, Linear
+from ._loop import MiniBatches
+from ._network import pack, predict_logits
 from ._optimizers import Adam, GradientDescent, Momentum
-from ._training import MiniBatches
 
 __all__ = [
     "L_model_backward",
@@ -495,9 +496,11 @@ def relu_backward(dA, cache):
 
 def _linear_forward(A, W, b, names):
     A, W, b = _check_layer(A, W, b, names)
-    # The core's one-layer network on rows: Z.T = A.T @ W.T + b, with transposed views
-    # in and out. Its last layer keeps its pre-activation, which is Z.
-    Z_rows = forward_propagation(A.T, [W.T], [b.reshape(-1)], "identity")[-1]
+    # The core's linear layer on rows: Z.T = A.T @ W.T + b, with transposed views in
+    # and out.
+    layer = Linear(W.T, b.reshape(-1), first=True)
+    layer.allocate(A.shape[1], A.dtype)
+    Z_rows = layer.forward(A.T, None)
     return Z_rows.T, (A, W, b)
 
 
@@ -728,10 +731,13 @@ def linear_backward(dZ, cache):
     m = A_prev.shape[1]
     dW_rows = np.empty((W.shape[1], W.shape[0]))
     db_rows = np.empty(W.shape[0])
-    # The core's dZ carries the 1/m of the mean, and its layout is the transpose.
-    backward_propagation([A_prev.T], dZ.T / m, [W.T], "identity", 0.0, m, ([dW_rows], [db_rows]))
-    # The core forms dA[l-1] only on its way down to a layer l-1; a layer on its own
-    # has none below it, so the product is taken here.
+    # The core's linear layer on rows: its dZ carries the 1/m of the mean, and its
+    # layout is the transpose.
+    layer = Linear(W.T, b.reshape(-1), dW_rows, db_rows, first=True)
+    layer.A_prev = A_prev.T
+    layer.backward(dZ.T / m, Batch(None, None, 0.0, np.ones(m)))
+    # As the first layer, the core's forms no dA[l-1] (its input is X): the product
+    # is taken here.
     dA_prev = W.T @ dZ
     return dA_prev, dW_rows.T, db_rows[:, None]
 
@@ -1112,9 +1118,7 @@ def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
         )
     if int(mini_batch_size) != mini_batch_size or mini_batch_size < 1:
         raise ValueError(f"mini_batch_size must be a positive int; got {mini_batch_size!r}.")
-    batches = MiniBatches(
-        X.T, Y.T, None, int(mini_batch_size), shuffle=True, rng=_random_state(seed)
-    )
+    batches = MiniBatches(X.T, Y.T, None, int(mini_batch_size), _random_state(seed))
     # The core reuses its batch buffers from one batch to the next: copy each out.
     return [
         (np.array(X_batch.T, order="C"), np.array(Y_batch.T, order="C"))
@@ -1401,7 +1405,7 @@ def parameters_from_estimator(estimator):
             "The estimator uses batch normalization, which the course's layers do not "
             "have: its W and b alone do not describe it."
         )
-    coefs, intercepts = estimator._get_network()
+    coefs, intercepts, _ = estimator._arrays.read(estimator)
     parameters = {}
     for l, (W_rows, b_rows) in enumerate(zip(coefs, intercepts, strict=True), start=1):
         parameters[f"W{l}"] = np.array(W_rows, dtype=np.float64).T.copy()

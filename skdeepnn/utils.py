@@ -1,12 +1,15 @@
 """Public utilities: gradient checking."""
 
+import copy
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from ._base import BaseNetwork
 from ._checks import copy_network, is_fitted, make_generator
-from ._network import cost_and_gradients, draw_dropout_masks
+from ._engine import ModelSpec, starting_arrays
+from ._network import NumpyBackend, Parameters
 from ._params import validate_params
 
 __all__ = ["gradient_check"]
@@ -73,77 +76,54 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
     True
     """
     estimator, X = _final_network_and_its_input(estimator, X, y)
+    network, data = _network_to_check(estimator, X, y, sample_weight)
+    # With dropout, one set of masks is drawn and held fixed: each evaluation draws
+    # them from a copy of the same generator, and so differentiates the cost of one
+    # thinned network.
+    masks_rng = make_generator(estimator.random_state)
+
+    def cost():
+        rng = copy.deepcopy(masks_rng)
+        return network.cost_and_gradient(data.X, data.Y, data.sample_weight, rng)
+
+    cost()
+    gradient = network.param_grads.copy()  # a copy: each cost() rewrites it
+    params = network.params  # every W, trained b, gamma and beta, packed
+    approximation = np.empty_like(gradient)
+    for i in range(params.size):
+        original = params[i]
+        params[i] = original + epsilon
+        cost_plus = cost()
+        params[i] = original - epsilon
+        cost_minus = cost()
+        params[i] = original
+        approximation[i] = (cost_plus - cost_minus) / (2 * epsilon)
+
+    numerator = np.linalg.norm(approximation - gradient)
+    denominator = np.linalg.norm(approximation) + np.linalg.norm(gradient)
+    return float(numerator / denominator) if denominator else 0.0
+
+
+def _network_to_check(estimator, X, y, sample_weight):
+    """The NumPy reference network at the estimator's parameters (fitted, or those its
+    ``fit`` would start from), with all of ``X`` as its one batch; and the data."""
     fitted = is_fitted(estimator)
     # An unfitted estimator is validated on a clone: validation records
     # n_features_in_, which would make the caller's estimator look fitted.
     estimator = estimator if fitted else clone(estimator)
     validate_params(estimator)
-    X, Y, sample_weight, _, head = estimator._training_data(X, y, sample_weight, reset=not fitted)
+    data, head = estimator._training_data(X, y, sample_weight, reset=not fitted)
+    layout, dtype = estimator._layout(), data.X.dtype
+    model = ModelSpec(head, layout, float(estimator.alpha), describe=None)
     if fitted:  # as fitted, whatever the parameters say now
-        coefs, intercepts = copy_network(*estimator._get_network(), X.dtype)
-        batch_norm = estimator._fitted_batch_norm()
-        batch_norm = None if batch_norm is None else batch_norm.copy(X.dtype)
+        coefs, intercepts, batch_norm = estimator._arrays.read(estimator)
+        coefs, intercepts = copy_network(coefs, intercepts, dtype)
+        start = (coefs, intercepts, None if batch_norm is None else batch_norm.copy(dtype))
     else:
-        rng = make_generator(estimator.random_state)
-        coefs, intercepts, batch_norm = estimator._starting_network(
-            X, Y, sample_weight, head, False, rng
-        )
-
-    # With dropout, one set of masks is drawn and held fixed: the check then
-    # differentiates the cost of that one thinned network.
-    keep_probs = estimator._keep_probs()
-    masks = keep_probs and draw_dropout_masks(
-        make_generator(estimator.random_state),
-        X.shape[0],
-        [W.shape[1] for W in coefs[:-1]],
-        keep_probs,
-        X.dtype,
-    )
-
-    def cost():
-        return cost_and_gradients(
-            X,
-            Y,
-            coefs,
-            intercepts,
-            estimator._hidden_activation(),
-            head.loss,
-            estimator.alpha,
-            sample_weight,
-            masks=masks,
-            keep_probs=keep_probs,
-            batch_norm=batch_norm,
-        )
-
-    _, (dW, db) = cost()
-    params, grads = list(coefs), list(dW)
-    if estimator._fits_intercepts():
-        # Batch normalization drops the hidden layers' biases: they have no gradient.
-        trained = [l for l, gradient in enumerate(db) if gradient is not None]
-        params += [intercepts[l] for l in trained]
-        grads += [db[l] for l in trained]
-    if batch_norm is not None:
-        params += batch_norm.gammas + batch_norm.betas
-        grads += batch_norm.dgammas + batch_norm.dbetas
-    gradient = np.concatenate([g.ravel() for g in grads])  # a copy: cost() rewrites grads
-
-    approximation = np.empty_like(gradient)
-    i = 0
-    for param in params:
-        flat = param.reshape(-1)  # a view: writing to it moves the parameter
-        for j in range(flat.size):
-            original = flat[j]
-            flat[j] = original + epsilon
-            cost_plus, _ = cost()
-            flat[j] = original - epsilon
-            cost_minus, _ = cost()
-            flat[j] = original
-            approximation[i] = (cost_plus - cost_minus) / (2 * epsilon)
-            i += 1
-
-    numerator = np.linalg.norm(approximation - gradient)
-    denominator = np.linalg.norm(approximation) + np.linalg.norm(gradient)
-    return float(numerator / denominator) if denominator else 0.0
+        start = starting_arrays(data, model, None, make_generator(estimator.random_state))
+    parameters = Parameters(*start, layout.fits_intercepts, dtype)
+    n_rows = data.X.shape[0]
+    return NumpyBackend().network(parameters, layout, head.loss, model.alpha, n_rows), data
 
 
 def _final_network_and_its_input(estimator, X, y):
