@@ -58,7 +58,8 @@ def _classifier_cases():
     cases = {}
     for solver in ("gd", "sgd", "momentum", "rmsprop", "adam", "lbfgs"):
         lr = {"gd": 0.5, "sgd": 0.05, "momentum": 0.05, "rmsprop": 0.002}.get(solver, 0.005)
-        cases[f"clf-{solver}"] = ("digits", DeepNNClassifier(solver=solver, learning_rate=lr, **SHORT))
+        model = DeepNNClassifier(solver=solver, learning_rate=lr, **SHORT)
+        cases[f"clf-{solver}"] = ("digits", model)
     cases["clf-nesterov"] = (
         "digits",
         DeepNNClassifier(solver="momentum", nesterov=True, learning_rate=0.05, **SHORT),
@@ -73,7 +74,10 @@ def _classifier_cases():
         "digits",
         DeepNNClassifier(dropout=[0.3, 0.1], activation="tanh", learning_rate=0.005, **SHORT),
     )
-    cases["clf-batchnorm"] = ("digits", DeepNNClassifier(batch_norm=True, learning_rate=0.005, **SHORT))
+    cases["clf-batchnorm"] = (
+        "digits",
+        DeepNNClassifier(batch_norm=True, learning_rate=0.005, **SHORT),
+    )
     cases["clf-batchnorm-gd"] = (
         "digits",
         DeepNNClassifier(batch_norm=True, solver="gd", learning_rate=0.5, **SHORT),
@@ -84,7 +88,9 @@ def _classifier_cases():
     )
     cases["clf-batchnorm-dropout"] = (
         "digits",
-        DeepNNClassifier(batch_norm=True, dropout=0.1, activation="tanh", learning_rate=0.005, **SHORT),
+        DeepNNClassifier(
+            batch_norm=True, dropout=0.1, activation="tanh", learning_rate=0.005, **SHORT
+        ),
     )
     cases["clf-early-stopping"] = (
         "digits",
@@ -237,7 +243,8 @@ def main(argv=None):
     results = fingerprint()
     if args.mode == "record":
         np.savez(args.path, **results)
-        print(f"recorded {len(results)} arrays from {len({k.rsplit('|', 1)[0] for k in results})} fits")
+        n_fits = len({key.rsplit("|", 1)[0] for key in results})
+        print(f"recorded {len(results)} arrays from {n_fits} fits")
         return 0
     before = np.load(args.path)
     worst, failures = 0.0, []

@@ -56,7 +56,7 @@ def _defined_by_skdeepnn(member):
     The estimators inherit ``get_params``, ``score``, ``set_fit_request`` ... from
     scikit-learn; scikit-learn documents those, and their docstrings follow its own
     conventions. The API pages list and document only what skdeepnn defines (its
-    private base classes included: ``fit`` is ``BaseNetwork.fit``).
+    private base classes included: ``fit`` is ``NetworkEstimator.fit``).
     """
     target = getattr(member, "fget", member)  # a property's getter
     target = getattr(target, "__func__", target)  # a classmethod's function

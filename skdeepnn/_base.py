@@ -50,7 +50,7 @@ FLOAT_DTYPES = (np.float64, np.float32)
 SPARSE_FORMATS = ("csr", "csc")
 
 
-class BaseNetwork(CallbackSupportMixin, BaseEstimator):
+class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
     """Shared machinery of the network estimators; not for direct use."""
 
     _parameter_constraints = {

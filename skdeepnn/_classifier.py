@@ -7,7 +7,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseNetwork
+from ._base import NetworkEstimator
 from ._callbacks import with_callbacks
 from ._deep import DEEP_ARRAYS, DEEP_CONSTRAINTS, deep_layout
 from ._docs import (
@@ -36,7 +36,7 @@ CLASS_WEIGHT = [
 ]
 
 
-class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
+class NetworkClassifier(ClassifierMixin, NetworkEstimator):
     """Labels in, labels out: one sigmoid unit for two classes, softmax for more, and one
     sigmoid per label for a multilabel indicator matrix."""
 
@@ -261,7 +261,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseNetwork):
         return self._fitted_head().predict_log_proba(Z)
 
 
-class DeepNNClassifier(BaseNetworkClassifier):
+class DeepNNClassifier(NetworkClassifier):
     __doc__ = (
         """The course's L-layer neural network classifier.
 
@@ -323,7 +323,7 @@ class DeepNNClassifier(BaseNetworkClassifier):
     )
 
     _parameter_constraints = {
-        **BaseNetwork._parameter_constraints,
+        **NetworkEstimator._parameter_constraints,
         **DEEP_CONSTRAINTS,
         "class_weight": CLASS_WEIGHT,
     }

@@ -21,7 +21,7 @@ from ._batch_norm import BatchNorm
 from ._initializers import INITIALIZERS
 from ._kernels import backend_for_fit
 from ._lbfgs import minimize_lbfgs
-from ._loop import EpochLoop, MiniBatches, Training
+from ._loop import EpochLoop, MiniBatches
 from ._network import Parameters, logit_bound, predict_logits
 from ._optimizers import make_optimizer
 from ._schedules import scheduled_learning_rate
@@ -265,15 +265,16 @@ class _Run:
         )
         # Batch norm's last batch can take one row more (see MiniBatches).
         n_rows = self.batch_rows + (batch_norm is not None)
-        return self.backend.network(parameters, layout, self.model.head.loss, self.model.alpha, n_rows)
+        loss, alpha = self.model.head.loss, self.model.alpha
+        return self.backend.network(parameters, layout, loss, alpha, n_rows)
 
-    def model_after(self, network, X):
-        """The callbacks' view of the model after an epoch (``_model_view``)."""
+    def model_view(self, network, X):
+        """The callbacks' view of the model after each epoch."""
         normalized = network.batch_norm is not None and self.full_batch
-        return _model_view(network, X, self.data.sample_weight, normalized, self.model.describe)
+        return ModelView(network, X, self.data.sample_weight, normalized, self.model.describe)
 
     def lbfgs(self, network):
-        model_after = self.model_after(network, self.data.X)
+        model_after = self.model_view(network, self.data.X).after
         return minimize_lbfgs(
             network, self.data, self.settings, self.tasks, model_after, self.first_epoch
         )
@@ -293,8 +294,7 @@ class _Run:
             min_rows=1 if batch_norm is None else 2, rows=data.rows,
         )  # fmt: skip
         # A full batch's X is the training rows alone (the only X it reads).
-        model_after = self.model_after(network, batches.X)
-        rules = self.rules(network, model_after)
+        rules = self.rules(self.model_view(network, batches.X))
         step = self.backend.step(network, optimizer)
         if batch_norm is not None:
             batch_norm.momentum = 0.0 if self.full_batch else batch_norm.momentum
@@ -308,7 +308,7 @@ class _Run:
             network.take_full_batch_statistics(batches.X, data.sample_weight)
         return training
 
-    def rules(self, network, model_after):
+    def rules(self, model_view):
         """The stopping rules of the epoch loop, in the order it asks them."""
         settings = self.settings
         early_stopping = settings.monitored != "training loss"
@@ -326,7 +326,7 @@ class _Run:
         no_improvement = NoImprovement(settings.monitored, settings.tol, settings.n_iter_no_change)
         self.checkpoint = BestWeights() if early_stopping else None
         rules.append(Patience(no_improvement, extensions, self.checkpoint))
-        rules.append(CallbackStop(self.tasks, model_after))
+        rules.append(CallbackStop(self.tasks, model_view.after))
         return rules
 
 
@@ -516,21 +516,34 @@ def _continued(training, previous, has_validation):
     return training
 
 
-def _model_view(network, X, sample_weight, full_batch, describe):
-    """``model_after(n_epochs)``: a callable that builds the model as it stands, for callbacks.
+class ModelView:
+    """The model as it stands after an epoch, for the callbacks.
 
-    Built only if a callback asks for it: it copies the network, and with
-    full-batch batch normalization takes the statistics the fit would end with
-    (the whole set's, at these weights).
+    ``after(n_epochs)`` is what a callback task is given: a callable that builds the
+    fitted attributes only if a callback asks for them, since that copies the
+    network (and, with full-batch batch normalization, takes the statistics the fit
+    would end with: the whole set's, at these weights).
+
+    Parameters
+    ----------
+    network : Network
+    X, sample_weight : arrays
+        The rows full-batch batch normalization takes its statistics on.
+    full_batch : bool
+    describe : callable
+        ``ModelSpec.describe``.
     """
 
-    def model_after(n_epochs):
-        def attributes():
-            coefs, intercepts, batch_norm = network.snapshot()
-            if full_batch:
-                network.take_full_batch_statistics(X, sample_weight, batch_norm)
-            return describe(coefs, intercepts, batch_norm, n_epochs)
+    def __init__(self, network, X, sample_weight, full_batch, describe):
+        self.network, self.X, self.sample_weight = network, X, sample_weight
+        self.full_batch, self.describe = full_batch, describe
 
-        return attributes
+    def after(self, n_epochs):
+        """The fitted attributes after ``n_epochs``, to be built when called."""
+        return functools.partial(self.attributes, n_epochs)
 
-    return model_after
+    def attributes(self, n_epochs):
+        coefs, intercepts, batch_norm = self.network.snapshot()
+        if self.full_batch:
+            self.network.take_full_batch_statistics(self.X, self.sample_weight, batch_norm)
+        return self.describe(coefs, intercepts, batch_norm, n_epochs)

@@ -105,7 +105,8 @@ class Linear:
             self.dA_buffer = np.empty((n_rows, self.W.shape[0]), dtype)
 
     def forward(self, A_prev, batch):
-        self.A_prev = A_prev
+        if self.dW is not None:  # training keeps the input for backward; prediction not
+            self.A_prev = A_prev
         Z = product_into(A_prev, self.W, out=self.Z_buffer[: A_prev.shape[0]])
         if self.adds_bias:
             Z += self.b

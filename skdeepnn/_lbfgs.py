@@ -9,8 +9,8 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-from ._stopping import raise_diverged
 from ._loop import Training
+from ._stopping import raise_diverged
 from ._warnings import warn_fit_caller
 
 
@@ -31,7 +31,7 @@ def minimize_lbfgs(network, data, settings, tasks, model_after, first_epoch=0):
     settings : Settings
     tasks : FitTasks
     model_after : callable
-        ``model_after(n_epochs)`` builds the model as it stands, for the callbacks.
+        ``ModelView.after``: ``model_after(n_epochs)`` is what a callback task is given.
     first_epoch : int
         Iterations already run (warm start).
     """
@@ -91,6 +91,18 @@ def minimize_lbfgs(network, data, settings, tasks, model_after, first_epoch=0):
     finally:
         tasks.end_epoch()  # the subtask opened for an iteration that never ran
     np.copyto(params, result.x)
+    _check_result(result, training, params, first_epoch)
+    if result.status != 0 and "stopped by a callback" not in last:
+        warn_fit_caller(
+            f"{settings.estimator_name}'s L-BFGS stopped before converging ({result.message}); "
+            "increase max_iter or max_fun.",
+            ConvergenceWarning,
+        )
+    return _with_full_batch_statistics(network, X, sample_weight, training)
+
+
+def _check_result(result, training, params, first_epoch):
+    """Raise if the minimization diverged; record the cost of a start already optimal."""
     if not (np.isfinite(result.fun) and np.isfinite(training.loss_curve).all()):
         # A line search's trial point overflowed the cost; L-BFGS-B then stops "abnormally".
         raise_diverged(
@@ -101,17 +113,7 @@ def minimize_lbfgs(network, data, settings, tasks, model_after, first_epoch=0):
         training.record(float(result.fun))
         training.best_loss, training.best_iteration = float(result.fun), first_epoch + 1
     if not np.isfinite(params).all():
-        raise_diverged(
-            first_epoch + len(training.loss_curve),
-            "the weights overflowed",
-        )
-    if result.status != 0 and "stopped by a callback" not in last:
-        warn_fit_caller(
-            f"{settings.estimator_name}'s L-BFGS stopped before converging ({result.message}); "
-            "increase max_iter or max_fun.",
-            ConvergenceWarning,
-        )
-    return _with_full_batch_statistics(network, X, sample_weight, training)
+        raise_diverged(first_epoch + len(training.loss_curve), "the weights overflowed")
 
 
 def _with_full_batch_statistics(network, X, sample_weight, training):

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from ._base import BaseNetwork
-from ._classifier import CLASS_WEIGHT, BaseNetworkClassifier
+from ._base import NetworkEstimator
+from ._classifier import CLASS_WEIGHT, NetworkClassifier
 from ._network import Layout
 from ._params import Boolean
 
@@ -31,7 +31,7 @@ class LinearArrays:
 LINEAR_ARRAYS = LinearArrays()
 
 
-class LogisticRegressionGD(BaseNetworkClassifier):
+class LogisticRegressionGD(NetworkClassifier):
     r"""Logistic regression trained by gradient descent, as in the course's week 2.
 
     The model is :math:`\hat y = \sigma(x^T w + b)` for two classes and
@@ -155,7 +155,7 @@ class LogisticRegressionGD(BaseNetworkClassifier):
     """
 
     _parameter_constraints = {
-        **BaseNetwork._parameter_constraints,
+        **NetworkEstimator._parameter_constraints,
         "fit_intercept": [Boolean()],
         "class_weight": CLASS_WEIGHT,
     }

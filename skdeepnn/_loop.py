@@ -50,7 +50,9 @@ class EpochLoop:
         self.validation, self.rng, self.first_epoch = validation, rng, first_epoch
         self.incremental = settings.incremental
         network = self.network
-        self.training = Training(network.coefs, network.intercepts, self.optimizer, network.batch_norm)
+        self.training = Training(
+            network.coefs, network.intercepts, self.optimizer, network.batch_norm
+        )
         sample_weight = batches.sample_weight
         n_samples = batches.Y.shape[0]
         self.total_weight = n_samples if sample_weight is None else weight_sum(sample_weight)
@@ -122,7 +124,8 @@ class EpochLoop:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 cost = step.gradient(X_batch, Y_batch, w_batch, rng)
                 if not np.isfinite(cost):
-                    raise_diverged(epoch, f"the loss became {cost:.4g}", self.settings.learning_rate)
+                    learning_rate = self.settings.learning_rate
+                    raise_diverged(epoch, f"the loss became {cost:.4g}", learning_rate)
                 step.update(batch_weight)
             if first_cost is None:
                 first_cost = cost

@@ -182,8 +182,9 @@ class Network:
         self.ones = np.ones(n_rows, dtype)
         self.batch = Batch(None, None, 0.0, self.ones)
 
-    def forward(self, X, sample_weight=None, rng=None):
-        """The logits ``Z[L]`` of the rows of ``X``; each layer keeps what its backward needs.
+    def forward_propagation(self, X, sample_weight=None, rng=None):
+        """The logits ``Z[L]`` of the rows of ``X``, layer by layer (course, week 4); each
+        layer keeps its cache, what its backward needs.
 
         ``sample_weight`` weighs the rows in batch normalization's statistics; ``rng``
         draws dropout's masks.
@@ -195,6 +196,17 @@ class Network:
             A = layer.forward(A, batch)
         return A
 
+    def backward_propagation(self, dZ, l2_scale):
+        """The gradient of every parameter, from the output's ``dZ[L]``, into
+        ``param_grads``: the layers' backward steps, last layer first.
+
+        ``l2_scale`` is ``alpha / m``, the factor of the L2 term added to each ``dW``.
+        """
+        self.batch.l2_scale = l2_scale
+        dA = dZ
+        for layer in reversed(self.layers):
+            dA = layer.backward(dA, self.batch)
+
     def cost_and_gradient(self, X, Y, sample_weight=None, rng=None, l2_gradient=True):
         """The regularized cost ``J`` of a batch; its gradient goes to ``param_grads``.
 
@@ -202,13 +214,10 @@ class Network:
         cost), for an optimizer step that adds it itself (``_kernels``).
         """
         m = X.shape[0] if sample_weight is None else float(sample_weight.sum(dtype=np.float64))
-        Z = self.forward(X, sample_weight, rng)
+        Z = self.forward_propagation(X, sample_weight, rng)
         cost = self.loss(Z, Y, sample_weight)  # Z becomes dZ[L]
         cost += l2_penalty(self.coefs, self.alpha, m)
-        self.batch.l2_scale = self.alpha / m if self.alpha and l2_gradient else 0.0
-        dA = Z
-        for layer in reversed(self.layers):
-            dA = layer.backward(dA, self.batch)
+        self.backward_propagation(Z, self.alpha / m if self.alpha and l2_gradient else 0.0)
         return cost
 
     def inference(self):
@@ -229,7 +238,7 @@ class Network:
             if isinstance(layer, Normalization):
                 layer.batch_norm = batch_norm
         try:
-            batch_norm.take_statistics_of(lambda: self.forward(X, sample_weight))
+            batch_norm.take_statistics_of(lambda: self.forward_propagation(X, sample_weight))
         finally:
             for layer in self.layers:
                 if isinstance(layer, Normalization):

@@ -43,10 +43,10 @@ import numpy as np
 from ._checks import is_fitted
 from ._classifier import DeepNNClassifier
 from ._logistic import LogisticRegressionGD
+from ._network import n_trainable
 from ._optimizers import OPTIMIZER_CLASSES
 from ._params import validate_params
 from ._regressor import DeepNNRegressor
-from ._network import n_trainable
 
 #: The newest file format this version reads and writes.
 FORMAT_VERSION = 1

@@ -7,8 +7,8 @@ from scipy import sparse
 from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 
+from ._base import NetworkEstimator
 from ._callbacks import with_callbacks
-from ._base import BaseNetwork
 from ._deep import DEEP_ARRAYS, DEEP_CONSTRAINTS, deep_layout
 from ._docs import (
     BATCH_NORM_ATTRIBUTES,
@@ -22,7 +22,7 @@ from ._heads import RegressionHead
 from ._params import Interval, Options, partial_fit_works
 
 
-class DeepNNRegressor(RegressorMixin, BaseNetwork):
+class DeepNNRegressor(RegressorMixin, NetworkEstimator):
     __doc__ = (
         """The course's L-layer neural network, with a linear output unit per target.
 
@@ -86,7 +86,7 @@ class DeepNNRegressor(RegressorMixin, BaseNetwork):
     )
 
     _parameter_constraints = {
-        **BaseNetwork._parameter_constraints,
+        **NetworkEstimator._parameter_constraints,
         **DEEP_CONSTRAINTS,
         "loss": [Options("squared_error", "huber", "poisson")],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],

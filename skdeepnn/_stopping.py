@@ -317,8 +317,8 @@ class DivergenceGuard(StoppingRule):
 
     Two signs, and nothing else, count as divergence:
 
-    - a batch's cost that is no longer finite (the weights overflowed): the run
-      stops at once;
+    - a batch's cost that is no longer finite (the weights overflowed): the epoch
+      loop stops at once, with ``raise_diverged``;
     - an epoch loss that rises for ``PATIENCE`` epochs in a row while above
       ``FACTOR`` times the starting loss (or ``FACTOR``, if that was below 1): the
       steps keep going uphill. The starting loss is the first batch's cost, taken
@@ -344,14 +344,9 @@ class DivergenceGuard(StoppingRule):
         self.learning_rate = learning_rate
         self.limit, self.previous, self.epochs_rising = None, np.inf, 0
 
-    def check_cost(self, cost, iteration):
-        """Raise if a batch's cost is not finite; the first sets the limit."""
-        if not np.isfinite(cost):
-            raise_diverged(iteration, f"the loss became {cost:.4g}", self.learning_rate)
-        if self.limit is None:
-            self.limit = self.FACTOR * max(cost, 1.0)
-
     def on_epoch_end(self, loop, log):
+        if self.limit is None:  # the first batch's cost, before any step
+            self.limit = self.FACTOR * max(log.first_cost, 1.0)
         self.check_epoch(log.loss, log.epoch)
         return None
 
@@ -452,7 +447,7 @@ class CallbackStop(StoppingRule):
     ----------
     tasks : FitTasks
     model_after : callable
-        ``model_after(n_epochs)`` builds the model as it stands, for the callbacks.
+        ``ModelView.after``: ``model_after(n_epochs)`` is what a callback task is given.
     """
 
     def __init__(self, tasks, model_after):

@@ -90,11 +90,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._activations import ACTIVATIONS, DERIVATIVES
-from ._base import BaseNetwork
+from ._base import NetworkEstimator
 from ._initializers import INITIALIZERS
-from ._losses import binary_log_loss_and_gradient, l2_penalty
 from ._layers import Batch, Linear
 from ._loop import MiniBatches
+from ._losses import binary_log_loss_and_gradient, l2_penalty
 from ._network import pack, predict_logits
 from ._optimizers import Adam, GradientDescent, Momentum
 
@@ -1394,7 +1394,7 @@ def parameters_from_estimator(estimator):
     >>> parameters["W1"].shape, parameters["b1"].shape, parameters["W2"].shape
     ((4, 3), (4, 1), (1, 4))
     """
-    if not isinstance(estimator, BaseNetwork):
+    if not isinstance(estimator, NetworkEstimator):
         raise TypeError(
             "parameters_from_estimator takes a skdeepnn estimator (DeepNNClassifier, "
             f"DeepNNRegressor, LogisticRegressionGD); got {type(estimator).__name__}."

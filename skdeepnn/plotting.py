@@ -239,22 +239,30 @@ class LossCurveDisplay:
         if log_scale:
             ax.set_yscale("log")
 
+        self._draw_scores(ax, n_epochs, suffix, score_line_kwargs)
+        self._draw_legend(ax)
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+    def _draw_scores(self, ax, n_epochs, suffix, score_line_kwargs):
+        """The validation scores, on a second y axis of their own (if there are any)."""
         self.score_line_ = self.score_ax_ = None
         scores = _as_curve(self.validation_scores)
-        if scores is not None:
-            score_label = f"validation {self.score_name or 'score'}"
-            self.score_ax_ = ax.twinx()
-            (self.score_line_,) = self.score_ax_.plot(
-                self._validated_epochs(scores.size, n_epochs),
-                scores,
-                **_line_style(
-                    {**_SCORE_STYLE, "label": f"{score_label}{suffix}"}, score_line_kwargs
-                ),
-            )
-            self.score_ax_.set_ylabel(score_label)
+        if scores is None:
+            return
+        score_label = f"validation {self.score_name or 'score'}"
+        self.score_ax_ = ax.twinx()
+        (self.score_line_,) = self.score_ax_.plot(
+            self._validated_epochs(scores.size, n_epochs),
+            scores,
+            **_line_style({**_SCORE_STYLE, "label": f"{score_label}{suffix}"}, score_line_kwargs),
+        )
+        self.score_ax_.set_ylabel(score_label)
 
-        # One legend for both y axes, drawn by the losses' axes, which go on top of the
-        # score's so that the legend is not hidden and "best" avoids the loss lines.
+    def _draw_legend(self, ax):
+        """One legend for both y axes, drawn by the losses' axes, which go on top of the
+        score's so that the legend is not hidden and "best" avoids the loss lines."""
         handles, labels = ax.get_legend_handles_labels()
         if self.score_ax_ is not None:
             more_handles, more_labels = self.score_ax_.get_legend_handles_labels()
@@ -264,10 +272,6 @@ class LossCurveDisplay:
             self.score_ax_.patch.set_visible(True)
             ax.patch.set_visible(False)
         ax.legend(handles, labels, loc="best", fontsize="small")
-
-        self.ax_ = ax
-        self.figure_ = ax.figure
-        return self
 
     @staticmethod
     def _validated_epochs(n_validated, n_epochs):

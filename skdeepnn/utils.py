@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from ._base import BaseNetwork
+from ._base import NetworkEstimator
 from ._checks import copy_network, is_fitted, make_generator
 from ._engine import ModelSpec, starting_arrays
 from ._network import NumpyBackend, Parameters
@@ -136,7 +136,7 @@ def _final_network_and_its_input(estimator, X, y):
         steps, estimator = estimator[:-1], estimator[-1]
         if steps.steps:
             X = steps.transform(X) if is_fitted(steps) else clone(steps).fit_transform(X, y)
-    if not isinstance(estimator, BaseNetwork):
+    if not isinstance(estimator, NetworkEstimator):
         raise TypeError(
             "gradient_check takes a skdeepnn estimator (DeepNNClassifier, DeepNNRegressor, "
             "LogisticRegressionGD) or a Pipeline ending in one; got "

@@ -5,7 +5,7 @@ import pickle
 
 import numpy as np
 import pytest
-from _helpers import fit_quietly
+from _helpers import cost_and_gradients, fit_quietly, forward_propagation
 from scipy.special import softmax
 from sklearn.datasets import make_classification
 from sklearn.metrics import log_loss
@@ -13,7 +13,6 @@ from sklearn.model_selection import train_test_split
 
 from skdeepnn import DeepNNClassifier
 from skdeepnn._batch_norm import EPSILON, BatchNorm
-from skdeepnn._network import cost_and_gradients, forward_propagation
 from skdeepnn.utils import gradient_check
 
 

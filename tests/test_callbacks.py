@@ -144,20 +144,11 @@ def test_callbacks_see_only_the_training_part_of_a_split(data):
 
 
 def test_an_interrupted_epoch_still_ends_its_task(data, monkeypatch):
-    import skdeepnn._training
+    from _helpers import interrupt_after
 
     X, y = data
     recorder = Recorder()
-    real = skdeepnn._training.cost_and_gradients
-    calls = {"n": 0}
-
-    def interrupted_on_the_fifth_batch(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 5:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(skdeepnn._training, "cost_and_gradients", interrupted_on_the_fifth_batch)
+    interrupt_after(monkeypatch, 4)  # the fifth batch
     with pytest.warns(UserWarning, match="interrupted"):
         small_net(batch_size=50, max_iter=10).set_callbacks(recorder).fit(X, y)
     begins = [event for event in recorder.events if event[0] == "begin"]

@@ -7,20 +7,34 @@ from sklearn.datasets import make_classification
 from sklearn.model_selection import train_test_split
 
 from skdeepnn import DeepNNClassifier
-from skdeepnn._network import draw_dropout_masks
+from skdeepnn._layers import Dropout, draw_mask
 from skdeepnn.utils import gradient_check
 
 
 def test_masks_drop_the_given_fraction_and_scale_the_rest():
-    masks = draw_dropout_masks(
-        np.random.default_rng(0), 2000, [50, 40, 30], [0.8, 1.0, 0.5], np.float32
-    )
-    assert masks[1] is None  # keep_prob 1: no mask at all
-    for mask, keep in ((masks[0], 0.8), (masks[2], 0.5)):
+    rng = np.random.default_rng(0)
+    masks = [
+        draw_mask(rng, keep, np.empty((2000, n), np.float32)) for n, keep in ((50, 0.8), (30, 0.5))
+    ]
+    for mask, keep in ((masks[0], 0.8), (masks[1], 0.5)):
         assert mask.dtype == np.float32
         assert set(np.unique(mask)) == {0.0, np.float32(1 / keep)}
         assert np.mean(mask == 0) == pytest.approx(1 - keep, abs=0.01)
         assert mask.mean() == pytest.approx(1.0, abs=0.02)  # E[A * mask] = E[A]
+
+
+def test_a_keep_prob_of_1_adds_no_dropout_layer():
+    from _helpers import reference_network
+
+    rng = np.random.default_rng(1)
+    coefs = [rng.normal(size=(4, 50)), rng.normal(size=(50, 40)), rng.normal(size=(40, 30)),
+             rng.normal(size=(30, 2))]
+    intercepts = [np.zeros(W.shape[1]) for W in coefs]
+    network = reference_network(
+        coefs, intercepts, "relu", "softmax", keep_probs=(0.8, 1.0, 0.5), n_rows=10
+    )
+    dropouts = [layer for layer in network.layers if isinstance(layer, Dropout)]
+    assert [(d.keep_prob, d.n_units) for d in dropouts] == [(0.8, 50), (0.5, 30)]
 
 
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh", "sigmoid", "identity"])

@@ -203,7 +203,7 @@ def test_batches_of_some_rows_are_those_of_the_rows_copied_out(shuffle, form, ba
     skips, whose weights are all zero (or, with min_rows=2, all but one)."""
     from scipy import sparse
 
-    from skdeepnn._training import MiniBatches
+    from skdeepnn._loop import MiniBatches
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((301, 4))
@@ -214,10 +214,10 @@ def test_batches_of_some_rows_are_those_of_the_rows_copied_out(shuffle, form, ba
     weights = rng.uniform(0, 2, 257)
     weights[rng.permutation(257)[:150]] = 0
     copied = MiniBatches(
-        X[rows], Y, weights, batch_size, shuffle, np.random.default_rng(5), min_rows
+        X[rows], Y, weights, batch_size, np.random.default_rng(5) if shuffle else None, min_rows
     )
     gathered = MiniBatches(
-        X, Y, weights, batch_size, shuffle, np.random.default_rng(5), min_rows, rows=rows
+        X, Y, weights, batch_size, np.random.default_rng(5) if shuffle else None, min_rows, rows
     )
     for _ in range(2):  # the second epoch reshuffles
         expected = [tuple(np.copy(part) for part in batch) for batch in _dense(copied.epoch())]

@@ -9,6 +9,7 @@ environment with the ``[fast]`` extra.
 
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -19,7 +20,10 @@ from sklearn.datasets import make_classification, make_multilabel_classification
 import skdeepnn
 from skdeepnn import DeepNNClassifier, LogisticRegressionGD, _kernels
 from skdeepnn._activations import relu, relu_derivative
+from skdeepnn._kernels import FusedReLU, FusedStep
+from skdeepnn._layers import Activation, Linear
 from skdeepnn._losses import binary_log_loss_and_gradient, categorical_log_loss_and_gradient
+from skdeepnn._network import NumpyBackend
 from skdeepnn._optimizers import Adam, Momentum, RMSProp
 
 DTYPES = [np.float32, np.float64]
@@ -36,7 +40,7 @@ def default_settings(monkeypatch):
 def fused():
     pytest.importorskip("numba")
     with skdeepnn.config_context(kernels="numba"):
-        return _kernels.training_kernels()
+        return _kernels.backend_for_fit()
 
 
 def _logits(dtype, shape=(37, 5), scale=3.0):
@@ -57,9 +61,9 @@ def _logits(dtype, shape=(37, 5), scale=3.0):
 )
 def test_fused_losses_match_the_reference(calls, dtype, weighted, reference, targets, kernel):
     from skdeepnn import _numba_kernels
-    from skdeepnn._kernels import FusedKernels
+    from skdeepnn._kernels import FusedBackend
 
-    fused = FusedKernels(_numba_kernels)  # made after the spy: its calls are counted
+    fused = FusedBackend(_numba_kernels)  # made after the spy: its calls are counted
     rng = np.random.default_rng(1)
     Z = _logits(dtype)
     if targets == "class_index":  # as ClassificationHead encodes a softmax's targets
@@ -82,11 +86,11 @@ def test_one_hot_softmax_targets_go_to_the_reference(calls):
     """The fused softmax loop reads class indices; one-hot rows (the course's form)
     get the reference's result, not the loop's."""
     from skdeepnn import _numba_kernels
-    from skdeepnn._kernels import FusedKernels
+    from skdeepnn._kernels import FusedBackend
 
     Z = _logits(np.float64)
     one_hot = np.eye(Z.shape[1])[np.random.default_rng(3).integers(0, Z.shape[1], Z.shape[0])]
-    loss = FusedKernels(_numba_kernels).loss(categorical_log_loss_and_gradient)
+    loss = FusedBackend(_numba_kernels).loss(categorical_log_loss_and_gradient)
     for Y in (one_hot, one_hot.astype(np.int64)):  # integer one-hot rows too
         dZ_reference, dZ_fused = Z.copy(), Z.copy()
         loss_reference = categorical_log_loss_and_gradient(dZ_reference, Y)
@@ -110,10 +114,16 @@ def test_fused_relu_matches_the_reference(fused, dtype):
     Z[3, 0] = -1.0
     b = rng.standard_normal(7).astype(dtype)
     b[:3] = 0
-    assert fused.activations == {"relu"}  # the other activations keep the reference
+    for activation in ("tanh", "sigmoid", "leaky_relu", "identity"):  # the reference's
+        linear = Linear(np.eye(7, dtype=dtype), b)
+        layers = fused.hidden_layer(linear, None, activation)
+        assert [type(layer) for layer in layers] == [Linear, Activation] and linear.adds_bias
+    linear = Linear(np.eye(7, dtype=dtype), b)
+    layer = fused.hidden_layer(linear, None, "relu")[1]
+    assert isinstance(layer, FusedReLU) and not linear.adds_bias  # the fused pass adds it
     A_reference = relu(Z + b)
     A_fused = Z.copy()
-    fused.bias_activation(A_fused, b, "relu")
+    layer.forward(A_fused, None)
     assert_array_equal(A_fused, A_reference)  # each entry is one rounding: bit for bit
     assert np.isnan(A_fused[2, 1]) and A_fused[2, 2] == 0  # NaN kept, -inf cut to 0
 
@@ -123,7 +133,8 @@ def test_fused_relu_matches_the_reference(fused, dtype):
     A = np.nan_to_num(A_reference)
     with np.errstate(invalid="ignore"):  # inf * 0, as in a diverging run
         dZ_reference = relu_derivative(A, dA.copy())
-    assert_array_equal(fused.activation_backward(A, dA.copy(), "relu"), dZ_reference)
+    layer.A = A
+    assert_array_equal(layer.backward(dA.copy(), None), dZ_reference)
     assert np.isnan(dZ_reference[3, 0])
 
 
@@ -146,13 +157,20 @@ def test_fused_optimizer_steps_match_the_reference(fused, dtype, make, decay):
     n_weights = 600  # the L2 term applies to the first 600 entries, the "weights"
     params_reference, params_fused = start.copy(), start.copy()
     reference, optimizer = make([params_reference]), make([params_fused])
-    step = fused.optimizer_step(optimizer, n_weights)
+    # The step reads the network's packed vectors and alpha; a batch weight of 4
+    # makes the L2 factor alpha / m = decay.
+    network = SimpleNamespace(
+        params=params_fused, alpha=4 * decay, parameters=SimpleNamespace(n_weights=n_weights)
+    )
+    step = fused.step(network, optimizer)
+    assert isinstance(step, FusedStep)
     for gradient in gradients:
-        with_l2 = gradient.copy()  # as backward_propagation adds it: dW += alpha / m W
+        with_l2 = gradient.copy()  # as Linear.backward adds it: dW += alpha / m W
         if decay:  # with alpha = 0 it adds nothing
             with_l2[:n_weights] += dtype(decay) * params_reference[:n_weights]
         reference.update([params_reference], [with_l2])
-        step(params_fused, gradient, decay)
+        network.param_grads = gradient
+        step.update(4.0)
         assert params_fused.dtype == dtype
     assert not np.allclose(params_fused, start)
     assert_allclose(params_fused, params_reference, rtol=RTOL[dtype], atol=1e-7)
@@ -162,9 +180,11 @@ def test_fused_optimizer_steps_match_the_reference(fused, dtype, make, decay):
 
 
 def test_gradient_descent_keeps_its_own_step(fused):
+    from skdeepnn._network import Step
     from skdeepnn._optimizers import GradientDescent
 
-    assert fused.optimizer_step(GradientDescent([np.zeros(3)], 0.1), 3) is None
+    step = fused.step(SimpleNamespace(), GradientDescent([np.zeros(3)], 0.1))
+    assert type(step) is Step
 
 
 @pytest.fixture
@@ -329,7 +349,7 @@ def test_partial_fit_carries_the_fused_optimizer_on(fused):
 def test_settings_are_checked_and_restored(monkeypatch):
     monkeypatch.delenv("SKDEEPNN_KERNELS", raising=False)
     assert skdeepnn.get_config() == {"kernels": "numpy"}  # the reference is the default
-    assert _kernels.training_kernels() is None
+    assert isinstance(_kernels.backend_for_fit(), NumpyBackend)
     with skdeepnn.config_context(kernels="numba"):
         assert skdeepnn.get_config() == {"kernels": "numba"}
     assert skdeepnn.get_config() == {"kernels": "numpy"}

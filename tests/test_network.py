@@ -1,19 +1,14 @@
-"""Tests of forward and backward propagation in ``_network``."""
+"""Tests of forward and backward propagation through the network of ``_layers`` that
+``_network`` builds, against hand computations and finite differences."""
 
 import numpy as np
 import pytest
+from _helpers import cost_and_gradients, forward_propagation, reference_network
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.metrics import log_loss
 
 from skdeepnn._activations import DERIVATIVES
-from skdeepnn._network import (
-    Workspace,
-    allocate_buffers,
-    cost_and_gradients,
-    forward_propagation,
-    predict_logits,
-    rows_per_chunk,
-)
+from skdeepnn._network import predict_logits, rows_per_chunk
 
 HIDDEN_ACTIVATIONS = sorted(DERIVATIVES)
 N_FEATURES, N_CLASSES = 4, 3
@@ -119,17 +114,20 @@ def test_forward_propagation_single_layer_is_logistic_regression():
 
 
 def test_forward_propagation_writes_into_buffers_with_more_rows():
-    """Given buffers with more rows than X, the caches are their first m rows."""
+    """A network allocated for 8 rows propagates a batch of 5 in the first 5 rows of
+    its layers' buffers."""
     rng = np.random.default_rng(15)
     X = rng.normal(size=(5, 4))
     coefs, intercepts = _network([4, 6, 2], 16)
-    caches = allocate_buffers(8, [4, 6, 2], np.float64)
-    assert [c.shape for c in caches] == [(8, 6), (8, 2)]
-    layers = forward_propagation(X, coefs, intercepts, "tanh", caches)
+    network = reference_network(coefs, intercepts, "tanh", "softmax", n_rows=8)
+    linears = network.layers[::2]
+    assert [layer.Z_buffer.shape for layer in linears] == [(8, 6), (8, 2)]
+    network.forward_propagation(X)
+    caches = [linears[1].A_prev, network.layers[-1].Z_buffer[:5]]
     expected = _hand_forward(X, coefs, intercepts, "tanh")
-    for got, want, buffer in zip(layers[1:], expected[1:], caches, strict=True):
+    for got, want, layer in zip(caches, expected[1:], linears, strict=True):
         assert got.shape == want.shape
-        assert np.shares_memory(got, buffer)
+        assert np.shares_memory(got, layer.Z_buffer)
         assert_allclose(got, want, rtol=1e-12, atol=1e-14)
 
 
@@ -214,11 +212,6 @@ def test_cost_matches_log_loss_plus_penalty(output_activation, alpha, weighted):
     assert cost == pytest.approx(expected, rel=1e-10)
 
 
-def _garbage_like(arrays):
-    """Preallocated buffers holding values that must all be overwritten."""
-    return [np.full_like(a, 123.0) for a in arrays]
-
-
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("output_activation", ["sigmoid", "softmax"])
 @pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
@@ -226,12 +219,12 @@ def test_buffered_and_unbuffered_calls_agree(activation, output_activation, weig
     """With the training loop's buffers (more rows than the batch, reused for a full
     batch then a shorter last batch) cost and gradients equal unbuffered ones."""
     X, Y, w, coefs, intercepts = _problem(output_activation, m=11)
-    layer_sizes = [X.shape[1]] + [W.shape[1] for W in coefs]
-    batch_size = 8
-    workspace = Workspace(batch_size, layer_sizes, X.dtype)
-    for buffer in workspace.buffers + workspace.deltas:
-        buffer.fill(np.nan)
-    grads = (_garbage_like(coefs), _garbage_like(intercepts))
+    network = reference_network(coefs, intercepts, activation, output_activation, 0.3, n_rows=8)
+    for layer in network.layers[::2]:
+        layer.Z_buffer.fill(np.nan)
+        if hasattr(layer, "dA_buffer"):
+            layer.dA_buffer.fill(np.nan)
+    network.param_grads.fill(123.0)
 
     # A full batch of 8 rows, then a last batch of 3 (buffers have 5 spare rows).
     for start, stop in [(0, 8), (8, 11)]:
@@ -247,23 +240,10 @@ def test_buffered_and_unbuffered_calls_agree(activation, output_activation, weig
             0.3,
             w_batch,
         )
-        cost, returned = cost_and_gradients(
-            X_batch,
-            Y_batch,
-            coefs,
-            intercepts,
-            activation,
-            output_activation,
-            0.3,
-            w_batch,
-            grads,
-            workspace,
-        )
-        assert returned is grads
+        cost = network.cost_and_gradient(X_batch, Y_batch, w_batch)
+        grads = network.parameters.dW + network.parameters.db
         assert cost == expected_cost
-        for got, want in zip(
-            grads[0] + grads[1], expected_grads[0] + expected_grads[1], strict=True
-        ):
+        for got, want in zip(grads, expected_grads[0] + expected_grads[1], strict=True):
             assert_array_equal(got, want)
 
 
@@ -279,13 +259,7 @@ def test_cost_and_gradients_leave_inputs_unchanged(
     inputs = {"X": X, "Y": Y, "w": w, **{f"W{i}": W for i, W in enumerate(coefs)}}
     inputs.update({f"b{i}": b for i, b in enumerate(intercepts)})
     copies = {name: array.copy() for name, array in inputs.items()}
-    buffers = {}
-    if buffered:
-        layer_sizes = [X.shape[1]] + [W.shape[1] for W in coefs]
-        buffers = {
-            "grads": (_garbage_like(coefs), _garbage_like(intercepts)),
-            "workspace": Workspace(X.shape[0] + 2, layer_sizes, X.dtype),
-        }
+    n_rows = X.shape[0] + 2 if buffered else X.shape[0]
 
     cost_and_gradients(
         X,
@@ -296,7 +270,7 @@ def test_cost_and_gradients_leave_inputs_unchanged(
         output_activation,
         0.5,
         w if weighted else None,
-        **buffers,
+        n_rows=n_rows,
     )
 
     for name, array in inputs.items():

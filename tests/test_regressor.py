@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
-from _helpers import fit_quietly, interrupt_after
+from _helpers import cost_and_gradients, fit_quietly, interrupt_after, patch_training_step
 from scipy import sparse
 from sklearn.datasets import load_diabetes, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -17,8 +17,6 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-import skdeepnn._network
-import skdeepnn._training
 from skdeepnn import DeepNNRegressor
 from skdeepnn.utils import gradient_check
 
@@ -262,7 +260,7 @@ def test_lbfgs_converges_with_three_outputs(three_outputs):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         net.fit(X, Y)
-    cost, (dW, db) = skdeepnn._network.cost_and_gradients(
+    cost, (dW, db) = cost_and_gradients(
         X, Y, net.coefs_, net.intercepts_, "tanh", "identity", alpha
     )
     gradient = np.concatenate([g.ravel() for g in dW + db])
@@ -281,7 +279,7 @@ def test_lbfgs_honours_a_small_tol(counts):
     X, y, _ = counts
     tol = 1e-8
     net = linear_model(loss="poisson", tol=tol).fit(X, y)
-    cost, (dW, db) = skdeepnn._network.cost_and_gradients(
+    cost, (dW, db) = cost_and_gradients(
         X, y[:, None], net.coefs_, net.intercepts_, "identity", "exp", 0.0
     )
     gradient = np.concatenate([g.ravel() for g in dW + db])
@@ -592,10 +590,10 @@ def test_set_params_after_fit_does_not_change_the_fitted_link(counts):
 def no_training(monkeypatch):
     """Make any training step fail the test: the error must come before training."""
 
-    def training_started(*args, **kwargs):
+    def training_started(step):
         raise AssertionError("training started")
 
-    monkeypatch.setattr(skdeepnn._training, "cost_and_gradients", training_started)
+    patch_training_step(monkeypatch, training_started)
 
 
 def bad_targets(X, y):

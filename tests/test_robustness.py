@@ -29,14 +29,14 @@ def test_batch_norm_refuses_batches_of_one_sample(data):
 
 def test_batch_norm_joins_a_last_batch_of_one_row_to_the_one_before(data):
     """201 rows in batches of 100: the last batch would hold one sample, normalized to 0."""
-    from skdeepnn._training import MiniBatches
+    from skdeepnn._loop import MiniBatches
 
     X, y = data
     Y = y[:, None].astype(float)
     rng = np.random.default_rng(0)
-    assert MiniBatches(X, Y, None, 100, True, rng, min_rows=2).bounds == [(0, 100), (100, 201)]
-    assert MiniBatches(X, Y, None, 100, True, rng).bounds == [(0, 100), (100, 200), (200, 201)]
-    sizes = [len(batch[0]) for batch in MiniBatches(X, Y, None, 100, True, rng, 2).epoch()]
+    assert MiniBatches(X, Y, None, 100, rng, min_rows=2).bounds == [(0, 100), (100, 201)]
+    assert MiniBatches(X, Y, None, 100, rng).bounds == [(0, 100), (100, 200), (200, 201)]
+    sizes = [len(batch[0]) for batch in MiniBatches(X, Y, None, 100, rng, 2).epoch()]
     assert sizes == [100, 101]
     net = fit_quietly(
         DeepNNClassifier(batch_norm=True, batch_size=100, max_iter=30, random_state=0), X, y
@@ -47,11 +47,11 @@ def test_batch_norm_joins_a_last_batch_of_one_row_to_the_one_before(data):
 def test_shuffled_batches_keep_a_32_bit_index_and_the_same_order(data):
     """The shuffle's index is 32-bit (half the memory of one array the rows' size), and
     Generator.shuffle draws the same permutation for it as for the 64-bit one it was."""
-    from skdeepnn._training import MiniBatches
+    from skdeepnn._loop import MiniBatches
 
     X, y = data
     Y = y[:, None].astype(float)
-    batches = MiniBatches(X, Y, None, 50, True, np.random.default_rng(7))
+    batches = MiniBatches(X, Y, None, 50, np.random.default_rng(7))
     assert batches.indices.dtype == np.int32
     order = np.arange(len(X), dtype=np.int64)
     np.random.default_rng(7).shuffle(order)

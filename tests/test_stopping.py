@@ -8,6 +8,7 @@ from skdeepnn._stopping import (
     AdaptiveLearningRate,
     BestWeights,
     DivergenceGuard,
+    EpochLog,
     LowestLoss,
     NoImprovement,
     Oscillation,
@@ -288,17 +289,8 @@ def test_a_large_loss_that_falls_is_no_divergence():
     and still fall to a good model: no epoch is compared with an absolute bound."""
     guard = DivergenceGuard(learning_rate=10)
     for iteration, loss in enumerate([15550.0, 7345.5, 2863.4, 1270.8, 1784.8, 1.2, 0.3], 1):
-        guard.check_cost(loss * 40, iteration)  # one batch far above the epoch's mean
-        guard.check_epoch(loss, iteration)
-
-
-@pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_divergence_guard_refuses_a_cost_that_is_not_finite(bad):
-    guard = DivergenceGuard(learning_rate=0.5)
-    guard.check_cost(0.7, 1)
-    with pytest.raises(ValueError, match=r"at iteration 12: the loss became (nan|inf)") as info:
-        guard.check_cost(bad, 12)
-    assert "learning_rate (got 0.5)" in str(info.value)
+        # one batch far above the epoch's mean
+        assert guard.on_epoch_end(None, EpochLog(iteration, loss, loss * 40)) is None
 
 
 def test_a_steady_score_with_a_falling_validation_loss_is_progress():
@@ -343,14 +335,13 @@ def test_a_first_epoch_that_blew_up_is_measured_against_the_starting_loss():
     """The limit comes from the first batch's cost, at the starting weights: an epoch
     loss of 1e213 that keeps rising is divergence even though epoch 1 was as high."""
     guard = DivergenceGuard(learning_rate=0.1)
-    guard.check_cost(328.0, 1)  # the first batch, before any step
-    guard.check_cost(1e200, 1)  # later batches do not move the limit
+    guard.on_epoch_end(None, EpochLog(1, 2.68e213, first_cost=328.0))  # before any step
     assert guard.limit == DivergenceGuard.FACTOR * 328.0
-    guard.check_epoch(2.68e213, 1)
-    guard.check_epoch(1.51e214, 2)
-    guard.check_epoch(2.00e214, 3)
+    guard.on_epoch_end(None, EpochLog(2, 1.51e214, first_cost=1e200))  # the limit stays
+    assert guard.limit == DivergenceGuard.FACTOR * 328.0
+    guard.on_epoch_end(None, EpochLog(3, 2.00e214, first_cost=1e200))
     with pytest.raises(ValueError, match=r"iteration 4: .* 10000 times the starting loss"):
-        guard.check_epoch(2.10e214, 4)
+        guard.on_epoch_end(None, EpochLog(4, 2.10e214, first_cost=1e200))
 
 
 def test_ending_on_a_loss_equal_to_the_lowest_up_to_rounding_is_not_oscillation():
