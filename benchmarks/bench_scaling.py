@@ -1,12 +1,12 @@
 """How fit time and memory grow with the number of rows and the width: skdeepnn and MLP.
 
-The section ``scaling`` of ``python benchmarks/bench_mlp.py``, not run by default since it
-takes longer; run it alone with ``python benchmarks/bench_mlp.py --sections scaling`` (or
-``python benchmarks/bench_scaling.py``), ``--scaling-max 3e4`` for a short run.
+The section ``scaling`` of ``python benchmarks/run_all.py``, not run by default since it
+takes longer (``run_all.py --sections all`` includes it); run it alone with
+``python benchmarks/bench_scaling.py``, ``--scaling-max 3e4`` (or ``--quick``) for a short run.
 
 One configuration, the same in both libraries: one hidden layer of 64 ReLU units, Adam at
 its defaults, batches of 200, exactly 3 epochs (``tol=0, n_iter_no_change=np.inf``),
-``random_state=0``, on the float32 synthetic data of ``bench_mlp.make_data`` with 50
+``random_state=0``, on the float32 synthetic data of ``_common.make_data`` with 50
 features and 10 classes. It times whole fits (validation and set-up included), medians of
 ``--repeats`` with the libraries taking turns,
 
@@ -21,21 +21,28 @@ It writes the measurements to ``--out`` (JSON) and, with matplotlib, a log-log f
 """
 
 import datetime
-import json
 import os
-import platform
-import statistics
 import sys
 from pathlib import Path
 
 import numpy as np
-import sklearn
-from bench_mlp import fit_quietly, interleaved_times, make_data, peak_memory
+from _common import (
+    ROOT,
+    describe_machine,
+    fit_quietly,
+    interleaved_times,
+    main,
+    make_data,
+    medians,
+    n_repeats,
+    peak_memory,
+    write_json,
+)
 from sklearn.neural_network import MLPClassifier
-from threadpoolctl import threadpool_info
 
-import skdeepnn
 from skdeepnn import DeepNNClassifier
+
+SECTIONS = ("scaling",)
 
 N_SAMPLES = (1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000)
 WIDTHS = (16, 32, 64, 128, 256, 512, 1024)
@@ -45,6 +52,26 @@ WIDTH_SAMPLES = 100_000
 SLOPE_FROM_SAMPLES = 10_000
 SLOPE_FROM_WIDTH = 256
 LIBRARIES = {"skdeepnn": DeepNNClassifier, "MLPClassifier": MLPClassifier}
+
+
+def add_arguments(parser):
+    parser.add_argument(
+        "--scaling-max",
+        type=float,
+        default=None,
+        help="scaling: the largest n_samples (default 1e6; 3e4 with --quick)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "benchmarks" / "results" / "scaling.json",
+        help="scaling: where to write the results (JSON; default benchmarks/results/)",
+    )
+    parser.add_argument(
+        "--figure",
+        default=str(ROOT / "docs" / "images" / "scaling.png"),
+        help="scaling: the log-log figure (PNG; default docs/images/scaling.png; '' for none)",
+    )
 
 
 def make_model(library, hidden):
@@ -73,7 +100,7 @@ def measure(X, y, hidden, repeats, memory):
         repeats,
     )
     point["seconds"] = times
-    point["median"] = {name: statistics.median(seconds) for name, seconds in times.items()}
+    point["median"] = medians(times)
     return point
 
 
@@ -153,36 +180,20 @@ def draw(results, path):
     figure.savefig(path, dpi=110)
 
 
-def report(repeats=3, max_samples=1_000_000, out=None, figure=None):
-    sizes = [n for n in N_SAMPLES if n <= max_samples]
-    width_samples = min(WIDTH_SAMPLES, max_samples)
-    X_all, y_all = make_data(max(sizes[-1], width_samples), N_FEATURES)
-    results = {
-        "machine": {
-            "processor": platform.processor() or platform.machine(),
-            "cpu_count": os.cpu_count(),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "sklearn": sklearn.__version__,
-            "skdeepnn": skdeepnn.__version__,
-            "blas": [
-                {key: info[key] for key in ("internal_api", "version", "num_threads")}
-                for info in threadpool_info()
-                if info["user_api"] == "blas"
-            ],
-            "load_average_start": os.getloadavg(),
-        },
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "configuration": "hidden_layer_sizes=(h,), max_iter=3, tol=0, n_iter_no_change=inf, "
-        "batch_size=200, random_state=0; float32, 50 features, 10 classes",
-        "repeats": repeats,
-        "max_samples": max_samples,
-        "width_samples": width_samples,
-    }
-    print(
-        f"\n## Scaling: whole fit of 3 Adam epochs, hidden ({HIDDEN},), batch 200, float32, "
-        f"{N_FEATURES} features; median of {repeats}\n"
+def run(args, sections):
+    if args.scaling_max is None:
+        args.scaling_max = 30_000 if args.quick else 1_000_000
+    report(
+        repeats=n_repeats(args, 3),
+        max_samples=int(args.scaling_max),
+        out=args.out,
+        figure=args.figure or None,
     )
+
+
+def report_by_samples(X_all, y_all, sizes, repeats, results):
+    """Fit time and peak memory against the first ``sizes`` rows of ``X_all``: print
+    them, and add them and their slopes to ``results``."""
     print(
         "| n_samples | skdeepnn | MLPClassifier | skdeepnn / MLP "
         "| peak beyond X: skdeepnn | MLPClassifier |"
@@ -210,9 +221,12 @@ def report(repeats=3, max_samples=1_000_000, out=None, figure=None):
         f"peak memory beyond X {format_slopes(results['slope_memory'])}"
     )
 
-    print(f"\n| hidden units ({width_samples:,} rows) | skdeepnn | MLPClassifier | ratio |")
+
+def report_by_width(X, y, repeats, results):
+    """Fit time against the width, on ``X``: print it, and add it and its slope to
+    ``results``."""
+    print(f"\n| hidden units ({len(X):,} rows) | skdeepnn | MLPClassifier | ratio |")
     print("|---|---|---|---|")
-    X, y = X_all[:width_samples], y_all[:width_samples]
     by_width = []
     for hidden in WIDTHS:
         point = measure(X, y, hidden, repeats, memory=False)
@@ -225,13 +239,31 @@ def report(repeats=3, max_samples=1_000_000, out=None, figure=None):
         f"\nLog-log slope of fit time against width from {SLOPE_FROM_WIDTH} units: "
         f"{format_slopes(results['slope_width'])}"
     )
+
+
+def report(repeats=3, max_samples=1_000_000, out=None, figure=None):
+    sizes = [n for n in N_SAMPLES if n <= max_samples]
+    width_samples = min(WIDTH_SAMPLES, max_samples)
+    X_all, y_all = make_data(max(sizes[-1], width_samples), N_FEATURES)
+    results = {
+        "machine": describe_machine(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "configuration": "hidden_layer_sizes=(h,), max_iter=3, tol=0, n_iter_no_change=inf, "
+        "batch_size=200, random_state=0; float32, 50 features, 10 classes",
+        "repeats": repeats,
+        "max_samples": max_samples,
+        "width_samples": width_samples,
+    }
+    print(
+        f"\n## Scaling: whole fit of 3 Adam epochs, hidden ({HIDDEN},), batch 200, float32, "
+        f"{N_FEATURES} features; median of {repeats}\n"
+    )
+    report_by_samples(X_all, y_all, sizes, repeats, results)
+    report_by_width(X_all[:width_samples], y_all[:width_samples], repeats, results)
     results["machine"]["load_average_end"] = os.getloadavg()
 
     if out is not None:
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(results, indent=1) + "\n")
-        print(f"\nResults written to {out}")
+        write_json(results, out)
     if figure:
         draw(results, Path(figure))
         print(f"Figure written to {figure}")
@@ -239,6 +271,4 @@ def report(repeats=3, max_samples=1_000_000, out=None, figure=None):
 
 
 if __name__ == "__main__":
-    from bench_mlp import main
-
-    main(["--sections", "scaling", *sys.argv[1:]])
+    main([sys.modules[__name__]])

@@ -1,7 +1,7 @@
 """Fit time at default settings on small data sets: skdeepnn against scikit-learn.
 
-The section ``small`` of ``python benchmarks/bench_mlp.py``; run it alone with
-``python benchmarks/bench_mlp.py --sections small`` (or ``python benchmarks/bench_small.py``).
+The section ``small`` of ``python benchmarks/run_all.py``; run it alone with
+``python benchmarks/bench_small.py``.
 
 On scikit-learn's digits (1,797 x 64, 10 classes) and breast-cancer (569 x 30, 2 classes)
 data sets, split 75/25 with ``random_state=0`` and standardized beforehand, it times
@@ -17,11 +17,10 @@ different numbers of iterations, ``n_iter_`` and the time per iteration are show
 with each model's test accuracy.
 """
 
-import statistics
 import sys
 
 import numpy as np
-from bench_mlp import KERNELS, fit_quietly, interleaved_times
+from _common import KERNELS, fit_quietly, interleaved_times, main, median_ratio, medians, n_repeats
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -30,6 +29,8 @@ from sklearn.preprocessing import StandardScaler
 
 import skdeepnn
 from skdeepnn import DeepNNClassifier, LogisticRegressionGD
+
+SECTIONS = ("small",)
 
 DATASETS = {"digits": load_digits, "breast_cancer": load_breast_cancer}
 
@@ -65,7 +66,7 @@ def time_pair(pair, X_train, y_train, repeats):
 
     The warm-up fit with numba's kernels loads them (import, compiled code from the
     disk cache): the times are those of a process that has fitted once, as a grid
-    search's worker has. ``bench_mlp.py --sections startup`` times the first fit.
+    search's worker has. ``bench_startup.py`` times the first fit.
     """
     ours_label, make_ours, theirs_label, make_theirs = pair
     models = {}
@@ -82,16 +83,9 @@ def time_pair(pair, X_train, y_train, repeats):
     }
     fits[theirs_label] = lambda: fit(theirs_label, make_theirs)
     times = interleaved_times(fits, repeats, warm_up=True)
-    # The ratio of each round's times, then their median: a slow spell of the machine
-    # falls on one round, whose fits ran side by side, rather than on one library.
-    ratios = {
-        label: statistics.median(
-            ours / theirs for ours, theirs in zip(seconds, times[theirs_label], strict=True)
-        )
-        for label, seconds in times.items()
-    }
-    medians = {label: statistics.median(seconds) for label, seconds in times.items()}
-    return medians, ratios, models
+    # The ratio of each round's times, then their median (see ``median_ratio``).
+    ratios = {label: median_ratio(seconds, times[theirs_label]) for label, seconds in times.items()}
+    return medians(times), ratios, models
 
 
 def measure(repeats):
@@ -117,6 +111,10 @@ def measure(repeats):
                 }
             )
     return results
+
+
+def run(args, sections):
+    report(n_repeats(args, 5))
 
 
 def report(repeats=5):
@@ -149,6 +147,4 @@ def report(repeats=5):
 
 
 if __name__ == "__main__":
-    from bench_mlp import main
-
-    main(["--sections", "small", *sys.argv[1:]])
+    main([sys.modules[__name__]])

@@ -1,7 +1,7 @@
 """What a new process pays before it trains: import time, and numba's kernels loading.
 
-The section ``startup`` of ``python benchmarks/bench_mlp.py``; run it alone with
-``python benchmarks/bench_mlp.py --sections startup`` (or ``python benchmarks/bench_startup.py``).
+The section ``startup`` of ``python benchmarks/run_all.py``; run it alone with
+``python benchmarks/bench_startup.py``.
 
 Each measurement starts fresh Python processes, so that nothing is already imported:
 
@@ -28,7 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import ROOT, interleaved_times, main, medians, n_repeats
+
+SECTIONS = ("startup",)
 
 FIT_DIGITS = (
     "import warnings; warnings.simplefilter('ignore');"
@@ -38,21 +40,32 @@ FIT_DIGITS = (
 )
 
 
+def run_python(arguments, **environment):
+    """Run a new Python process on ``arguments``, with ``environment`` added to this one's."""
+    env = {**os.environ, **environment}
+    subprocess.run([sys.executable, *arguments], env=env, check=True, capture_output=True)
+
+
 def run_seconds(arguments, **environment):
     """Wall-clock seconds of a new Python process running ``arguments``."""
-    env = {**os.environ, **environment}
     start = time.perf_counter()
-    subprocess.run([sys.executable, *arguments], env=env, check=True, capture_output=True)
+    run_python(arguments, **environment)
     return time.perf_counter() - start
 
 
 def interleaved_medians(commands, repeats):
     """Median seconds of each of ``commands`` (label: (arguments, environment)), in turns."""
-    times = {label: [] for label in commands}
-    for _ in range(repeats):
-        for label, (arguments, environment) in commands.items():
-            times[label].append(run_seconds(arguments, **environment))
-    return {label: statistics.median(seconds) for label, seconds in times.items()}
+    processes = {
+        label: lambda arguments=arguments, environment=environment: run_python(
+            arguments, **environment
+        )
+        for label, (arguments, environment) in commands.items()
+    }
+    return medians(interleaved_times(processes, repeats))
+
+
+def run(args, sections):
+    report(n_repeats(args, 3))
 
 
 def report(repeats=3):
@@ -100,6 +113,4 @@ def report(repeats=3):
 
 
 if __name__ == "__main__":
-    from bench_mlp import main
-
-    main(["--sections", "startup", *sys.argv[1:]])
+    main([sys.modules[__name__]])
