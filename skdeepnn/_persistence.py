@@ -39,6 +39,7 @@ refuses, and replaces the target atomically. ``docs/model_files.rst`` states
 the guarantees.
 """
 
+import heapq
 import json
 import math
 import os
@@ -121,14 +122,16 @@ ATTRIBUTE_MINIMA = {
     "_batch_norm_updates": 0,
 }
 # The attributes every fitted model of a class has (the others are optional).
+# (Every fit sets learning_rate_curve_, and partial_fit extends it.)
 REQUIRED_ATTRIBUTES = {
     "DeepNNClassifier": ("n_features_in_", "n_iter_", "n_layers_", "n_outputs_",
-                         "out_activation_", "_batch_norm_updates", "loss_curve_"),
+                         "out_activation_", "_batch_norm_updates", "loss_curve_",
+                         "learning_rate_curve_"),
     "DeepNNRegressor": ("n_features_in_", "n_iter_", "n_layers_", "n_outputs_",
                         "out_activation_", "_batch_norm_updates", "_one_dimensional_y",
-                        "loss_curve_"),
+                        "loss_curve_", "learning_rate_curve_"),
     "LogisticRegressionGD": ("n_features_in_", "n_iter_", "n_outputs_", "out_activation_",
-                             "loss_curve_"),
+                             "loss_curve_", "learning_rate_curve_"),
 }  # fmt: skip
 # The attributes a class never has.
 FORBIDDEN_ATTRIBUTES = {
@@ -411,7 +414,7 @@ def _model_from_parts(keys, read_array):
     if header["fitted"]:
         _fitted_from_file(estimator, header, keys - {HEADER_KEY}, read_array)
     elif keys != {HEADER_KEY}:
-        raise ValueError(f"it has arrays for an unfitted model: {sorted(keys - {HEADER_KEY})}")
+        raise ValueError(f"it has arrays for an unfitted model: {_names(keys - {HEADER_KEY})}")
     return estimator
 
 
@@ -436,7 +439,7 @@ def _parse_header(raw):
         raise ValueError(f"its header lacks the fields {missing}")
     version = header["format_version"]
     if not _is_int(version) or version < 1:
-        raise ValueError(f"its format_version is not a positive int: {version!r}")
+        raise ValueError(f"its format_version is not a positive int: {_short(version)}")
     if version > FORMAT_VERSION:
         raise ValueError(
             f"it was written in format version {version}, and this skdeepnn "
@@ -444,7 +447,8 @@ def _parse_header(raw):
         )
     if not isinstance(header["class_name"], str) or header["class_name"] not in CLASSES:
         raise ValueError(
-            f"it names the class {header['class_name']!r}; only {', '.join(CLASSES)} can be loaded"
+            f"it names the class {_short(header['class_name'])}; only "
+            f"{', '.join(CLASSES)} can be loaded"
         )
     if not isinstance(header["skdeepnn_version"], str):
         raise ValueError("its header field 'skdeepnn_version' is not a string")
@@ -470,7 +474,7 @@ def _estimator_with_params(cls, params):
     estimator = cls()
     expected = set(estimator.get_params(deep=False))
     if set(params) != expected:
-        missing, extra = sorted(expected - set(params)), sorted(set(params) - expected)
+        missing, extra = _names(expected - set(params)), _names(set(params) - expected)
         raise ValueError(
             f"its params do not match {cls.__name__}'s: missing {missing}, unknown {extra}"
         )
@@ -481,7 +485,7 @@ def _estimator_with_params(cls, params):
         elif name in TUPLE_PARAMS and isinstance(value, list):
             value = tuple(value)
         elif isinstance(value, (list, dict)):
-            raise ValueError(f"its parameter {name} is invalid: {value!r}")
+            raise ValueError(f"its parameter {name} is invalid: {_short(value)}")
         values[name] = value
     if values["random_state"] is not None and not _is_int(values["random_state"]):
         raise ValueError("its random_state is not None or an int")
@@ -501,13 +505,13 @@ def _class_weight_from_file(value):
         raise ValueError("its class_weight is not a list of label pairs")
     for pair in pairs:
         if not (isinstance(pair, list) and len(pair) == 2):
-            raise ValueError(f"its class_weight has {pair!r} for a [label, weight] pair")
+            raise ValueError(f"its class_weight has {_short(pair)} for a [label, weight] pair")
         label, weight = pair
         if not isinstance(label, (int, float, str)) or label != label:
-            raise ValueError(f"its class_weight has the label {label!r}")
+            raise ValueError(f"its class_weight has the label {_short(label)}")
         if not (_is_number(weight) and math.isfinite(weight) and weight >= 0):
             raise ValueError(
-                f"its class_weight gives the label {label!r} the weight {weight!r}; "
+                f"its class_weight gives the label {_short(label)} the weight {_short(weight)}; "
                 "weights are finite non-negative numbers"
             )
     class_weight = {label: weight for label, weight in pairs}
@@ -530,15 +534,17 @@ def _check_attribute(name, value):
             return isinstance(value, str)
         if kind == _BOOL:
             return isinstance(value, bool)
-        item = _is_number if kind == _FLOATS else (lambda element: isinstance(element, str))
-        return isinstance(value, list) and all(item(element) for element in value)
+        # JSON gives exact types (no bool is a float here); set(map(type, ...)) runs in C,
+        # for a loss curve of a million epochs.
+        types = {int, float} if kind == _FLOATS else {str}
+        return isinstance(value, list) and set(map(type, value)) <= types
 
     if not any(matches(kind) for kind in kinds):
         raise ValueError(f"its attribute {name} is invalid: {_short(value)}")
     if name == "feature_names_in_":
         return np.array(value, dtype=object)
     if _FLOATS in kinds and isinstance(value, list):
-        return [float(item) for item in value]
+        return list(map(float, value))
     if kinds[0] == _FLOAT and value is not None:
         return float(value)
     return value
@@ -548,6 +554,15 @@ def _short(value):
     """``repr(value)``, cut to a length that fits a message."""
     text = repr(value)
     return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def _names(items, shown=8):
+    """``items`` as a list for a message: the first ``shown`` in sorted order, and how many.
+
+    ``nsmallest`` keeps only those, for a header of a million names."""
+    first = heapq.nsmallest(shown, items, key=str)
+    listed = ", ".join(_short(item) for item in first)
+    return f"[{listed}, ... ({len(items)} in all)]" if len(items) > shown else f"[{listed}]"
 
 
 def _fitted_from_file(estimator, header, keys, read_array):
@@ -565,11 +580,10 @@ def _fitted_from_file(estimator, header, keys, read_array):
     n_state = _optimizer_n_state(info)
     states = [f"optimizer_state_{i}" for i in range(n_state)]
     expected = set(specs) | set(states)
-    missing, extra = sorted(expected - keys), sorted(keys - expected)
-    if missing:
-        raise ValueError(f"it lacks the arrays {missing}")
-    if extra:
-        raise ValueError(f"it has unexpected arrays {extra}")
+    if expected - keys:
+        raise ValueError(f"it lacks the arrays {_names(expected - keys)}")
+    if keys - expected:
+        raise ValueError(f"it has unexpected arrays {_names(keys - expected)}")
     arrays = _read_arrays(read_array, specs, dtype=None)
     _check_weights(arrays, params)
     if class_name == "LogisticRegressionGD":
@@ -591,10 +605,12 @@ def _fitted_from_file(estimator, header, keys, read_array):
 def _attributes_from_header(class_name, attributes):
     """The header's fitted attributes, each checked, after checking none is missing or foreign."""
     allowed = set(ATTRIBUTES) - set(FORBIDDEN_ATTRIBUTES[class_name])
-    unknown = sorted(set(attributes) - allowed)
+    unknown = set(attributes) - allowed
     missing = [name for name in REQUIRED_ATTRIBUTES[class_name] if name not in attributes]
     if unknown or missing:
-        raise ValueError(f"its fitted attributes are wrong: missing {missing}, unknown {unknown}")
+        raise ValueError(
+            f"its fitted attributes are wrong: missing {missing}, unknown {_names(unknown)}"
+        )
     values = {name: _check_attribute(name, value) for name, value in attributes.items()}
     names = values.get("feature_names_in_")
     if names is not None and len(names) != values["n_features_in_"]:
@@ -624,7 +640,7 @@ def _network_specs(counts, params, values):
     hidden = [sizes] if isinstance(sizes, int) else list(sizes)
     layers = [values["n_features_in_"], *hidden, values["n_outputs_"]]
     why = (
-        f"n_features_in_={layers[0]}, hidden_layer_sizes={params['hidden_layer_sizes']!r} "
+        f"n_features_in_={layers[0]}, hidden_layer_sizes={_short(params['hidden_layer_sizes'])} "
         f"and n_outputs_={layers[-1]}"
     )
     if values["n_layers_"] != len(layers):
@@ -637,7 +653,7 @@ def _network_specs(counts, params, values):
     if set(counts) - set(lists) or set(lists) - set(counts):
         has = "has" if set(BATCH_NORM_LISTS) & set(counts) else "has no"
         raise ValueError(
-            f"its array lists are {sorted(counts)}: batch_norm={params['batch_norm']} with "
+            f"its array lists are {_names(counts)}: batch_norm={params['batch_norm']} with "
             f"{len(hidden)} hidden layers, and it {has} batch normalization arrays"
         )
     for name, count in lists.items():
@@ -741,12 +757,14 @@ def _check_outputs_and_classes(arrays, values, params):
             labels = classes.tolist()
             unknown = [label for label in class_weight if label not in labels]
             if unknown:
-                raise ValueError(f"its class_weight has labels {unknown} that are not classes_")
+                raise ValueError(
+                    f"its class_weight has labels {_names(unknown)} that are not classes_"
+                )
     else:
         activations = ("identity", "exp")
     if values["out_activation_"] not in activations:
         raise ValueError(
-            f"its out_activation_={values['out_activation_']!r} does not fit the model; "
+            f"its out_activation_={_short(values['out_activation_'])} does not fit the model; "
             f"expected one of {activations}"
         )
 
@@ -765,7 +783,7 @@ def _optimizer_n_state(info):
     if info is None:
         return 0
     if set(info) != OPTIMIZER_FIELDS:
-        raise ValueError(f"its optimizer fields are {sorted(info)}, not {sorted(OPTIMIZER_FIELDS)}")
+        raise ValueError(f"its optimizer fields are {_names(info)}, not {_names(OPTIMIZER_FIELDS)}")
     n_state = info["n_state"]
     if not _is_int(n_state) or not 0 <= n_state <= 2:
         raise ValueError(f"its optimizer n_state is invalid: {_short(n_state)}")
