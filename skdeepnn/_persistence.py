@@ -165,8 +165,7 @@ def save(estimator, path):
     estimator : DeepNNClassifier, DeepNNRegressor or LogisticRegressionGD
         Fitted or not.
     path : str or path-like
-        Where to write the file. A symbolic link is followed: its target is
-        replaced.
+        Where to write the file (through a symbolic link: onto its target).
 
     Raises
     ------
