@@ -94,6 +94,7 @@ def interleaved_medians(calls, rows, rounds):
 
 
 def format_seconds(seconds):
+    """Microseconds below a millisecond, else milliseconds."""
     if seconds < 1e-3:
         return f"{seconds * 1e6:.0f} us"
     return f"{seconds * 1e3:.1f} ms"
@@ -117,9 +118,22 @@ def table(results):
     return "\n".join(lines)
 
 
+def cpu_name():
+    """The processor's model name (from /proc/cpuinfo on Linux), or its architecture."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as file:
+            for line in file:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
 def versions():
+    """The machine and the versions that the figures depend on, in a sentence."""
     return (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+        f"{cpu_name()}, {os.cpu_count()} cores; "
         f"skdeepnn {skdeepnn.__version__}, NumPy {np.__version__}, scikit-learn "
         f"{sklearn.__version__}, skl2onnx {skl2onnx.__version__}, onnxruntime "
         f"{ort.__version__}, onnx {onnx.__version__}"
@@ -127,6 +141,7 @@ def versions():
 
 
 def main():
+    """Fit, export and check the two networks, time the four ways, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds, a smaller batch")
     parser.add_argument("--output", help="also write the Markdown report to this file")

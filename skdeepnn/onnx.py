@@ -109,6 +109,7 @@ def _graph_dtype(input_type):
 
 
 def _check_known(name, value, known):
+    """Raise ValueError, naming the attribute, unless ``value`` is among ``known``."""
     if value not in known:
         raise ValueError(
             f"skdeepnn.onnx cannot export {name}={value!r}: it knows {sorted(known)}. "
@@ -129,6 +130,7 @@ def _prediction_network(model):
     if isinstance(model, LogisticRegressionGD):
         # coef_ holds one row per output unit; the network one column per unit.
         return [model.coef_.T], [model.intercept_], "identity"
+    _check_known("activation", model.activation, _HIDDEN_ACTIVATIONS)
     coefs, intercepts = list(model.coefs_), list(model.intercepts_)
     if model.gammas_ is not None:
         statistics = zip(
@@ -138,7 +140,6 @@ def _prediction_network(model):
             scale = gamma / np.sqrt(var + EPSILON)
             coefs[l] = coefs[l] * scale
             intercepts[l] = beta - mean * scale
-    _check_known("activation", model.activation, _HIDDEN_ACTIVATIONS)
     return coefs, intercepts, model.activation
 
 

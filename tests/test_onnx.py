@@ -13,7 +13,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import sparse
 from sklearn.compose import ColumnTransformer
-from sklearn.datasets import make_classification, make_multilabel_classification
+from sklearn.datasets import load_digits, make_classification, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -166,6 +166,18 @@ def test_regressor_activations_with_batch_norm(activation, dtype):
         random_state=0,
     ).fit(X, y)
     check_regressor(reg, X)
+
+
+def test_integer_input_gives_a_float_graph():
+    """Integer features (counts, pixels) are cast to float32 in the graph; predict
+    computes them in float64, hence float32's tolerance."""
+    X, y = load_digits(return_X_y=True)
+    X = X.astype(np.int64)
+    clf = DeepNNClassifier(hidden_layer_sizes=(16,), max_iter=20, random_state=0).fit(X, y)
+    outputs = run(to_onnx(clf, X[:1], zipmap=False), X)
+    assert outputs["probabilities"].dtype == np.float32
+    assert_allclose(outputs["probabilities"], clf.predict_proba(X), rtol=0, atol=1e-5)
+    assert_array_equal(outputs["label"], clf.predict(X))
 
 
 def test_no_hidden_layer():
