@@ -97,6 +97,7 @@ from ._loop import MiniBatches
 from ._losses import binary_log_loss_and_gradient, l2_penalty
 from ._network import pack, predict_logits
 from ._optimizers import Adam, GradientDescent, Momentum
+from .utils import _relative_difference, _two_sided_differences
 
 __all__ = [
     "L_model_backward",
@@ -1297,20 +1298,8 @@ def gradient_check_n(
         AL, _ = L_model_forward(X, shifted, activation=activation)
         return compute_cost(AL, Y)
 
-    flat = theta.reshape(-1)
-    approximation = np.empty(flat.size)
-    for i in range(flat.size):
-        original = flat[i]
-        flat[i] = original + epsilon
-        cost_plus = cost()
-        flat[i] = original - epsilon
-        cost_minus = cost()
-        flat[i] = original
-        approximation[i] = (cost_plus - cost_minus) / (2 * epsilon)
-    grad = grad.reshape(-1)
-    numerator = np.linalg.norm(grad - approximation)
-    denominator = np.linalg.norm(grad) + np.linalg.norm(approximation)
-    difference = float(numerator / denominator) if denominator else 0.0
+    approximation = _two_sided_differences(cost, theta, epsilon)
+    difference = _relative_difference(grad, approximation)
     if print_msg:
         verdict = (
             "There is a mistake in the backward propagation!"

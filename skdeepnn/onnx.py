@@ -340,11 +340,7 @@ def _predicts_one_dimensional(model):
 def convert_regressor(scope, operator, container):
     """skl2onnx's converter for DeepNNRegressor: ``predict``'s values, in its shape.
 
-    Parameters
-    ----------
-    scope, operator, container
-        skl2onnx's naming scope, the operator being converted (its ``raw_operator`` is
-        the fitted estimator) and the container of the graph.
+    The parameters are those of :func:`convert_classifier`.
     """
     model = operator.raw_operator
     graph = _GraphBuilder(scope, container, _graph_dtype(operator.inputs[0].type))

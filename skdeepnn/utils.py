@@ -88,19 +88,46 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
 
     cost()
     gradient = network.param_grads.copy()  # a copy: each cost() rewrites it
-    params = network.params  # every W, trained b, gamma and beta, packed
-    approximation = np.empty_like(gradient)
-    for i in range(params.size):
-        original = params[i]
-        params[i] = original + epsilon
-        cost_plus = cost()
-        params[i] = original - epsilon
-        cost_minus = cost()
-        params[i] = original
-        approximation[i] = (cost_plus - cost_minus) / (2 * epsilon)
+    # network.params holds every W, trained b, gamma and beta, packed.
+    approximation = _two_sided_differences(cost, network.params, epsilon)
+    return _relative_difference(gradient, approximation)
 
-    numerator = np.linalg.norm(approximation - gradient)
-    denominator = np.linalg.norm(approximation) + np.linalg.norm(gradient)
+
+def _two_sided_differences(cost, theta, epsilon):
+    r"""The finite-difference gradient :math:`(J(\theta_i + \epsilon) - J(\theta_i -
+    \epsilon)) / 2\epsilon` of ``cost()`` with respect to each entry of ``theta``.
+
+    Parameters
+    ----------
+    cost : callable
+        ``cost()`` returns ``J`` at the values ``theta`` holds when it is called.
+    theta : ndarray
+        Shifted in place, one entry at a time, and put back.
+    epsilon : float
+
+    Returns
+    -------
+    ndarray of shape (theta.size,)
+    """
+    flat = theta.reshape(-1)  # a view: shifting it shifts theta
+    approximation = np.empty(flat.size)
+    for i in range(flat.size):
+        original = flat[i]
+        flat[i] = original + epsilon
+        cost_plus = cost()
+        flat[i] = original - epsilon
+        cost_minus = cost()
+        flat[i] = original
+        approximation[i] = (cost_plus - cost_minus) / (2 * epsilon)
+    return approximation
+
+
+def _relative_difference(gradient, approximation):
+    r"""The course's :math:`\|g - g^{approx}\|_2 / (\|g\|_2 + \|g^{approx}\|_2)`; 0 when
+    both are zero."""
+    gradient, approximation = np.ravel(gradient), np.ravel(approximation)
+    numerator = np.linalg.norm(gradient - approximation)
+    denominator = np.linalg.norm(gradient) + np.linalg.norm(approximation)
     return float(numerator / denominator) if denominator else 0.0
 
 
