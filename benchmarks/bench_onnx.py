@@ -1,60 +1,79 @@
 """Prediction through ONNX: skdeepnn's graph, MLPClassifier's graph, and both ``predict``s.
 
-Run ``python benchmarks/bench_onnx.py`` (``--quick`` for a short run, ``--output
-PATH`` to write the Markdown table to a file too); it needs the ``[onnx]`` extra.
-Self-contained: it imports nothing from the other benchmark scripts.
+The section ``onnx`` of ``python benchmarks/run_all.py``; run it alone with
+``python benchmarks/bench_onnx.py`` (``--quick`` for a short run, ``--onnx-output PATH``
+to write the Markdown report to a file too). It needs the ``[onnx]`` extra (skl2onnx,
+onnxruntime and onnx); without it, the section says so and is skipped.
 
-The same (256, 128) ReLU network with 10 classes, on 784 synthetic float32 features,
-is fitted for a few epochs in skdeepnn (``DeepNNClassifier``) and in scikit-learn
-(``MLPClassifier``); the weights reached do not matter, only the shapes. Each is
-exported to ONNX as float32 (skdeepnn's converter from ``skdeepnn.onnx``, skl2onnx's
-own for ``MLPClassifier``; both with ``zipmap=False``) and checked against its
-``predict`` first. Then one row and a batch are predicted four ways: the two
-``predict`` calls and the two graphs in onnxruntime. Each round runs every one of
-the four once, in turn, so that a change in the machine's load falls on all of them;
-each figure is the median of the rounds.
+The same (256, 128) ReLU network with 10 classes, on 784 synthetic float32 features
+(``_common.make_data``), is fitted for a few epochs in skdeepnn (``DeepNNClassifier``)
+and in scikit-learn (``MLPClassifier``); the weights reached do not matter, only the
+shapes. Each is exported to ONNX as float32 (skdeepnn's converter from ``skdeepnn.onnx``,
+skl2onnx's own for ``MLPClassifier``; both with ``zipmap=False``) and checked against its
+``predict`` first. Then one row and a batch are predicted four ways: the two ``predict``
+calls and the two graphs in onnxruntime. Each round runs every one of the four once, in
+turn (``_common.interleaved_times``), so that a change in the machine's load falls on all
+of them; each time is the median of the rounds (``--repeats`` rounds for the batch, 20
+times as many for one row), and each ratio the median of the rounds' ratios.
 """
 
-import argparse
+import gc
 import os
 import platform
-import statistics
-import time
-import warnings
+import sys
+from functools import partial
 
 import numpy as np
-import onnx
-import onnxruntime as ort
-import skl2onnx
 import sklearn
-from sklearn.exceptions import ConvergenceWarning
+from _common import (
+    N_CLASSES,
+    fit_quietly,
+    interleaved_times,
+    main,
+    make_data,
+    median_ratio,
+    medians,
+    n_repeats,
+)
 from sklearn.neural_network import MLPClassifier
 
 import skdeepnn
 from skdeepnn import DeepNNClassifier
-from skdeepnn.onnx import to_onnx
+
+try:  # the [onnx] extra
+    import onnx
+    import onnxruntime as ort
+    import skl2onnx
+
+    from skdeepnn.onnx import to_onnx
+except ImportError as error:
+    MISSING = error.name or "the [onnx] extra"
+else:
+    MISSING = None
+
+SECTIONS = ("onnx",)
 
 HIDDEN = (256, 128)
-N_FEATURES, N_CLASSES = 784, 10
+N_FEATURES = 784
+#: One-row rounds per batch round: one row takes microseconds, a batch milliseconds.
+ROW_ROUNDS = 20
 
 
-def synthetic_data(n_rows, seed=0):
-    """``X`` (float32, standard normal) and labels of ``N_CLASSES`` linear classes."""
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n_rows, N_FEATURES), dtype=np.float32)
-    weights = rng.standard_normal((N_FEATURES, N_CLASSES), dtype=np.float32)
-    return X, (X @ weights).argmax(axis=1)
+def add_arguments(parser):
+    parser.add_argument(
+        "--onnx-output",
+        default=None,
+        help="onnx: also write its Markdown report to this file",
+    )
 
 
 def fitted_models(X, y, epochs):
     """skdeepnn's and scikit-learn's networks after ``epochs`` Adam epochs."""
     settings = {"hidden_layer_sizes": HIDDEN, "max_iter": epochs, "random_state": 0}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return {
-            "skdeepnn": DeepNNClassifier(**settings).fit(X, y),
-            "MLPClassifier": MLPClassifier(**settings).fit(X, y),
-        }
+    return {
+        "skdeepnn": fit_quietly(DeepNNClassifier(**settings), X, y),
+        "MLPClassifier": fit_quietly(MLPClassifier(**settings), X, y),
+    }
 
 
 def onnx_session(model, X_sample):
@@ -82,15 +101,22 @@ def predictors(models, X_check):
     return calls
 
 
-def interleaved_medians(calls, rows, rounds):
-    """Median seconds of each of ``calls`` on ``rows``, every call once a round."""
-    times = {name: [] for name in calls}
-    for _ in range(rounds):
-        for name, call in calls.items():
-            start = time.perf_counter()
-            call(rows)
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(seconds) for name, seconds in times.items()}
+def time_calls(calls, rows, rounds):
+    """Seconds of each of ``calls`` on ``rows``, every call once a round, ``rounds`` rounds.
+
+    ``interleaved_times`` collects garbage before each call, outside the timing; with the
+    objects already made frozen (``gc.freeze``), that takes microseconds, not the tens of
+    milliseconds a full collection of skl2onnx's and onnxruntime's objects would, a
+    thousand times the call it precedes.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        return interleaved_times(
+            {name: partial(call, rows) for name, call in calls.items()}, rounds
+        )
+    finally:
+        gc.unfreeze()
 
 
 def format_seconds(seconds):
@@ -101,16 +127,18 @@ def format_seconds(seconds):
 
 
 def table(results):
-    """A Markdown table: one row per case, one column per way to predict."""
+    """A Markdown table: one row per case (``results``: case: seconds of each round, by
+    way to predict), one column per way to predict, then two ratios."""
     names = list(next(iter(results.values())))
     lines = [
         "| rows | " + " | ".join(names) + " | skdeepnn ONNX / predict | skdeepnn / MLP ONNX |",
         "|---" * (len(names) + 3) + "|",
     ]
-    for case, seconds in results.items():
+    for case, times in results.items():
+        seconds = medians(times)
         ratios = [
-            seconds["skdeepnn ONNX"] / seconds["skdeepnn predict"],
-            seconds["skdeepnn ONNX"] / seconds["MLPClassifier ONNX"],
+            median_ratio(times["skdeepnn ONNX"], times["skdeepnn predict"]),
+            median_ratio(times["skdeepnn ONNX"], times["MLPClassifier ONNX"]),
         ]
         cells = [format_seconds(seconds[name]) for name in names]
         cells += [f"{ratio:.2f}x" for ratio in ratios]
@@ -140,31 +168,34 @@ def versions():
     )
 
 
-def main():
+def run(args, sections):
     """Fit, export and check the two networks, time the four ways, print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer rounds, a smaller batch")
-    parser.add_argument("--output", help="also write the Markdown report to this file")
-    args = parser.parse_args()
-    batch_rows, rounds = (2_000, 5) if args.quick else (10_000, 15)
-    X_train, y_train = synthetic_data(5_000)
-    X_test, _ = synthetic_data(batch_rows, seed=1)
+    if MISSING:
+        print(
+            "\n## Prediction through ONNX\n\n"
+            f'Skipped: {MISSING} is not installed (the [onnx] extra: pip install ".[onnx]").'
+        )
+        return
+    rounds = n_repeats(args, 15)
+    batch_rows = 2_000 if args.quick else 10_000
+    X_train, y_train = make_data(5_000, N_FEATURES)
+    X_test, _ = make_data(batch_rows, N_FEATURES, seed=1)
     calls = predictors(fitted_models(X_train, y_train, epochs=2), X_test)
     results = {
-        "1": interleaved_medians(calls, X_test[:1], rounds * 20),
-        f"{batch_rows:,}": interleaved_medians(calls, X_test, rounds),
+        "1": time_calls(calls, X_test[:1], rounds * ROW_ROUNDS),
+        f"{batch_rows:,}": time_calls(calls, X_test, rounds),
     }
     report = (
         f"## Prediction through ONNX, {HIDDEN} ReLU network, {N_FEATURES} float32 "
-        f"features, {N_CLASSES} classes\n\nMedians of {rounds * 20} rounds (1 row) and "
-        f"{rounds} rounds (the batch), the four taking turns. {versions()}.\n\n"
+        f"features, {N_CLASSES} classes\n\nMedians of {rounds * ROW_ROUNDS} rounds (1 row) "
+        f"and {rounds} rounds (the batch), the four taking turns. {versions()}.\n\n"
         f"{table(results)}\n"
     )
-    print(report)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as file:
+    print("\n" + report)
+    if args.onnx_output:
+        with open(args.onnx_output, "w", encoding="utf-8") as file:
             file.write(report)
 
 
 if __name__ == "__main__":
-    main()
+    main([sys.modules[__name__]])

@@ -263,8 +263,10 @@ def main(argv=None):
         if not diff <= rtol:
             failures.append(f"{key}: relative difference {diff:.3g}")
     n_fits = len({k.rsplit("|", 1)[0] for k in before.files})
-    print(f"compared {len(before.files)} arrays from {n_fits} fits; "
-          f"largest float64 relative difference {worst:.3g}")
+    print(
+        f"compared {len(before.files)} arrays from {n_fits} fits; "
+        f"largest float64 relative difference {worst:.3g}"
+    )
     for failure in failures:
         print("  DIFFERS", failure)
     return 1 if failures else 0

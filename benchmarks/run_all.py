@@ -12,6 +12,9 @@ run) runs, in this order, the sections
   ``LogisticRegression()``;
 - ``startup`` of ``bench_startup.py``: new processes, the import, the quickstart with
   each kernel, and numba's compilation;
+- ``onnx`` of ``bench_onnx.py``: one row and a batch predicted by skdeepnn's and
+  MLPClassifier's ONNX graphs in onnxruntime and by both ``predict``s (skipped, with a
+  message, without the ``[onnx]`` extra);
 - ``scaling`` of ``bench_scaling.py``, not by default since it takes longer (about 8
   minutes more): a fixed small network against the number of rows (up to
   ``--scaling-max``) and against its width, writing ``--out`` (JSON) and ``--figure`` (PNG).
@@ -22,12 +25,13 @@ print Markdown tables; ``benchmarks/results/`` holds the run the README quotes.
 """
 
 import bench_mlp
+import bench_onnx
 import bench_scaling
 import bench_small
 import bench_startup
 from _common import main
 
-BENCHMARKS = (bench_mlp, bench_small, bench_startup, bench_scaling)
+BENCHMARKS = (bench_mlp, bench_small, bench_startup, bench_onnx, bench_scaling)
 #: All but scaling, which takes longer: ``--sections all`` adds it.
 DEFAULT_SECTIONS = [name for b in BENCHMARKS if b is not bench_scaling for name in b.SECTIONS]
 

@@ -71,12 +71,16 @@ def main(argv=None):
     n_modules = len(list(package.glob("*.py")))
     set_up, step = calls[:first_update], calls[first_update:]
     print(f"skdeepnn at {package}, kernels={args.kernels} ({n_modules} modules)")
-    print(f"from fit to the first update: {len(first_seen(set_up))} modules, "
-          f"{switches(set_up)} switches between them")
+    print(
+        f"from fit to the first update: {len(first_seen(set_up))} modules, "
+        f"{switches(set_up)} switches between them"
+    )
     for module in first_seen(set_up):
         print("   ", module)
-    print(f"one mini-batch step (the next batch to its update): {len(first_seen(step))} "
-          f"modules, {switches(step)} switches")
+    print(
+        f"one mini-batch step (the next batch to its update): {len(first_seen(step))} "
+        f"modules, {switches(step)} switches"
+    )
     for module in first_seen(step):
         print("   ", module)
 
