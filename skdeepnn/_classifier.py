@@ -3,7 +3,6 @@
 import numpy as np
 from scipy import sparse
 from sklearn.base import ClassifierMixin
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
@@ -26,7 +25,7 @@ from ._heads import (
     class_totals,
     class_weights_from_dict,
 )
-from ._params import InstanceOf, Options, partial_fit_works
+from ._params import InstanceOf, Options, offered_when, partial_fit_unavailable
 
 #: The ``class_weight`` parameter's constraints, for the estimators that have one.
 CLASS_WEIGHT = [
@@ -46,7 +45,7 @@ class NetworkClassifier(ClassifierMixin, NetworkEstimator):
         tags.classifier_tags.multi_label = getattr(self, "class_weight", None) is None
         return tags
 
-    @available_if(partial_fit_works)
+    @offered_when(partial_fit_unavailable)
     @with_callbacks
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``(X, y)``, going on from the current state.

@@ -225,13 +225,10 @@ def train(data, model, settings, rng, *, tasks, previous=None, validation=None):
     finally:
         tasks.end_epoch()  # an epoch cut short by an interrupt or an error ends empty
     datasets = [data.X] if validation is None or validation.X is data.X else [data.X, validation.X]
-    check_finite_outputs(
-        training,
-        model,
-        datasets,
-        run.first_epoch + len(training.loss_curve),
-        None if settings.solver == "lbfgs" else settings.learning_rate,
-    )
+    n_epochs = run.first_epoch + len(training.loss_curve)
+    learning_rate = None if settings.solver == "lbfgs" else settings.learning_rate
+    check_finite_outputs(training, model, datasets, n_epochs, learning_rate)
+    check_better_than_the_prior(training, data, model, n_epochs, learning_rate)
     return _continued(training, previous, has_validation=validation is not None)
 
 
@@ -395,7 +392,7 @@ def starting_arrays(data, model, previous, rng):
         intercepts = [np.array(b, dtype=X.dtype, order="C") for b in previous.intercepts]
         return coefs, intercepts, batch_norm
     coefs, intercepts = initial_network(layer_sizes, layout.init, layout.output_init, rng, X.dtype)
-    if layout.fits_intercepts:
+    if layout.fits_intercepts and layout.output_bias == "prior":
         intercepts[-1] = model.head.initial_output_bias(data.Y, data.sample_weight).astype(X.dtype)
     batch_norm = None
     if momentum is not None:
@@ -494,6 +491,116 @@ def check_finite_outputs(training, model, datasets, n_epochs, learning_rate):
             finite = head.finite_outputs(predict_logits(X, coefs, intercepts, activation))
         if not finite:
             raise_diverged(n_epochs, "the network's outputs on its data overflowed", learning_rate)
+
+
+#: A run's loss "far above" the prior's: this many times it (or than 1, if smaller).
+FAR_ABOVE = 10
+
+#: A model "no better than the prior" goes at most this share of the way from the
+#: prior's score to a perfect score.
+NO_SKILL = 0.05
+
+
+def check_better_than_the_prior(training, data, model, n_epochs, learning_rate):
+    """Raise if a run whose loss rose far above the prior's ends no better than the prior.
+
+    The prior is the model that predicts what the head's initial bias does (the class
+    frequencies, the mean target) for every row: what a network that learned nothing
+    can do. A run whose epoch losses climbed ``DivergenceGuard.FACTOR`` times above
+    the prior's loss, or whose last loss is still ``FAR_ABOVE`` times above it and no
+    lower than its first, and whose trained model then does no better than the prior
+    on the training data (and worse than at its start), has diverged, whatever the
+    steps did in between (a blow-up that calmed down, a loss that never came down):
+    it stops with the "diverged" error rather than returning a model worse than a
+    constant. "No better" is on both counts: a loss no lower than
+    the prior's, and a score (the head's: accuracy, R^2) at most ``NO_SKILL`` of the
+    way from the prior's to a perfect one. Below the floor of 1 nothing is far above: a
+    near-perfect prior (a constant target) leaves any small loss alone.
+
+    Parameters
+    ----------
+    training : Training
+        This run's record (its curves not yet continued from a warm start's).
+    data : TrainingData
+    model : ModelSpec
+    n_epochs, learning_rate
+        For the error.
+    """
+    if not training.loss_curve:
+        return
+    prior = prior_loss(data, model.head)
+    floor = max(prior, 1.0)
+    losses = training.loss_curve
+    blew_up = max(losses) > DivergenceGuard.FACTOR * floor
+    # Far above and no lower than where it started: the run made no headway (a loss
+    # far above that falls is a slow start, on badly scaled inputs say).
+    stuck = losses[-1] > FAR_ABOVE * floor and losses[-1] >= losses[0]
+    if not (blew_up or stuck):
+        return
+    final, final_score = _final_loss_and_score(training, data, model)
+    prior_score = _prior_score(data, model.head)
+    # The share of the way from the prior's score to a perfect one (1, for accuracy and
+    # R^2) that the model went: an overconfident model can have a huge log loss and still
+    # be right on most samples, which is no divergence.
+    if prior_score < 1:
+        skill = (final_score - prior_score) / (1 - prior_score)
+    else:  # the prior is perfect already: matching it is all there is to do
+        skill = 1.0 if final_score >= 1 else 0.0
+    # Worse than where it started, too: steps that overshoot from the start and leave it
+    # there (random labels, where the prior is all there is) have not diverged.
+    worse = final > (training.start_cost if training.start_cost is not None else -np.inf)
+    if not final < prior and final > 0 and worse and not skill > NO_SKILL:
+        raise_diverged(
+            n_epochs,
+            f"its loss rose to {max(training.loss_curve):.4g}, and the model it ends with "
+            "does no better than predicting the prior for every sample (on the training "
+            f"data, a loss of {final:.4g} against the prior's {prior:.4g}, a score of "
+            f"{final_score:.4g} against its {prior_score:.4g})",
+            learning_rate,
+        )
+
+
+def _final_loss_and_score(training, data, model):
+    """The trained model's loss (without the L2 term) and score on the training data."""
+    coefs, intercepts = training.coefs, training.intercepts
+    if training.batch_norm is not None:
+        coefs, intercepts = training.batch_norm.fold(coefs, intercepts)
+    with np.errstate(all="ignore"):
+        Z = predict_logits(data.X, coefs, intercepts, model.layout.activation, rows=data.rows)
+        score = model.head.score(Z, data.Y, data.sample_weight)
+        return model.head.loss(Z, data.Y, data.sample_weight), score  # the loss rewrites Z
+
+
+def _prior_score(data, head):
+    """The head's score of the prior's prediction on the training data."""
+    bias = head.initial_output_bias(data.Y, data.sample_weight).astype(data.X.dtype)
+    Z = np.repeat(bias[None, :], data.Y.shape[0], axis=0)
+    return head.score(Z, data.Y, data.sample_weight)
+
+
+def prior_loss(data, head):
+    """The training loss of the prior: the head's initial output bias for every row.
+
+    Computed a block of rows at a time, so that no logits of the data's size are made.
+    """
+    bias = head.initial_output_bias(data.Y, data.sample_weight).astype(data.X.dtype)
+    total = weight = 0.0
+    for start in range(0, data.Y.shape[0], PRIOR_BLOCK_ROWS):
+        block = slice(start, start + PRIOR_BLOCK_ROWS)
+        Y = data.Y[block]
+        w = None if data.sample_weight is None else data.sample_weight[block]
+        block_weight = Y.shape[0] if w is None else float(w.sum(dtype=np.float64))
+        if block_weight == 0:
+            continue
+        Z = np.repeat(bias[None, :], Y.shape[0], axis=0)
+        with np.errstate(all="ignore"):
+            total += head.loss(Z, Y, w) * block_weight
+        weight += block_weight
+    return total / weight
+
+
+#: The rows of one block of ``prior_loss``.
+PRIOR_BLOCK_ROWS = 4096
 
 
 def _continued(training, previous, has_validation):

@@ -44,6 +44,8 @@ def minimize_lbfgs(network, data, settings, tasks, model_after, first_epoch=0):
         np.copyto(params, theta)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             last["cost"] = network.cost_and_gradient(X, Y, sample_weight)
+        if training.start_cost is None:  # the starting point's, L-BFGS's first evaluation
+            training.start_cost = last["cost"]
         return last["cost"], network.param_grads.astype(np.float64)
 
     accepted = params.copy()

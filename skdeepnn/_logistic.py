@@ -5,7 +5,7 @@ import numpy as np
 from ._base import NetworkEstimator
 from ._classifier import CLASS_WEIGHT, NetworkClassifier
 from ._network import Layout
-from ._params import Boolean
+from ._params import Boolean, Options
 
 
 class LinearArrays:
@@ -39,9 +39,12 @@ class LogisticRegressionGD(NetworkClassifier):
     with no hidden layer, trained by the same core as ``DeepNNClassifier``. A
     label indicator matrix ``y`` (multilabel targets) gets one sigmoid unit per
     label: a logistic regression for each label, trained together.
-    The weights start at zero (the cost is convex, so no randomness is needed
-    to break symmetry) and the bias at the logits of the class frequencies (with
-    ``class_weight``, of their weighted shares): the first prediction is the prior.
+    As in the course, the weights and the bias start at zero (the cost is convex, so
+    no randomness is needed to break symmetry): the first prediction is 1/2 for every
+    sample and the first cost :math:`\log 2 = 0.693`, so that the course's week-2 runs
+    come out as published. ``intercept_init="prior"`` starts the bias at the logits
+    of the class frequencies instead (with ``class_weight``, of their weighted
+    shares), as ``DeepNNClassifier`` does: the first prediction is then the prior.
 
     Parameters
     ----------
@@ -63,6 +66,11 @@ class LogisticRegressionGD(NetworkClassifier):
         L2 regularization strength: the cost gains ``alpha / (2 m) * ||w||^2``.
     fit_intercept : bool, default=True
         Learn the bias ``b``; if False it stays at zero.
+    intercept_init : {"zeros", "prior"}, default="zeros"
+        Where the bias starts: at zero, as the course's logistic regression, or at
+        the logits of the (weighted) class frequencies, which saves the first
+        iterations the climb from an even guess to the prior. Ignored without
+        ``fit_intercept``.
     solver : {"gd", "sgd", "momentum", "rmsprop", "adam", "lbfgs"}, default="gd"
         "gd" steps once per iteration on the whole training set; "lbfgs"
         minimizes the same cost with SciPy's L-BFGS-B.
@@ -157,6 +165,7 @@ class LogisticRegressionGD(NetworkClassifier):
     _parameter_constraints = {
         **NetworkEstimator._parameter_constraints,
         "fit_intercept": [Boolean()],
+        "intercept_init": [Options("zeros", "prior")],
         "class_weight": CLASS_WEIGHT,
     }
 
@@ -169,6 +178,7 @@ class LogisticRegressionGD(NetworkClassifier):
         n_iter_no_change=10,
         alpha=0.0,
         fit_intercept=True,
+        intercept_init="zeros",
         solver="gd",
         batch_size="auto",
         beta_1=0.9,
@@ -195,6 +205,7 @@ class LogisticRegressionGD(NetworkClassifier):
         self.n_iter_no_change = n_iter_no_change
         self.alpha = alpha
         self.fit_intercept = fit_intercept
+        self.intercept_init = intercept_init
         self.solver = solver
         self.batch_size = batch_size
         self.beta_1 = beta_1
@@ -219,7 +230,7 @@ class LogisticRegressionGD(NetworkClassifier):
 
     def _layout(self):
         # No hidden layer: the weights start at zero, the cost being convex.
-        return Layout(fits_intercepts=self.fit_intercept)
+        return Layout(fits_intercepts=self.fit_intercept, output_bias=self.intercept_init)
 
     def decision_function(self, X):
         """The logits ``x^T w + b``: confidence scores, positive for ``classes_[1]`` when binary.

@@ -56,7 +56,6 @@ class EpochLoop:
         sample_weight = batches.sample_weight
         n_samples = batches.Y.shape[0]
         self.total_weight = n_samples if sample_weight is None else weight_sum(sample_weight)
-        self.epoch_cost = self.epoch_weight = 0.0
         self.stopped = False
 
     @property
@@ -75,13 +74,13 @@ class EpochLoop:
                 if self._run_epoch(epoch):
                     break
         except KeyboardInterrupt:
-            if self.epoch_weight > 0:  # the interrupted epoch's batches so far
-                self.training.record(
-                    self.epoch_cost / self.epoch_weight, self.optimizer.learning_rate
-                )
+            # The unfinished epoch is not recorded: n_iter_ and every curve count the
+            # epochs that ended, as the printed ones do.
+            n_completed = len(self.training.loss_curve)
             warn_fit_caller(
                 f"Training interrupted (KeyboardInterrupt) during iteration {epoch}: "
-                "the model keeps the weights reached so far.",
+                "the model keeps the weights reached so far; n_iter_ and the curves "
+                f"count the {n_completed} iterations that ended.",
                 UserWarning,
             )
             self.stopped = True
@@ -100,11 +99,12 @@ class EpochLoop:
         if scheduled is not None:
             self.optimizer.learning_rate = scheduled
         loss, first_cost = self._train_batches(epoch)
-        self.training.record(loss, self.optimizer.learning_rate)
-        self.epoch_weight = 0.0  # recorded: an interrupt from here on adds no partial epoch
         log = EpochLog(epoch, loss, first_cost)
         if self.validation is not None:
             log.val_loss, log.val_score = self.evaluate()
+        # Recorded together, once the epoch is whole: an interrupt before leaves no trace.
+        self.training.record(loss, self.optimizer.learning_rate)
+        if self.validation is not None:
             self.training.record_validation(log.val_loss, log.val_score)
         self._report(log)
         reasons = [rule.on_epoch_end(self, log) for rule in self.rules]
@@ -118,7 +118,7 @@ class EpochLoop:
         """One pass over the mini-batches; returns the epoch's mean cost and its first
         batch's cost."""
         step, rng = self.step, self.rng
-        self.epoch_cost = self.epoch_weight = 0.0
+        epoch_cost = epoch_weight = 0.0
         first_cost = None
         for X_batch, Y_batch, w_batch, batch_weight in self.batches.epoch():
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -129,14 +129,16 @@ class EpochLoop:
                 step.update(batch_weight)
             if first_cost is None:
                 first_cost = cost
-            self.epoch_cost += cost * batch_weight
-            self.epoch_weight += batch_weight
-        if self.epoch_weight == 0:  # batch norm skipped every batch
+                if self.training.start_cost is None:
+                    self.training.start_cost = cost
+            epoch_cost += cost * batch_weight
+            epoch_weight += batch_weight
+        if epoch_weight == 0:  # batch norm skipped every batch
             raise ValueError(
                 "batch_norm=True needs batches with at least 2 samples of non-zero "
                 "sample_weight, and no batch of this epoch has them: use a larger batch_size."
             )
-        return self.epoch_cost / self.total_weight, first_cost
+        return epoch_cost / self.total_weight, first_cost
 
     def _finish(self):
         """Let the rules put back the weights to keep, and warn about a run that did not
@@ -175,14 +177,26 @@ class EpochLoop:
             if self.validation.scorer is not None:
                 score_name = "score"
             progress = f", validation loss = {log.val_loss:.6f}, {score_name} = {log.val_score:.4f}"
+        elapsed = time.perf_counter() - self.start_time
+        of, left = "", ""
+        if not self.incremental:  # partial_fit's one epoch has no end to count down to
+            done, last = log.epoch - self.first_epoch, self.epochs[-1]
+            of = f"/{last}"
+            # At the pace so far; an upper bound when a stopping rule may end it sooner.
+            left = f", up to {_duration(elapsed / done * (last - log.epoch))} left"
         print(
-            f"Iteration {log.epoch}, loss = {log.loss:.8f}{progress}, learning rate = "
-            f"{self.optimizer.learning_rate:.4g}, {time.perf_counter() - self.start_time:.2f} s"
+            f"Iteration {log.epoch}{of}, loss = {log.loss:.8f}{progress}, learning rate = "
+            f"{self.optimizer.learning_rate:.4g}, {_duration(elapsed)}{left}"
         )
 
     def _say(self, message):
         if self.settings.verbose:
             print(message)
+
+
+def _duration(seconds):
+    """``12.34 s`` or, from 100 seconds on, ``3.2 min``."""
+    return f"{seconds:.2f} s" if seconds < 100 else f"{seconds / 60:.1f} min"
 
 
 class Training:
@@ -196,6 +210,9 @@ class Training:
         self.best_loss, self.best_iteration = np.inf, 0
         # The validation score at best_iteration, when early stopping monitors one.
         self.best_validation_score = None
+        # The first cost measured, at the weights the run started from (its first
+        # batch's, for mini-batches): what a diverged run ends above.
+        self.start_cost = None
 
     def record(self, loss, learning_rate=None):
         """Record an epoch; L-BFGS has no learning rate to record."""

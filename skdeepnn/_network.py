@@ -40,6 +40,9 @@ class Layout:
         The initializers (keys of ``INITIALIZERS``) of the hidden and output layers.
     fits_intercepts : bool
         False keeps every bias at zero, untrained.
+    output_bias : {"prior", "zeros"}
+        Where the output layer's bias starts: at the head's prior (the class
+        frequencies, the mean target), or at zero.
     keep_probs : tuple of float or None
         Dropout's keep probability per hidden layer; None without dropout.
     batch_norm_momentum : float or None
@@ -51,6 +54,7 @@ class Layout:
     init: str = "zeros"
     output_init: str = "zeros"
     fits_intercepts: bool = True
+    output_bias: str = "prior"
     keep_probs: tuple = None
     batch_norm_momentum: float = None
 

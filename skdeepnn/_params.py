@@ -8,7 +8,9 @@ range, naming the parameter, what it must be, and the value given.
 and ``scorer_of`` turns ``scoring`` into a scorer.
 """
 
+import functools
 import math
+import types
 from numbers import Integral, Real
 
 import numpy as np
@@ -302,23 +304,54 @@ def scorer_of(estimator, incremental, validation):
     return scorer
 
 
-def partial_fit_works(estimator):
-    """Whether ``partial_fit`` can train with the estimator's settings, for ``available_if``.
+def partial_fit_unavailable(estimator):
+    """Why ``partial_fit`` cannot train with the estimator's settings, or None if it can.
 
     ``partial_fit`` takes one epoch of mini-batches on each chunk it is given. It is
     not offered where that cannot work, as scikit-learn does: ``hasattr(estimator,
-    "partial_fit")`` is then False, and calling it raises an AttributeError whose
-    cause says why.
+    "partial_fit")`` is then False (see ``offered_when``).
     """
     if estimator.solver == "lbfgs":
-        reason = "solver='lbfgs' minimizes the cost of the whole training set at once"
-    elif estimator.early_stopping:
-        reason = "early_stopping=True needs a validation set and whole epochs to monitor"
-    elif getattr(estimator, "class_weight", None) == "balanced":
-        reason = (
+        return "solver='lbfgs' minimizes the cost of the whole training set at once"
+    if estimator.early_stopping:
+        return "early_stopping=True needs a validation set and whole epochs to monitor"
+    if getattr(estimator, "class_weight", None) == "balanced":
+        return (
             "class_weight='balanced' would weigh the classes differently in each chunk; "
             "pass a dict of class weights"
         )
-    else:
-        return True
-    raise AttributeError(f"partial_fit is not available: {reason}.")
+    return None
+
+
+class offered_when:  # noqa: N801 (a decorator, named as one)
+    """A method offered only where ``unavailable(estimator)`` gives no reason against it.
+
+    As scikit-learn's ``available_if``: on an instance whose settings do not allow
+    it, the attribute does not exist (``hasattr`` is False). Unlike it, the
+    AttributeError says why in its own message, the first line a user reads. On the
+    class, the method is the plain function (for ``help``, Sphinx and the checks).
+
+    Parameters
+    ----------
+    unavailable : callable
+        ``unavailable(estimator)``: a reason (str), or None when the method works.
+    """
+
+    def __init__(self, unavailable):
+        self.unavailable = unavailable
+
+    def __call__(self, method):
+        self.method = method
+        functools.update_wrapper(self, method)
+        return self
+
+    def __get__(self, estimator, owner=None):
+        if estimator is None:
+            return self.method
+        reason = self.unavailable(estimator)
+        if reason is not None:
+            raise AttributeError(
+                f"This {type(estimator).__name__!r} has no attribute "
+                f"{self.method.__name__!r}: {reason}."
+            )
+        return types.MethodType(self.method, estimator)

@@ -5,7 +5,6 @@ from numbers import Real
 import numpy as np
 from scipy import sparse
 from sklearn.base import RegressorMixin
-from sklearn.utils.metaestimators import available_if
 
 from ._base import NetworkEstimator
 from ._callbacks import with_callbacks
@@ -19,7 +18,7 @@ from ._docs import (
     TRAINING_PARAMETERS,
 )
 from ._heads import RegressionHead
-from ._params import Interval, Options, partial_fit_works
+from ._params import Interval, Options, offered_when, partial_fit_unavailable
 
 
 class DeepNNRegressor(RegressorMixin, NetworkEstimator):
@@ -167,7 +166,7 @@ class DeepNNRegressor(RegressorMixin, NetworkEstimator):
         tags.target_tags.positive_only = self.loss == "poisson"
         return tags
 
-    @available_if(partial_fit_works)
+    @offered_when(partial_fit_unavailable)
     @with_callbacks
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on ``(X, y)``, going on from the current state.

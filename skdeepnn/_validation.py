@@ -113,7 +113,8 @@ def split_validation(n_samples, validation_fraction, strata, sample_weight, seed
     Raises
     ------
     ValueError
-        When a part would lack a class, or hold only zero weights.
+        When a part would lack a class, or hold only zero weights, or the validation
+        part would hold a single sample.
     """
     fix = "Use more data, or a validation set of your own (X_val, y_val)"
     try:
@@ -136,6 +137,12 @@ def split_validation(n_samples, validation_fraction, strata, sample_weight, seed
             f"validation_fraction={validation_fraction} cannot split the training data into "
             f"{parts} ({reason}). {fix}."
         ) from error
+    if len(val) < 2:  # R^2, for one, is not defined on a single sample
+        raise ValueError(
+            f"validation_fraction={validation_fraction} of {n_samples} samples leaves "
+            f"{len(val)} to validate on, too few to score. {fix}, or a larger "
+            "validation_fraction."
+        )
     for part, rows in (("training", train), ("validation", val)):
         if strata is not None:
             missing = np.setdiff1d(np.unique(strata), np.unique(strata[rows]))

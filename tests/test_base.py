@@ -372,12 +372,27 @@ def test_verbose_prints_the_cost(binary_data, capsys):
     fit_quietly(LogisticRegressionGD(max_iter=250, tol=0, verbose=1), *binary_data)
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(",")[0] for line in lines] == [
-        "Iteration 1",
-        "Iteration 100",
-        "Iteration 200",
+        "Iteration 1/250",
+        "Iteration 100/250",
+        "Iteration 200/250",
     ]
     fit_quietly(DeepNNClassifier(max_iter=3, verbose=1), *binary_data)
-    assert len(capsys.readouterr().out.splitlines()) == 3
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[0] for line in lines] == [f"Iteration {k}/3" for k in (1, 2, 3)]
+    # The elapsed time, and the time left at the pace so far: none after the last.
+    assert all(re.search(r", \d+\.\d\d s, up to \d+\.\d\d s left$", line) for line in lines)
+    assert lines[-1].endswith("up to 0.00 s left")
+
+
+def test_verbose_counts_the_epochs_of_a_warm_start_and_partial_fit(binary_data, capsys):
+    clf = DeepNNClassifier(max_iter=2, warm_start=True, verbose=1)
+    fit_quietly(clf, *binary_data)
+    fit_quietly(clf, *binary_data)  # epochs 3 and 4, of 4
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[0] for line in lines[2:]] == ["Iteration 3/4", "Iteration 4/4"]
+    clf.partial_fit(*binary_data)
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("Iteration 5, loss = ") and "left" not in line
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -59,3 +59,63 @@ def test_one_hidden_layer_of_four_tanh_units_reaches_90_percent(flower, random_s
     ).fit(X, y)
     assert net.score(X, y) >= 0.88
     assert net.loss_ < 0.35
+
+
+# -- week 2: logistic regression as the course trains it ------------------------------
+
+#: The course's week-2 assignment: the cost printed every 100 iterations of its
+#: model(learning_rate=0.005, num_iterations=2000) on the cat images, from w = 0, b = 0.
+WEEK_2_COSTS = [
+    0.693147, 0.584508, 0.466949, 0.376007, 0.331463, 0.303273, 0.279880, 0.260042,
+    0.242941, 0.228004, 0.214820, 0.203078, 0.192544, 0.183033, 0.174399, 0.166521,
+    0.159305, 0.152667, 0.146542, 0.140872,
+]  # fmt: skip
+
+
+def test_logistic_regression_starts_where_the_course_does(flower):
+    """w = 0, b = 0: the first cost is log 2 on any labels, and each step is the course's
+    propagate-and-update, written out here."""
+    X, y = flower
+    model = LogisticRegressionGD(learning_rate=0.005, max_iter=50, tol=0, n_iter_no_change=np.inf)
+    model.fit(X, y)
+    w, b, costs = np.zeros(2), 0.0, []
+    for _ in range(50):
+        A = 1 / (1 + np.exp(-(X @ w + b)))
+        costs.append(-np.mean(y * np.log(A) + (1 - y) * np.log(1 - A)))
+        w, b = w - 0.005 * X.T @ (A - y) / len(y), b - 0.005 * np.mean(A - y)
+    assert model.loss_curve_[0] == pytest.approx(np.log(2), rel=1e-15)
+    np.testing.assert_allclose(model.loss_curve_, costs, rtol=1e-12)
+    np.testing.assert_allclose(model.coef_[0], w, rtol=1e-10)
+    np.testing.assert_allclose(model.intercept_, [b], rtol=1e-10, atol=1e-15)
+
+
+def test_the_prior_start_is_an_option(flower):
+    X, y = flower
+    model = LogisticRegressionGD(intercept_init="prior", max_iter=1, n_iter_no_change=np.inf)
+    model.fit(X, y)
+    p = y.mean()
+    assert model.loss_curve_[0] == pytest.approx(-(p * np.log(p) + (1 - p) * np.log(1 - p)))
+
+
+def cat_images():
+    """The course's cat / non-cat images, from the path in ``SKDEEPNN_CATVNONCAT``; the
+    test that needs them skips where it is not set (the data never ships)."""
+    import os
+    from pathlib import Path
+
+    path = os.environ.get("SKDEEPNN_CATVNONCAT")
+    if not path or not Path(path).is_file():
+        pytest.skip("set SKDEEPNN_CATVNONCAT to the course's catvnoncat.npz to run this")
+    data = np.load(path)
+    flat = [data[name].reshape(len(data[name]), -1) / 255 for name in ("X_train", "X_test")]
+    return flat[0], data["y_train"], flat[1], data["y_test"]
+
+
+def test_week_2_on_the_cat_images_gives_the_published_costs_and_accuracies():
+    X_train, y_train, X_test, y_test = cat_images()
+    model = LogisticRegressionGD(learning_rate=0.005, max_iter=2000, tol=0, n_iter_no_change=np.inf)
+    model.fit(X_train, y_train)
+    np.testing.assert_allclose(model.loss_curve_[::100], WEEK_2_COSTS, atol=5e-7)
+    # "train accuracy: 99.04306220095694 %", "test accuracy: 70.0 %"
+    assert model.score(X_train, y_train) == pytest.approx(207 / 209)
+    assert model.score(X_test, y_test) == pytest.approx(0.70)

@@ -162,8 +162,10 @@ def test_interrupt_during_the_validation_pass_records_each_epoch_once(noisy, mon
     )
     with pytest.warns(UserWarning, match="interrupted"):
         net = overfitting_net(max_iter=10).fit(X_train, y_train, X_val=X_val, y_val=y_val)
-    assert net.n_iter_ == 3 == len(net.loss_curve_)  # epoch 3 trained, then interrupted
-    assert len(net.validation_loss_curve_) == 2
+    # Epoch 3 trained, then interrupted while validating: like every curve, n_iter_
+    # counts the 2 epochs that ended.
+    assert net.n_iter_ == 2 == len(net.loss_curve_) == len(net.learning_rate_curve_)
+    assert len(net.validation_loss_curve_) == len(net.validation_scores_) == 2
 
 
 def test_a_split_that_leaves_a_part_without_weight_trains_without_early_stopping():

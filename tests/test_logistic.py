@@ -210,7 +210,7 @@ def test_partial_fit_is_not_offered_with_balanced_class_weight():
     assert not hasattr(clf, "partial_fit")
     with pytest.raises(AttributeError) as info:
         clf.partial_fit(X, y, classes=[0, 1])
-    assert "class_weight='balanced'" in str(info.value.__cause__)
+    assert "class_weight='balanced'" in str(info.value)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
