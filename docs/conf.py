@@ -188,6 +188,9 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
+    # Each figure is also saved at twice its size, for high-density screens and for the
+    # full-size view its link opens (docs/_static/skdeepnn.js).
+    "image_srcset": ["2x"],
     "line_numbers": False,
     "min_reported_time": 1,
     # sg_execution_times.rst pages load jQuery and DataTables from CDNs in the
@@ -222,10 +225,21 @@ html_theme_options = {
     "navbar_end": ["theme-switcher"],
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
-    "secondary_sidebar_items": ["page-toc", "sourcelink"],
+    # The example pages and the comparison have no secondary sidebar: their code,
+    # output and tables need the width (docs/_static/skdeepnn.css).
+    # (Each page by its name: a second wildcard pattern beside "**" would warn.)
+    "secondary_sidebar_items": {
+        "**": ["page-toc", "sourcelink"],
+        "comparison": [],
+        **{f"auto_examples/{path.stem}": [] for path in (REPO / "examples").glob("*.py")},
+    },
 }
 html_sidebars = {"index": [], "course_module": [], "comparison": [], "mlp_users": []}
-# html_static_path is not set: the site adds no static files of its own.
+# The site's own CSS (widths that hold 100-character lines, tables that scroll visibly,
+# the API tables at phone width) and script (gallery figures open full size).
+html_static_path = ["_static"]
+html_css_files = ["skdeepnn.css"]
+html_js_files = ["skdeepnn.js"]
 
 
 def find_defining_module(app, modname, attribute):
