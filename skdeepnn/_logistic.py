@@ -10,6 +10,8 @@ from ._params import Boolean
 class LogisticRegressionGD(BaseNetworkClassifier):
     r"""Logistic regression trained by gradient descent, as in the course's week 2.
 
+    Read more in the :ref:`User Guide <forward>`.
+
     The model is :math:`\hat y = \sigma(x^T w + b)` for two classes and
     :math:`\mathrm{softmax}(x^T W + b)` (multinomial) for more: the L-layer network
     with no hidden layer, trained by the same core as ``DeepNNClassifier``. A

@@ -118,6 +118,8 @@ TUPLE_PARAMS = ("hidden_layer_sizes", "dropout")
 def save(estimator, path):
     """Write ``estimator`` to a weights-only model file, with no pickle.
 
+    Read more in the :ref:`User Guide <model-files>`.
+
     Parameters
     ----------
     estimator : DeepNNClassifier, DeepNNRegressor or LogisticRegressionGD
@@ -165,6 +167,8 @@ def load(path):
     The file is read with ``allow_pickle=False`` and checked before anything is
     built: only skdeepnn's public estimator classes are made, and no code in
     the file runs.
+
+    Read more in the :ref:`User Guide <model-files>`.
 
     Parameters
     ----------
