@@ -222,16 +222,21 @@ html_theme_options = {
     "show_toc_level": 2,
     "navbar_align": "left",
     "header_links_before_dropdown": 7,
-    "navbar_end": ["theme-switcher"],
+    # One row of navbar at 1280px: the search is its icon (Ctrl+K still opens it),
+    # and index.rst's toctree gives the pages short titles.
+    "navbar_persistent": [],
+    "navbar_end": ["search-button", "theme-switcher"],
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
-    # The example pages and the comparison have no secondary sidebar: their code,
-    # output and tables need the width (docs/_static/skdeepnn.css).
-    # (Each page by its name: a second wildcard pattern beside "**" would warn.)
+    # The example pages, the API pages and the comparison have no secondary sidebar:
+    # their code, output and tables need the width (docs/_static/skdeepnn.css). The
+    # theme warns when a page matches two wildcard patterns, so none overlap here ("*"
+    # is one folder deep); a page that matches none (generated/*, auto_examples/*,
+    # the viewcode pages) gets no secondary sidebar.
     "secondary_sidebar_items": {
-        "**": ["page-toc", "sourcelink"],
+        "*": ["page-toc", "sourcelink"],
+        "user_guide/*": ["page-toc", "sourcelink"],
         "comparison": [],
-        **{f"auto_examples/{path.stem}": [] for path in (REPO / "examples").glob("*.py")},
     },
 }
 html_sidebars = {"index": [], "course_module": [], "comparison": [], "mlp_users": []}
