@@ -5,9 +5,11 @@ Build it from the repository root with the gallery executed and warnings as erro
     .venv/bin/pip install ".[docs]"
     MPLBACKEND=Agg .venv/bin/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
-Nothing here fetches anything over the network while building: no intersphinx
-inventories, no analytics, no remote images. (MathJax is loaded by the reader's
-browser when a page with equations is opened, not by the build.)
+Nothing here fetches anything over the network, neither while building nor in the
+reader's browser: no intersphinx inventories, no analytics, no remote images, no CDN.
+MathJax comes with the site (``sphinx-mathjax-offline`` copies MathJax 3's files into
+``_static/mathjax``), and ``docs/check_offline.py``, which CI runs after the build,
+fails if a built page loads anything from outside the site.
 """
 
 import os
@@ -34,6 +36,14 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax's own files, copied into the built site: the equations render from disk
+    # with no network. It sets mathjax_path to _static/mathjax/tex-chtml.js, so it
+    # must come after sphinx.ext.mathjax.
+    "sphinx-mathjax-offline",
+    # [source] links: each API page links to its code, highlighted, in the site.
+    "sphinx.ext.viewcode",
+    # A copy button on every code block (the prompts and outputs left out).
+    "sphinx_copybutton",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
@@ -178,12 +188,28 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
+    # Each figure is also saved at twice its size, for high-density screens and for the
+    # full-size view its link opens (docs/_static/skdeepnn.js).
+    "image_srcset": ["2x"],
     "line_numbers": False,
     "min_reported_time": 1,
     # sg_execution_times.rst pages load jQuery and DataTables from CDNs in the
     # reader's browser: leave them out (the build log reports each example's time).
     "write_computation_times": False,
 }
+
+# -- Math, copy buttons -------------------------------------------------------------
+
+# The site's own copy of MathJax 3 (sphinx-mathjax-offline sets the same path; saying
+# it here keeps the CDN default of sphinx.ext.mathjax out if it ever did not).
+mathjax_path = "mathjax/tex-chtml.js"
+
+# The copy button copies the code without its prompts and without doctest output: in
+# a block with ">>> " prompts only the prompted lines (and their "... " continuations),
+# in a shell block the command after "$ ".
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
 
 # -- HTML ----------------------------------------------------------------------------
 
@@ -196,14 +222,72 @@ html_theme_options = {
     "show_toc_level": 2,
     "navbar_align": "left",
     "header_links_before_dropdown": 7,
-    "navbar_end": ["theme-switcher"],
+    # One row of navbar at 1280px: the search is its icon (Ctrl+K still opens it),
+    # and index.rst's toctree gives the pages short titles.
+    "navbar_persistent": [],
+    "navbar_end": ["search-button", "theme-switcher"],
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
-    "secondary_sidebar_items": ["page-toc", "sourcelink"],
+    # The example pages, the API pages and the comparison have no secondary sidebar:
+    # their code, output and tables need the width (docs/_static/skdeepnn.css). The
+    # theme warns when a page matches two wildcard patterns, so none overlap here ("*"
+    # is one folder deep); a page that matches none (generated/*, auto_examples/*,
+    # the viewcode pages) gets no secondary sidebar.
+    "secondary_sidebar_items": {
+        "*": ["page-toc", "sourcelink"],
+        "user_guide/*": ["page-toc", "sourcelink"],
+        "comparison": [],
+    },
 }
 html_sidebars = {"index": [], "course_module": [], "comparison": [], "mlp_users": []}
-# html_static_path is not set: the site adds no static files of its own.
+# The site's own CSS (widths that hold 100-character lines, tables that scroll visibly,
+# the API tables at phone width) and script (gallery figures open full size).
+html_static_path = ["_static"]
+html_css_files = ["skdeepnn.css"]
+html_js_files = ["skdeepnn.js"]
+
+
+def find_defining_module(app, modname, attribute):
+    """``viewcode-follow-imported``: the private module that defines a public class.
+
+    skdeepnn's public classes say ``__module__ == "skdeepnn"`` (pickles and skops files
+    name that path), so viewcode would look for ``class DeepNNClassifier`` in
+    ``skdeepnn/__init__.py`` and give its page no ``[source]`` link. Return the module
+    of the package whose source defines ``attribute``, and let viewcode decide for
+    every other object (``None``).
+    """
+    if modname != "skdeepnn":
+        return None
+    from sphinx.pycode import ModuleAnalyzer
+
+    top = attribute.split(".")[0]
+    obj = getattr(skdeepnn, top, None)
+    for name, module in sorted(sys.modules.items()):
+        if not name.startswith("skdeepnn.") or getattr(module, top, None) is not obj:
+            continue
+        try:
+            analyzer = ModuleAnalyzer.for_module(name)
+            analyzer.find_tags()
+        except Exception:  # a module without source: not this one
+            continue
+        if attribute in analyzer.tags:
+            return name
+    return None
+
+
+def remove_mathjax_cdn_loader(app, exc):
+    """``build-finished``: delete ``_static/mathjax/latest.js`` from the built site.
+
+    MathJax's ``latest.js`` asks CDNs for the newest MathJax and loads it from there; no
+    page uses it (they load ``tex-chtml.js``), and a site that works offline should not
+    carry it. It runs after sphinx-mathjax-offline has copied MathJax's files.
+    """
+    latest = Path(app.outdir) / "_static" / "mathjax" / "latest.js"
+    if exc is None and latest.is_file():
+        latest.unlink()
 
 
 def setup(app):
     app.connect("autodoc-skip-member", skip_foreign_members)
+    app.connect("viewcode-follow-imported", find_defining_module)
+    app.connect("build-finished", remove_mathjax_cdn_loader, priority=900)

@@ -25,6 +25,7 @@ without any preprocessing. We compare it without and with
 # 1e-3 to 1e3, in a shuffled order. 1000 samples train the networks and 500
 # test them.
 
+import textwrap
 import time
 import warnings
 
@@ -155,7 +156,8 @@ for name, model in momentum_models.items():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X_train, y_train)
     except ValueError as error:
-        print(f"momentum, {name:24} {error}")
+        # The error's message, wrapped to the 100 columns the documentation shows.
+        print(textwrap.fill(f"momentum, {name:24} {error}", 100, subsequent_indent=" " * 4))
         continue
     print(
         f"momentum, {name:24} train accuracy {model.score(X_train, y_train):.1%}, "

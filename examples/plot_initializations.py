@@ -26,6 +26,7 @@ rate of 0.01 for 15000 iterations, as in the course.
 # Two noisy concentric circles, 300 points to train on and 100 to test on.
 # No straight line separates them, so the hidden layers have to work.
 
+import textwrap
 import warnings
 
 import matplotlib.pyplot as plt
@@ -74,7 +75,8 @@ for init in inits:
         f"cost {net.loss_curve_[0]:.4f} -> {net.loss_curve_[-1]:.4f}"
     )
     for warning in caught:
-        print(f"    {warning.category.__name__}: {warning.message}")
+        message = f"{warning.category.__name__}: {warning.message}"
+        print(textwrap.fill(message, 100, initial_indent=" " * 4, subsequent_indent=" " * 8))
 
 # %%
 # With zeros, the cost never moves from its first value, ``log 2 = 0.693``

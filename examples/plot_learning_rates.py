@@ -25,6 +25,7 @@ iteration is read from ``loss_curve_``.
 # early stop, and ``alpha=0`` leaves out the L2 penalty, so the curves differ
 # by the learning rate only.
 
+import textwrap
 import warnings
 
 import matplotlib.pyplot as plt
@@ -70,7 +71,8 @@ for lr in learning_rates:
             warnings.simplefilter("ignore", ConvergenceWarning)
             net.fit(X, y)
     except ValueError as error:
-        print(f"learning_rate={lr:g}: {error}")
+        # The error's message, wrapped to the 100 columns the documentation shows.
+        print(textwrap.fill(f"learning_rate={lr:g}: {error}", 100, subsequent_indent=" " * 4))
         continue
     curves[lr] = np.asarray(net.loss_curve_)
     accuracies[lr] = net.score(X, y)

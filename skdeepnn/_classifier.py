@@ -270,6 +270,9 @@ class DeepNNClassifier(NetworkClassifier):
     A label indicator matrix ``y`` (multilabel targets) gets one sigmoid unit per
     label, trained on the binary cross-entropy summed over the labels.
 
+    Read more in the :ref:`User Guide <user_guide>`: the :ref:`network and its cost
+    <forward>`, its :ref:`outputs <output_layers>` and its :ref:`training <training>`.
+
     Parameters
     ----------
 """

@@ -39,6 +39,8 @@ def _default_kernels():
 def get_config():
     """The current settings, as a dict.
 
+    Read more in the :ref:`User Guide <fused-kernels>`.
+
     Returns
     -------
     config : dict
@@ -49,6 +51,8 @@ def get_config():
 
 def set_config(kernels=None):
     """Change skdeepnn's settings for this process.
+
+    Read more in the :ref:`User Guide <fused-kernels>`.
 
     Parameters
     ----------
@@ -75,6 +79,8 @@ def config_context(*, kernels=None):
 
     The change holds for the whole process while the block runs, its other threads
     included: fits in threads of their own should not use different kernels.
+
+    Read more in the :ref:`User Guide <fused-kernels>`.
 
     Parameters
     ----------

@@ -28,6 +28,7 @@ NETWORK_PARAMETERS = """\
         hidden unit for each sample of a training batch (``keep_prob = 1 -
         dropout``), one float for every hidden layer or one per layer. Kept
         units are scaled by ``1 / keep_prob``, so prediction uses every unit as is.
+        See :ref:`dropout`.
     batch_norm : bool, default=False
         Batch normalization (course 2, week 3): each hidden layer normalizes
         ``Z = A_prev W`` over the samples of the batch (weighted by
@@ -39,7 +40,7 @@ NETWORK_PARAMETERS = """\
         A batch needs at least 2 samples (of non-zero weight), since one sample
         normalizes to 0: ``batch_size=1`` is refused, an epoch's last batch of
         one row joins the batch before it, and a batch with fewer than 2 weighted
-        samples is skipped.
+        samples is skipped. See :ref:`batch-normalization`.
     batch_norm_momentum : float, default=0.9
         The weight of the old value in each update of the running averages (the
         course's beta): ``running = momentum * running + (1 - momentum) * batch``,
@@ -58,7 +59,7 @@ TRAINING_PARAMETERS = """\
         "momentum", "rmsprop" and "adam" step once per mini-batch of
         ``batch_size`` samples. "lbfgs" minimizes the full-batch cost with SciPy's
         L-BFGS-B (often the best choice on small data); it takes no learning rate,
-        dropout, early stopping or partial_fit.
+        dropout, early stopping or partial_fit. See :ref:`optimization`.
     learning_rate : float, default=0.001
         The step size (the course's alpha).
     batch_size : int or "auto", default="auto"
@@ -70,6 +71,7 @@ TRAINING_PARAMETERS = """\
         ``alpha / (2 m) * sum_l ||W[l]||^2``, with ``m`` the samples (or the sum of
         their weights) in the batch the step is computed on. As in scikit-learn's
         MLP, smaller mini-batches therefore regularize more per sample.
+        See :ref:`l2-regularization`.
     tol : float, default=1e-4
         The least decrease of the training loss that counts as an improvement.
         With "gd" each iteration is one small step, and from small initial
@@ -102,6 +104,7 @@ TRAINING_PARAMETERS = """\
         decay_steps))``, the course's staircase;
         "adaptive" divides it by 5 each time the loss has not improved by ``tol``
         for ``n_iter_no_change`` epochs, and stops below 1e-6.
+        See :ref:`learning-rate-decay`.
     decay_rate : float, default=1.0
         For "inverse_time", "exponential" (at most 1) and "step".
     decay_steps : int, default=10
@@ -114,6 +117,7 @@ TRAINING_PARAMETERS = """\
         validation set is ``fit``'s ``X_val, y_val`` if given, else a
         ``validation_fraction`` of the training data drawn from ``random_state``
         (stratified by class for a classifier of 1-D labels).
+        See :ref:`early-stopping`.
     validation_fraction : float, default=0.1
         The share of the training data set aside for early stopping. When the
         data are too few for a validation part that holds every class (or any
@@ -152,7 +156,8 @@ RUN_PARAMETERS = """\
         reproducible bit for bit.
     verbose : int, default=0
         1 prints the training loss after every epoch (every 100 iterations for
-        "gd"); 2 prints it after every iteration.
+        "gd"), with the epoch out of ``max_iter``, the time elapsed and the time
+        left at the pace so far; 2 prints it after every iteration.
     warm_start : bool, default=False
         Continue from the fitted weights when ``fit`` is called again;
         ``loss_curve_``, ``n_iter_``, the learning-rate schedule and the

@@ -34,6 +34,8 @@ LINEAR_ARRAYS = LinearArrays()
 class LogisticRegressionGD(NetworkClassifier):
     r"""Logistic regression trained by gradient descent, as in the course's week 2.
 
+    Read more in the :ref:`User Guide <forward>`.
+
     The model is :math:`\hat y = \sigma(x^T w + b)` for two classes and
     :math:`\mathrm{softmax}(x^T W + b)` (multinomial) for more: the L-layer network
     with no hidden layer, trained by the same core as ``DeepNNClassifier``. A
@@ -106,7 +108,8 @@ class LogisticRegressionGD(NetworkClassifier):
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling of mini-batches.
     verbose : int, default=0
-        1 prints the cost every 100 iterations ("gd") or every epoch.
+        1 prints the cost every 100 iterations ("gd") or every epoch, with the
+        iteration out of ``max_iter``, the time elapsed and the time left.
     warm_start : bool, default=False
         Continue from the fitted weights when ``fit`` is called again;
         ``loss_curve_`` and ``n_iter_`` go on from the previous fit.

@@ -153,6 +153,8 @@ Spec = namedtuple("Spec", "role shape why")
 def save(estimator, path):
     """Write ``estimator`` to a weights-only model file, with no pickle.
 
+    Read more in the :ref:`User Guide <model-files>`.
+
     The file is written at exactly ``path`` (no suffix is added; ``.npz`` is
     the usual one), so that ``load(path)`` reads it back. It is written to a
     new file in the same directory, flushed to disk, and then renamed onto
@@ -221,6 +223,8 @@ def load(path, *, max_bytes=MAX_FILE_BYTES):
     the file holds; and every field, dtype, shape and value is checked before
     the estimator is built. :doc:`/model_files` says what this does and does
     not promise for a file from someone else.
+
+    Read more in the :ref:`User Guide <model-files>`.
 
     Parameters
     ----------

@@ -32,6 +32,9 @@ class DeepNNRegressor(RegressorMixin, NetworkEstimator):
     descent or one of its mini-batch forms. ``y`` may have several columns: one
     output unit each, their losses summed.
 
+    Read more in the :ref:`User Guide <user_guide>`: the :ref:`network <forward>`, its
+    :ref:`outputs and losses <regression-outputs>` and its :ref:`training <training>`.
+
     Parameters
     ----------
 """

@@ -288,6 +288,8 @@ def initialize_parameters(n_x, n_h, n_y, init="small_random", random_state=None)
     The course's two-layer initialization: :math:`W^{[l]} = 0.01\,\mathcal{N}(0, 1)`,
     :math:`b^{[l]} = 0`. The same as ``initialize_parameters_deep([n_x, n_h, n_y])``.
 
+    Read more in the :ref:`User Guide <initialization>`.
+
     Parameters
     ----------
     n_x, n_h, n_y : int
@@ -332,6 +334,8 @@ def initialize_parameters_deep(layer_dims, init="small_random", random_state=Non
     ``np.random.seed(3)`` weights. The estimators draw each ``coefs_[l-1] = W[l].T`` in
     its own row-major order: the same ``random_state`` gives them other weights, of the
     same distribution.
+
+    Read more in the :ref:`User Guide <initialization>`.
 
     Parameters
     ----------
@@ -403,6 +407,8 @@ def _activation_backward(activation, dA, Z):
 def sigmoid(Z):
     r"""The sigmoid :math:`A = 1 / (1 + e^{-Z})`, and ``Z`` as the cache.
 
+    Read more in the :ref:`User Guide <forward>`.
+
     Parameters
     ----------
     Z : array-like of any shape
@@ -425,6 +431,8 @@ def sigmoid(Z):
 
 def relu(Z):
     r"""The rectified linear unit :math:`A = \max(0, Z)`, and ``Z`` as the cache.
+
+    Read more in the :ref:`User Guide <forward>`.
 
     Parameters
     ----------
@@ -449,6 +457,8 @@ def relu(Z):
 def sigmoid_backward(dA, cache):
     r"""``dZ`` of a sigmoid unit: :math:`dZ = dA \cdot \sigma(Z)\,(1 - \sigma(Z))`.
 
+    Read more in the :ref:`User Guide <backward>`.
+
     Parameters
     ----------
     dA : array-like
@@ -471,6 +481,8 @@ def sigmoid_backward(dA, cache):
 
 def relu_backward(dA, cache):
     r"""``dZ`` of a ReLU unit: :math:`dZ = dA \cdot 1\{Z > 0\}`.
+
+    Read more in the :ref:`User Guide <backward>`.
 
     Parameters
     ----------
@@ -508,6 +520,8 @@ def _linear_forward(A, W, b, names):
 def linear_forward(A, W, b):
     r"""The linear part of a layer: :math:`Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}`.
 
+    Read more in the :ref:`User Guide <forward>`.
+
     Parameters
     ----------
     A : array-like of shape (n_(l-1), m)
@@ -534,6 +548,8 @@ def linear_forward(A, W, b):
 
 def linear_activation_forward(A_prev, W, b, activation):
     r"""One layer: :math:`A^{[l]} = g(W^{[l]} A^{[l-1]} + b^{[l]})`.
+
+    Read more in the :ref:`User Guide <forward>`.
 
     Parameters
     ----------
@@ -573,6 +589,8 @@ def L_model_forward(X, parameters, *, activation="relu"):
     .. math::
         A^{[0]} = X, \quad A^{[l]} = g(W^{[l]} A^{[l-1]} + b^{[l]}) \;(l < L), \quad
         A^{[L]} = \sigma(W^{[L]} A^{[L-1]} + b^{[L]})
+
+    Read more in the :ref:`User Guide <forward>`.
 
     Parameters
     ----------
@@ -628,6 +646,8 @@ def compute_cost(AL, Y):
     probability inside (0, 1) first, so that the cost stays finite. With several output
     rows the cost is summed over them, as the course's ``np.sum`` does.
 
+    Read more in the :ref:`User Guide <forward>`.
+
     Parameters
     ----------
     AL : array-like of shape (n_L, m)
@@ -660,6 +680,8 @@ def compute_cost_with_regularization(AL, Y, parameters, lambd):
 
     .. math::
         J_{regularized} = J + \frac{\lambda}{2m} \sum_{l=1}^{L} \|W^{[l]}\|_F^2
+
+    Read more in the :ref:`User Guide <l2-regularization>`.
 
     Parameters
     ----------
@@ -698,6 +720,8 @@ def linear_backward(dZ, cache):
         dW^{[l]} = \frac{1}{m} dZ^{[l]} A^{[l-1]T}, \quad
         db^{[l]} = \frac{1}{m} \sum_{i=1}^m dZ^{[l](i)}, \quad
         dA^{[l-1]} = W^{[l]T} dZ^{[l]}
+
+    Read more in the :ref:`User Guide <backward>`.
 
     Parameters
     ----------
@@ -747,6 +771,8 @@ def linear_activation_backward(dA, cache, activation):
     r"""The gradients of one layer: :math:`dZ^{[l]} = dA^{[l]} * g'(Z^{[l]})`, then
     :func:`linear_backward`.
 
+    Read more in the :ref:`User Guide <backward>`.
+
     Parameters
     ----------
     dA : array-like of shape (n_l, m)
@@ -785,6 +811,8 @@ def L_model_backward(AL, Y, caches, *, activation="relu"):
     :math:`dA^{[L]}` and starts from :math:`dZ^{[L]} = A^{[L]} - Y`, which is the same
     when ``AL`` is the sigmoid of the cached ``Z[L]``; the course's route is followed
     here because its published test case draws ``AL`` and ``Z[L]`` independently.
+
+    Read more in the :ref:`User Guide <backward>`.
 
     Parameters
     ----------
@@ -838,6 +866,8 @@ def update_parameters(parameters, grads, learning_rate):
     r"""One step of gradient descent: :math:`W^{[l]} \leftarrow W^{[l]} - \alpha\,
     dW^{[l]}`, :math:`b^{[l]} \leftarrow b^{[l]} - \alpha\, db^{[l]}`.
 
+    Read more in the :ref:`User Guide <backward>`.
+
     Parameters
     ----------
     parameters : dict
@@ -868,6 +898,8 @@ def update_parameters(parameters, grads, learning_rate):
 
 def initialize_velocity(parameters):
     """Zero velocities ``v["dW1"], v["db1"], ...`` for gradient descent with momentum.
+
+    Read more in the :ref:`User Guide <momentum>`.
 
     Parameters
     ----------
@@ -901,6 +933,8 @@ def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
         \theta \leftarrow \theta - \alpha\, v_{d\theta}
 
     which is what the core's ``Momentum`` optimizer does (with ``nesterov=False``).
+
+    Read more in the :ref:`User Guide <momentum>`.
 
     Parameters
     ----------
@@ -945,6 +979,8 @@ def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
 
 def initialize_adam(parameters):
     """Zero averages ``v`` (of the gradients) and ``s`` (of their squares) for Adam.
+
+    Read more in the :ref:`User Guide <adam>`.
 
     Parameters
     ----------
@@ -1000,6 +1036,8 @@ def update_parameters_with_adam(
     which ``epsilon_inside_sqrt=True`` reproduces. On the course's test case the two
     differ in the seventh decimal at the default :math:`\epsilon = 10^{-8}`, and in the
     third at the :math:`10^{-2}` of that release.
+
+    Read more in the :ref:`User Guide <adam>`.
 
     Parameters
     ----------
@@ -1081,6 +1119,8 @@ def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
     its original order (the course permutes it): the core does not shuffle a single full
     batch, whose gradient is the same in any order.
 
+    Read more in the :ref:`User Guide <mini-batches>`.
+
     Parameters
     ----------
     X : array-like of shape (n_x, m)
@@ -1139,6 +1179,8 @@ def dictionary_to_vector(parameters):
 
     Each array is flattened row by row, as ``np.reshape(W, (-1, 1))`` does.
 
+    Read more in the :ref:`User Guide <gradient_checking>`.
+
     Parameters
     ----------
     parameters : dict
@@ -1172,6 +1214,8 @@ def gradients_to_vector(gradients):
     The entries line up with those of :func:`dictionary_to_vector`; ``dA`` entries are
     left out.
 
+    Read more in the :ref:`User Guide <gradient_checking>`.
+
     Parameters
     ----------
     gradients : dict
@@ -1196,6 +1240,8 @@ def gradients_to_vector(gradients):
 
 def vector_to_dictionary(theta, layer_dims):
     """The parameters ``W1, b1, ..., WL, bL`` of a vector from :func:`dictionary_to_vector`.
+
+    Read more in the :ref:`User Guide <gradient_checking>`.
 
     Parameters
     ----------
@@ -1250,6 +1296,8 @@ def gradient_check_n(
     (course 2, week 1). Below about ``1e-7`` the gradient is right; above ``1e-3`` it
     almost surely has a bug. :func:`skdeepnn.utils.gradient_check` does the same for an
     estimator.
+
+    Read more in the :ref:`User Guide <gradient_checking>`.
 
     Parameters
     ----------
@@ -1321,6 +1369,8 @@ def predict(X, parameters, *, activation="relu"):
     ``predict(X, y, parameters)`` also prints the accuracy; this one takes no labels:
     the accuracy is ``np.mean(p == y)``.
 
+    Read more in the :ref:`User Guide <forward>`.
+
     Parameters
     ----------
     X : array-like of shape (n_x, m)
@@ -1359,6 +1409,8 @@ def predict(X, parameters, *, activation="relu"):
 
 def parameters_from_estimator(estimator):
     """A fitted estimator's weights in the course's layout: ``W[l] = coefs_[l-1].T``.
+
+    Read more in the :ref:`User Guide <notation>`.
 
     Parameters
     ----------

@@ -68,6 +68,8 @@ class LossCurveDisplay:
     is on another scale and higher is better. A vertical dotted line marks the
     best iteration: with early stopping, the epoch whose weights the model kept.
 
+    Read more in the :ref:`User Guide <early-stopping>`.
+
     Parameters
     ----------
     loss_curve : array-like of shape (n_epochs,)

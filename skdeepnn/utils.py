@@ -34,6 +34,8 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
     statistics normalize it. Below ``1e-7`` the gradient is right; above ``1e-3``
     it almost surely has a bug.
 
+    Read more in the :ref:`User Guide <gradient_checking>`.
+
     Parameters
     ----------
     estimator : DeepNNClassifier, DeepNNRegressor, LogisticRegressionGD or Pipeline
