@@ -83,9 +83,9 @@ def _worker_time(source, case, quick):
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def compare(before, rounds, quick):
+def compare(before, rounds, quick, cases=CASES):
     """Each case's times for ``before`` and for this checkout, round by round."""
-    cases = [c for c in CASES if c != "adam-numba" or importlib.util.find_spec("numba")]
+    cases = [c for c in cases if c != "adam-numba" or importlib.util.find_spec("numba")]
     times = {case: {"before": [], "after": []} for case in cases}
     for round_ in range(rounds):
         for case in cases:
@@ -113,6 +113,7 @@ def main(argv=None):
     parser.add_argument("before", nargs="?", help="the other checkout's root")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="6,000 rows, to try it out")
+    parser.add_argument("--cases", default=",".join(CASES), help="a comma-separated list")
     parser.add_argument("--worker", choices=CASES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -123,7 +124,8 @@ def main(argv=None):
         return
     if args.before is None:
         parser.error("give the other checkout's root")
-    report(compare(Path(args.before).resolve(), args.rounds, args.quick), args.before)
+    cases = args.cases.split(",")
+    report(compare(Path(args.before).resolve(), args.rounds, args.quick, cases), args.before)
 
 
 if __name__ == "__main__":
