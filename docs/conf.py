@@ -221,7 +221,7 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "navbar_align": "left",
-    "header_links_before_dropdown": 7,
+    "header_links_before_dropdown": 6,
     # One row of navbar at 1280px: the search is its icon (Ctrl+K still opens it),
     # and index.rst's toctree gives the pages short titles.
     "navbar_persistent": [],
