@@ -349,8 +349,8 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
         """Validate ``X`` and return the logits ``Z[L]``, of shape (n_samples, n_outputs)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES, accept_sparse=SPARSE_FORMATS)
-        coefs, intercepts = self._arrays.inference(self)
+        coefs, intercepts, activation = self._arrays.inference(self)
         # Compute in the input's precision; casting the weights is cheaper than X.
         coefs = [W.astype(X.dtype, copy=False) for W in coefs]
         intercepts = [b.astype(X.dtype, copy=False) for b in intercepts]
-        return predict_logits(X, coefs, intercepts, self._layout().activation)
+        return predict_logits(X, coefs, intercepts, activation)

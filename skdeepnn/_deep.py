@@ -108,9 +108,12 @@ class DeepArrays:
         return estimator.coefs_, estimator.intercepts_, batch_norm
 
     def inference(self, estimator):
-        """The fitted ``(coefs, intercepts)`` for prediction, batch normalization folded in."""
+        """The fitted ``(coefs, intercepts, activation)`` for prediction, batch
+        normalization folded in: what prediction needs, and no other parameter."""
         coefs, intercepts, batch_norm = self.read(estimator)
-        return (coefs, intercepts) if batch_norm is None else batch_norm.fold(coefs, intercepts)
+        if batch_norm is not None:
+            coefs, intercepts = batch_norm.fold(coefs, intercepts)
+        return coefs, intercepts, estimator.activation
 
     def attributes(self, coefs, intercepts, batch_norm=None):
         """The fitted attributes that hold the network: a dict."""

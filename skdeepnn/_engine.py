@@ -508,8 +508,9 @@ def check_better_than_the_prior(training, data, model, n_epochs, learning_rate):
     frequencies, the mean target) for every row: what a network that learned nothing
     can do. A run whose epoch losses climbed ``DivergenceGuard.FACTOR`` times above
     the prior's loss, or whose last loss is still ``FAR_ABOVE`` times above it and no
-    lower than its first, and whose trained model then does no better than the prior
-    on the training data (and worse than at its start), has diverged, whatever the
+    lower than its first (after two epochs or more), and whose trained model then
+    does no better than the prior on the training data (and worse than at its
+    start), has diverged, whatever the
     steps did in between (a blow-up that calmed down, a loss that never came down):
     it stops with the "diverged" error rather than returning a model worse than a
     constant. "No better" is on both counts: a loss no lower than
@@ -532,9 +533,10 @@ def check_better_than_the_prior(training, data, model, n_epochs, learning_rate):
     floor = max(prior, 1.0)
     losses = training.loss_curve
     blew_up = max(losses) > DivergenceGuard.FACTOR * floor
-    # Far above and no lower than where it started: the run made no headway (a loss
-    # far above that falls is a slow start, on badly scaled inputs say).
-    stuck = losses[-1] > FAR_ABOVE * floor and losses[-1] >= losses[0]
+    # Far above and, over two epochs or more, no lower than where it started: the run
+    # made no headway (a loss far above that falls is a slow start, on badly scaled
+    # inputs say; one epoch, as each partial_fit runs, shows no trend).
+    stuck = len(losses) > 1 and losses[-1] > FAR_ABOVE * floor and losses[-1] >= losses[0]
     if not (blew_up or stuck):
         return
     final, final_score = _final_loss_and_score(training, data, model)

@@ -20,8 +20,8 @@ class LinearArrays:
         return [estimator.coef_.T], [estimator.intercept_], None
 
     def inference(self, estimator):
-        """The fitted ``(coefs, intercepts)`` for prediction."""
-        return [estimator.coef_.T], [estimator.intercept_]
+        """The fitted ``(coefs, intercepts, activation)`` for prediction."""
+        return [estimator.coef_.T], [estimator.intercept_], "identity"
 
     def attributes(self, coefs, intercepts, batch_norm=None):
         """The fitted attributes that hold the network: a dict."""
