@@ -193,6 +193,34 @@ class DropoutRates:
         return "a float in [0, 1) or a tuple of them, one per hidden layer (1.0 drops every unit)"
 
 
+class QuantileLevels:
+    """A probability in (0, 1), or a non-empty, strictly increasing sequence of them."""
+
+    def accepts_type(self, value):
+        if isinstance(value, (bool, np.bool_, str)):
+            return False
+        return isinstance(value, Real) or np.iterable(value)
+
+    def is_satisfied_by(self, value):
+        if not self.accepts_type(value):
+            return False
+        levels = [value] if isinstance(value, Real) else list(value)
+        return (
+            len(levels) > 0
+            and all(
+                isinstance(level, Real)
+                and not isinstance(level, (bool, np.bool_))
+                and math.isfinite(level)
+                and 0 < level < 1
+                for level in levels
+            )
+            and all(a < b for a, b in zip(levels[:-1], levels[1:], strict=True))
+        )
+
+    def __str__(self):
+        return "a float in (0, 1) or a non-empty, strictly increasing sequence of them"
+
+
 #: Where MLPClassifier's and MLPRegressor's users find every parameter mapped.
 MLP_GUIDE = "the guide 'For MLPClassifier users' in the documentation maps every parameter"
 
