@@ -757,10 +757,8 @@ def _check_outputs_and_classes(arrays, values, params):
     quantiles = values.get("quantiles_")
     n_quantiles = 1 if quantiles is None else _check_quantiles(quantiles, values)
     if values.get("_one_dimensional_y") and n_outputs != n_quantiles:
-        raise ValueError(
-            f"its regressor predicts a 1-d y of {n_quantiles} quantile(s) but has "
-            f"{n_outputs} outputs"
-        )
+        of = "" if quantiles is None else f" of {n_quantiles} quantiles"
+        raise ValueError(f"its regressor predicts a 1-d y{of} but has {n_outputs} outputs")
     if "classes_" in arrays:
         classes = arrays["classes_"]
         _check_classes(classes, values)
