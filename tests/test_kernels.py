@@ -29,6 +29,18 @@ from skdeepnn._optimizers import Adam, Momentum, RMSProp
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 2e-5, np.float64: 1e-12}
 
+#: The optimizers with a fused step, each made over a list of parameter vectors.
+FUSED_OPTIMIZERS = pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: Adam(p, 0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-7),
+        lambda p: RMSProp(p, 0.01, beta_2=0.9, epsilon=1e-6),
+        lambda p: Momentum(p, 0.1, beta_1=0.7),
+        lambda p: Momentum(p, 0.1, beta_1=0.7, nesterov=True),
+    ],
+    ids=["adam", "rmsprop", "momentum", "nesterov"],
+)
+
 
 @pytest.fixture(autouse=True)
 def default_settings(monkeypatch):
@@ -139,16 +151,7 @@ def test_fused_relu_matches_the_reference(fused, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda p: Adam(p, 0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-7),
-        lambda p: RMSProp(p, 0.01, beta_2=0.9, epsilon=1e-6),
-        lambda p: Momentum(p, 0.1, beta_1=0.7),
-        lambda p: Momentum(p, 0.1, beta_1=0.7, nesterov=True),
-    ],
-    ids=["adam", "rmsprop", "momentum", "nesterov"],
-)
+@FUSED_OPTIMIZERS
 @pytest.mark.parametrize("decay", [0.05, 0.0])
 def test_fused_optimizer_steps_match_the_reference(fused, dtype, make, decay):
     rng = np.random.default_rng(3)
@@ -180,15 +183,7 @@ def test_fused_optimizer_steps_match_the_reference(fused, dtype, make, decay):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda p: Adam(p, 0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-7),
-        lambda p: RMSProp(p, 0.01, beta_2=0.9, epsilon=1e-6),
-        lambda p: Momentum(p, 0.1, beta_1=0.7),
-    ],
-    ids=["adam", "rmsprop", "momentum"],
-)
+@FUSED_OPTIMIZERS
 @pytest.mark.parametrize("decay", [0.05, 0.0])
 def test_fused_steps_clip_the_gradient_with_its_l2_term_as_the_reference(fused, dtype, make, decay):
     """max_grad_norm: the fused step clips g + decay W (the reference's gradient), then
