@@ -28,6 +28,7 @@ from ._optimizers import OPTIMIZERS, optimizer_from_state, optimizer_state
 from ._params import (
     Boolean,
     Infinity,
+    InstanceOf,
     Interval,
     Options,
     RandomStateLike,
@@ -73,6 +74,12 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
         "decay_rate": [Interval(Real, 0, None, closed="neither")],
         "decay_steps": [Interval(Integral, 1, None)],
         "power_t": [Interval(Real, 0, None)],
+        "restart_period": [Interval(Integral, 1, None)],
+        "restart_multiplier": [Interval(Integral, 1, None)],
+        "max_grad_norm": [
+            Interval(Real, 0, None, closed="neither"),
+            InstanceOf(type(None), "None"),
+        ],
         "nesterov": [Boolean()],
         "early_stopping": [Boolean()],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],

@@ -354,10 +354,13 @@ class DeepNNClassifier(NetworkClassifier):
         beta_2=0.999,
         epsilon=1e-8,
         nesterov=False,
+        max_grad_norm=None,
         lr_schedule="constant",
         decay_rate=1.0,
         decay_steps=10,
         power_t=0.5,
+        restart_period=10,
+        restart_multiplier=1,
         early_stopping=False,
         validation_fraction=0.1,
         scoring=None,
@@ -385,10 +388,13 @@ class DeepNNClassifier(NetworkClassifier):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.nesterov = nesterov
+        self.max_grad_norm = max_grad_norm
         self.lr_schedule = lr_schedule
         self.decay_rate = decay_rate
         self.decay_steps = decay_steps
         self.power_t = power_t
+        self.restart_period = restart_period
+        self.restart_multiplier = restart_multiplier
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.scoring = scoring

@@ -96,12 +96,26 @@ TRAINING_PARAMETERS = """\
         RMSProp's and Adam's guard against division by zero.
     nesterov : bool, default=False
         With ``solver="momentum"``, take Nesterov's look-ahead step.
+    max_grad_norm : float or None, default=None
+        Gradient clipping: before every step, the gradient of the batch's cost
+        (the packed vector of every weight's and bias's gradient, the L2 term
+        included) is rescaled to at most this L2 norm, ``g <- g min(1,
+        max_grad_norm / ||g||)``, so that one steep batch cannot throw the
+        weights far (a cure for the "diverged" error, beside a smaller learning
+        rate and scaled inputs). None clips nothing. For every solver but
+        "lbfgs", which ignores it.
     lr_schedule : str, default="constant"
         How the learning rate changes from epoch ``t`` to epoch (for "gd",
         iteration): "constant"; "invscaling" ``lr / (t + 1) ** power_t``;
         "inverse_time" ``lr / (1 + decay_rate t)``; "exponential"
         ``lr decay_rate ** t``; "step" ``lr / (1 + decay_rate floor(t /
         decay_steps))``, the course's staircase;
+        "cosine" ``lr (1 + cos(pi t_cur / T_i)) / 2``, cosine annealing with
+        warm restarts (SGDR, Loshchilov & Hutter 2017): ``t_cur`` counts the
+        epochs since the last restart, the first period ``T_0`` is
+        ``restart_period`` and each next one ``restart_multiplier`` times the
+        one before; the rate falls towards 0 within a period and jumps back to
+        ``lr`` at each restart;
         "adaptive" divides it by 5 each time the loss has not improved by ``tol``
         for ``n_iter_no_change`` epochs, and stops below 1e-6.
         See :ref:`learning-rate-decay`.
@@ -111,6 +125,12 @@ TRAINING_PARAMETERS = """\
         For "step": epochs between two decreases.
     power_t : float, default=0.5
         For "invscaling".
+    restart_period : int, default=10
+        For "cosine": the epochs of the first period ``T_0``.
+    restart_multiplier : int, default=1
+        For "cosine": ``T_{i+1} = restart_multiplier T_i`` (1: every period as
+        long; 2: each twice the one before), an int at least 1 as SGDR's
+        ``T_mult`` (and PyTorch's ``CosineAnnealingWarmRestarts``).
     early_stopping : bool, default=False
         Stop when the validation loss has not improved by ``tol`` for
         ``n_iter_no_change`` epochs, and keep the weights of its best epoch. The

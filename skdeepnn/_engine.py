@@ -61,6 +61,7 @@ class Settings:
     schedule_options: dict
     max_fun: int
     optimizer_options: dict
+    max_grad_norm: object = None  # a float: the gradient's largest L2 norm; None: no clipping
     incremental: bool = False  # partial_fit: one epoch, no stopping rule
     monitored: str = "training loss"  # set by ``train``
 
@@ -109,6 +110,8 @@ def settings_of(estimator, scorer, incremental):
             "decay_rate": float(estimator.decay_rate),
             "decay_steps": estimator.decay_steps,
             "power_t": float(estimator.power_t),
+            "restart_period": estimator.restart_period,
+            "restart_multiplier": estimator.restart_multiplier,
         },
         max_fun=estimator.max_fun,
         optimizer_options={
@@ -117,6 +120,7 @@ def settings_of(estimator, scorer, incremental):
             "epsilon": float(estimator.epsilon),
             "nesterov": bool(estimator.nesterov),
         },
+        max_grad_norm=None if estimator.max_grad_norm is None else float(estimator.max_grad_norm),
         incremental=incremental,
     )
 
@@ -292,7 +296,7 @@ class _Run:
         )  # fmt: skip
         # A full batch's X is the training rows alone (the only X it reads).
         rules = self.rules(self.model_view(network, batches.X))
-        step = self.backend.step(network, optimizer)
+        step = self.backend.step(network, optimizer, settings.max_grad_norm)
         if batch_norm is not None:
             batch_norm.momentum = 0.0 if self.full_batch else batch_norm.momentum
             batch_norm.update_running = True  # each training batch enters the averages

@@ -17,6 +17,9 @@ head                   output activation     loss                               
 ``RegressionHead``     identity, or exp for  half squared error, Huber, or half   R²
                        "poisson" (log link)  Poisson deviance, summed over the
                                              outputs
+``QuantileHead``       identity, one unit    pinball loss, summed over the        D² pinball
+                       per target and        targets and quantiles
+                       quantile
 =====================  ====================  ===================================  ==========
 """
 
@@ -26,10 +29,10 @@ from numbers import Real
 import numpy as np
 from scipy import sparse
 from scipy.special import expit
-from sklearn.metrics import r2_score
+from sklearn.metrics import d2_pinball_score, r2_score
 
 from ._activations import softmax
-from ._losses import LOSSES, huber_loss_and_gradient
+from ._losses import LOSSES, huber_loss_and_gradient, pinball_loss_and_gradient
 
 #: Labels that ``ClassificationHead`` looks up or counts at a time (512 KiB of 64-bit
 #: indices): its targets are 32-bit, and NumPy's searchsorted and bincount work in 64.
@@ -354,6 +357,10 @@ class RegressionHead:
                 Z = np.exp(Z)
         return self.decode(Z)
 
+    def score_targets(self, y, y_pred, sample_weight=None):
+        """The coefficient of determination R² of the predictions ``y_pred`` of ``y``."""
+        return float(r2_score(y, y_pred, sample_weight=sample_weight))
+
     def score(self, Z, Y, sample_weight=None):
         """The coefficient of determination R² of the predictions from the logits ``Z``."""
         return float(r2_score(Y, self.predict(Z).reshape(Y.shape), sample_weight=sample_weight))
@@ -363,7 +370,114 @@ class RegressionHead:
             "n_outputs_": self.n_outputs,
             "out_activation_": self.output_activation,
             "_one_dimensional_y": self.one_dimensional,
+            "quantiles_": None,  # a refit without quantiles drops those of a fit before
+            "_quantile_axis": False,
         }
+
+
+class QuantileHead(RegressionHead):
+    r"""Quantiles of real-valued targets: one identity output per target and quantile.
+
+    Output ``t * n_quantiles + j`` predicts the quantile ``quantiles[j]`` of target
+    ``t``, trained on the pinball loss (``_losses.pinball_loss_and_gradient``), so that
+    all the quantiles share the hidden layers and are predicted together.
+
+    Quantiles never cross in ``predict``: each row's predictions of one target are
+    sorted along the quantile axis (a monotone rearrangement, Chernozhukov et al.
+    2010), which never increases the pinball loss summed over the quantiles.
+
+    Parameters
+    ----------
+    n_targets : int
+        The columns of ``y``.
+    quantiles : ndarray of shape (n_quantiles,)
+        Strictly increasing, in (0, 1).
+    one_dimensional : bool
+        Whether ``y`` was 1-D.
+    quantile_axis : bool
+        Whether ``predict`` has a last axis of quantiles (``quantile`` was a
+        sequence); without it (one float), predictions have ``y``'s shape.
+    """
+
+    score_name = "D² pinball"
+
+    def __init__(self, n_targets, quantiles, one_dimensional=True, quantile_axis=False):
+        self.quantiles = np.asarray(quantiles, dtype=np.float64)
+        self.n_targets, self.n_quantiles = n_targets, len(self.quantiles)
+        self.n_outputs, self.loss_name = n_targets * self.n_quantiles, "quantile"
+        self.one_dimensional, self.quantile_axis = one_dimensional, quantile_axis
+        self.output_activation = "identity"
+        self.taus = np.tile(self.quantiles, n_targets)  # the quantile of each output
+        self.loss = functools.partial(pinball_loss_and_gradient, quantiles=self.taus)
+
+    def encode(self, y, sample_weight, dtype, name="y"):
+        """``Y`` of shape (n_samples, n_outputs): each target repeated once per quantile."""
+        Y = np.asarray(y, dtype=dtype).reshape(len(y), -1)
+        if Y.shape[1] != self.n_targets:
+            raise ValueError(
+                f"{name} has {Y.shape[1]} outputs, but the model was fitted on "
+                f"{self.n_targets}; refit (warm_start=False) to change them."
+            )
+        return RegressionHead.encode(
+            self, np.repeat(Y, self.n_quantiles, axis=1), sample_weight, dtype, name
+        )
+
+    def initial_output_bias(self, Y, sample_weight=None):
+        """``b[L]`` before training: the weighted quantile of each output's target, so
+        that the network starts at the best constant prediction of its loss."""
+        return np.array(
+            [weighted_quantile(Y[:, k], sample_weight, tau) for k, tau in enumerate(self.taus)]
+        )
+
+    def decode(self, Y):
+        Y = Y[:, :: self.n_quantiles]
+        return Y[:, 0] if self.one_dimensional else Y
+
+    def predict(self, Z):
+        """Predictions of shape (n, n_quantiles) or (n, n_targets, n_quantiles) with a
+        quantile axis, else ``y``'s: each row's quantiles sorted, so they never cross."""
+        Q = np.sort(Z.reshape(len(Z), self.n_targets, self.n_quantiles), axis=2)
+        if not self.quantile_axis:
+            Q = Q[:, :, 0]
+        return Q[:, 0] if self.one_dimensional else Q
+
+    def score_targets(self, y, y_pred, sample_weight=None):
+        """scikit-learn's ``d2_pinball_score`` of each quantile (averaged over the
+        targets), averaged over the quantiles: 1 is perfect, 0 the best constant."""
+        y = np.asarray(y).reshape(len(y), -1)
+        Q = np.asarray(y_pred).reshape(len(y), self.n_targets, self.n_quantiles)
+        return float(
+            np.mean(
+                [
+                    d2_pinball_score(y, Q[:, :, j], alpha=tau, sample_weight=sample_weight)
+                    for j, tau in enumerate(self.quantiles)
+                ]
+            )
+        )
+
+    def score(self, Z, Y, sample_weight=None):
+        """``score_targets`` of the predictions from the logits ``Z``."""
+        return self.score_targets(self.decode(Y), self.predict(Z), sample_weight)
+
+    def attributes(self):
+        return {
+            **RegressionHead.attributes(self),
+            "quantiles_": self.quantiles.copy(),
+            "_quantile_axis": self.quantile_axis,
+        }
+
+
+def weighted_quantile(y, sample_weight, quantile):
+    r"""The ``quantile`` of the values ``y`` weighted by ``sample_weight``: the smallest
+    :math:`y_{(i)}` whose cumulative weight reaches :math:`\tau \sum_j w_j` (the inverse of
+    the weighted empirical distribution function). Unweighted for zero total weight."""
+    order = np.argsort(y, kind="stable")
+    weights = np.ones(len(y)) if sample_weight is None else sample_weight[order]
+    cumulative = np.cumsum(weights, dtype=np.float64)
+    if cumulative[-1] <= 0:
+        return weighted_quantile(y, None, quantile)
+    index = np.searchsorted(cumulative, quantile * cumulative[-1])
+    return float(y[order[min(index, len(y) - 1)]])
 
 
 def class_indices(y, classes):

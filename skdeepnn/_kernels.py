@@ -22,6 +22,7 @@ reference layers, which cost little beside them.
 import numpy as np
 
 from ._activations import relu
+from ._blas import add_scaled
 from ._config import get_config
 from ._losses import (
     _row_weights,
@@ -29,7 +30,7 @@ from ._losses import (
     categorical_log_loss_and_gradient,
     holds_class_indices,
 )
-from ._network import NumpyBackend, Step
+from ._network import NumpyBackend, Step, clip_gradient
 from ._optimizers import Adam, Momentum, RMSProp
 
 _loaded = {}
@@ -116,14 +117,14 @@ class FusedBackend(NumpyBackend):
 
         return loss_and_gradient
 
-    def step(self, network, optimizer):
+    def step(self, network, optimizer, max_grad_norm=None):
         """The optimizer's update fused with the L2 term, where the optimizer has a fused
         form; gradient descent is one BLAS pass already, and keeps the reference step."""
         kinds = {Adam: self._adam, RMSProp: self._rmsprop, Momentum: self._momentum}
         fused = kinds.get(type(optimizer))
         if fused is None:
-            return Step(network, optimizer)
-        return FusedStep(network, optimizer, fused)
+            return Step(network, optimizer, max_grad_norm)
+        return FusedStep(network, optimizer, fused, max_grad_norm)
 
     def _adam(self, optimizer, param, grad, n_weights, decay):
         epsilon, step_size = optimizer.next_step()
@@ -193,16 +194,22 @@ class FusedStep(Step):
     ``decay * W`` to the weights' gradient, ``decay`` being ``alpha / m`` of the batch,
     as ``Linear.backward`` would have.
 
+    With ``max_grad_norm``, what is clipped is the reference's gradient, the L2 term
+    included: the update adds that term to the gradient first (one BLAS pass, as
+    ``Linear.backward`` does), clips it with the reference's ``clip_gradient``, and
+    gives the fused pass no term to add. Both backends clip the same vector.
+
     Parameters
     ----------
     network : Network
     optimizer : optimizer of ``_optimizers``
     fused : callable
         ``fused(optimizer, params, grads, n_weights, decay)``, one of ``FusedBackend``'s.
+    max_grad_norm : float or None, default=None
     """
 
-    def __init__(self, network, optimizer, fused):
-        super().__init__(network, optimizer)
+    def __init__(self, network, optimizer, fused, max_grad_norm=None):
+        super().__init__(network, optimizer, max_grad_norm)
         self.fused = fused
 
     def gradient(self, X, Y, sample_weight=None, rng=None):
@@ -213,5 +220,10 @@ class FusedStep(Step):
         decay = network.alpha / batch_weight
         # With alpha = 0 the reference adds no L2 term at all, not a term of 0.
         n_weights = network.parameters.n_weights if decay else 0
-        params = network.params
-        self.fused(self.optimizer, params, network.param_grads, n_weights, params.dtype.type(decay))
+        params, grads = network.params, network.param_grads
+        if self.max_grad_norm is not None:
+            if n_weights:  # the reference's gradient, L2 term included, is what is clipped
+                add_scaled(params[:n_weights], grads[:n_weights], decay)
+                n_weights = 0
+            clip_gradient(grads, self.max_grad_norm)
+        self.fused(self.optimizer, params, grads, n_weights, params.dtype.type(decay))

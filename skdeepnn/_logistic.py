@@ -82,12 +82,17 @@ class LogisticRegressionGD(NetworkClassifier):
         The momentum, RMSProp and Adam constants.
     nesterov : bool, default=False
         With ``solver="momentum"``, take Nesterov's look-ahead step.
+    max_grad_norm : float or None, default=None
+        Rescale each step's gradient (L2 term included) to at most this L2 norm;
+        see ``DeepNNClassifier``. Ignored by "lbfgs".
     lr_schedule : str, default="constant"
-        "constant", "invscaling", "inverse_time", "exponential", "step" or
-        "adaptive"; see ``DeepNNClassifier``.
+        "constant", "invscaling", "inverse_time", "exponential", "step",
+        "cosine" or "adaptive"; see ``DeepNNClassifier``.
     decay_rate : float, default=1.0
     decay_steps : int, default=10
     power_t : float, default=0.5
+    restart_period : int, default=10
+    restart_multiplier : int, default=1
         The schedules' constants; see ``DeepNNClassifier``.
     early_stopping : bool, default=False
         Stop on the validation loss and keep the best weights; see ``DeepNNClassifier``.
@@ -188,10 +193,13 @@ class LogisticRegressionGD(NetworkClassifier):
         beta_2=0.999,
         epsilon=1e-8,
         nesterov=False,
+        max_grad_norm=None,
         lr_schedule="constant",
         decay_rate=1.0,
         decay_steps=10,
         power_t=0.5,
+        restart_period=10,
+        restart_multiplier=1,
         early_stopping=False,
         validation_fraction=0.1,
         scoring=None,
@@ -215,10 +223,13 @@ class LogisticRegressionGD(NetworkClassifier):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.nesterov = nesterov
+        self.max_grad_norm = max_grad_norm
         self.lr_schedule = lr_schedule
         self.decay_rate = decay_rate
         self.decay_steps = decay_steps
         self.power_t = power_t
+        self.restart_period = restart_period
+        self.restart_multiplier = restart_multiplier
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.scoring = scoring

@@ -15,7 +15,8 @@ the Poisson deviance, the derivative of the cost with respect to ``Z[L]`` simpli
 and loss (each activation is the inverse of its loss's canonical link), which is why
 the output layer never calls an activation derivative. The Huber loss of an identity
 output is not such a pair, but its ``dZ[L]`` is the residual clipped to ``[-delta,
-delta]``, again without an activation derivative.
+delta]``, again without an activation derivative; nor is the pinball loss of a quantile
+output, whose ``dZ[L]`` is ``1{z > y} - tau``.
 
 With several outputs, every loss is summed over the outputs and averaged over the
 samples. Sample weights ``w`` turn every mean into a weighted mean: ``1/m`` becomes
@@ -295,6 +296,46 @@ def huber_loss_and_gradient(Z, Y, sample_weight=None, *, delta=1.0):
     loss = float(np.sum(per_sample[:, None] * weights))
     np.clip(Z, -delta, delta, out=Z)
     Z *= weights
+    return loss
+
+
+def pinball_loss_and_gradient(Z, Y, sample_weight=None, *, quantiles):
+    r"""Pinball (quantile) loss of an identity output, and ``dZ[L]``.
+
+    Column ``k`` predicts the quantile :math:`\tau_k` of its target. With the
+    residual :math:`r = y - z`, summed over the outputs:
+
+    .. math::
+        J = \frac{1}{m} \sum_i \sum_k \rho_{\tau_k}(y_{ik} - z_{ik}), \qquad
+        \rho_\tau(r) = \max(\tau r, (\tau - 1) r), \qquad
+        dZ^{[L]}_{ik} = \frac{1}{m} \left(\mathbb{1}\{z_{ik} > y_{ik}\} - \tau_k\right)
+
+    :math:`\rho_\tau` is scikit-learn's ``mean_pinball_loss`` for one sample; its
+    minimizer over a constant is the :math:`\tau`-quantile of ``y``. At a zero residual
+    the loss has a kink; the subgradient taken there is :math:`-\tau`.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (m, n_outputs)
+        The outputs ``Z[L] = A[L]``. **Overwritten** with ``dZ[L]``.
+    Y : ndarray of shape (m, n_outputs)
+        Targets: column ``k`` holds the target whose quantile ``quantiles[k]`` it is.
+    sample_weight : ndarray of shape (m,), default=None
+        Weights of the samples; the cost is their weighted mean.
+    quantiles : ndarray of shape (n_outputs,)
+        :math:`\tau_k` of each output, in (0, 1).
+
+    Returns
+    -------
+    loss : float
+    """
+    Z -= Y  # z - y = -r
+    slope = (Z > 0).astype(Z.dtype)  # d rho / dz: 1 - tau above the target, -tau below
+    slope -= np.asarray(quantiles, dtype=Z.dtype)
+    per_sample = np.einsum("ij,ij->i", Z, slope)  # (z - y)(1{z > y} - tau) = rho(y - z)
+    weights = _row_weights(Z.shape[0], sample_weight, Z.dtype)
+    loss = float(np.sum(per_sample[:, None] * weights))
+    np.multiply(slope, weights, out=Z)
     return loss
 
 

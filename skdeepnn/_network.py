@@ -255,18 +255,26 @@ class Network:
 
 
 class Step:
-    """One training step of the NumPy reference: a batch's cost and gradient, then the
+    r"""One training step of the NumPy reference: a batch's cost and gradient, then the
     optimizer's update of the packed parameters.
+
+    With ``max_grad_norm`` = :math:`c`, the gradient :math:`g` (every weight's and
+    bias's, the L2 term included) is clipped to at most that L2 norm before the update:
+
+    .. math:: g \leftarrow g \min\left(1, \frac{c}{\|g\|_2}\right)
 
     Parameters
     ----------
     network : Network
     optimizer : optimizer of ``_optimizers``
         Over ``[network.params]``.
+    max_grad_norm : float or None, default=None
+        :math:`c`; None clips nothing.
     """
 
-    def __init__(self, network, optimizer):
+    def __init__(self, network, optimizer, max_grad_norm=None):
         self.network, self.optimizer = network, optimizer
+        self.max_grad_norm = max_grad_norm
 
     def gradient(self, X, Y, sample_weight=None, rng=None):
         """The batch's cost; its gradient, as ``update`` takes it, goes to ``param_grads``."""
@@ -275,7 +283,38 @@ class Step:
     def update(self, batch_weight):
         """Step the parameters along the last gradient; ``batch_weight`` is the batch's
         number of samples or sum of weights (the ``m`` of its cost)."""
-        self.optimizer.update([self.network.params], [self.network.param_grads])
+        grads = self.network.param_grads
+        if self.max_grad_norm is not None:
+            clip_gradient(grads, self.max_grad_norm)
+        self.optimizer.update([self.network.params], [grads])
+
+
+def clip_gradient(grads, max_norm):
+    r"""Rescale ``grads`` in place to at most the L2 norm ``max_norm`` = :math:`c`:
+    :math:`g \leftarrow g \min(1, c / \|g\|_2)`. Returns the factor applied.
+
+    A gradient with an infinite or NaN entry is left as it is: the step then makes the
+    parameters non-finite, which the divergence guard reports, rather than hiding it.
+    """
+    norm = l2_norm(grads)
+    if not norm > max_norm or not np.isfinite(norm):
+        return 1.0
+    factor = max_norm / norm
+    grads *= grads.dtype.type(factor)
+    return factor
+
+
+def l2_norm(vector):
+    """The L2 norm of ``vector``, a float; without overflow when its squares overflow."""
+    with np.errstate(over="ignore"):  # then taken again on the scaled vector
+        squared = float(np.dot(vector, vector))
+    if np.isfinite(squared):
+        return float(np.sqrt(squared))
+    largest = float(np.max(np.abs(vector)))
+    if not np.isfinite(largest):
+        return largest
+    scaled = vector / largest
+    return largest * float(np.sqrt(np.dot(scaled, scaled)))
 
 
 class NumpyBackend:
@@ -313,9 +352,10 @@ class NumpyBackend:
         """The loss the network trains on: the head's, as it is."""
         return loss
 
-    def step(self, network, optimizer):
-        """The training step of ``network`` with ``optimizer``."""
-        return Step(network, optimizer)
+    def step(self, network, optimizer, max_grad_norm=None):
+        """The training step of ``network`` with ``optimizer``, clipping the gradient to
+        ``max_grad_norm``."""
+        return Step(network, optimizer, max_grad_norm)
 
 
 # -- prediction ----------------------------------------------------------------------

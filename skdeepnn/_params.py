@@ -169,8 +169,9 @@ class LayerSizes:
         return "a tuple of positive ints (one per hidden layer)"
 
 
-class DropoutRates:
-    """A probability in [0, 1), or a flat sequence of them (one per hidden layer)."""
+class FloatOrSequence:
+    """One finite float, or a flat sequence of them, each of which ``holds``; a sequence
+    must also satisfy ``holds_sequence``. Subclasses say which values hold."""
 
     def accepts_type(self, value):
         if isinstance(value, (bool, np.bool_, str)):
@@ -180,17 +181,42 @@ class DropoutRates:
     def is_satisfied_by(self, value):
         if not self.accepts_type(value):
             return False
-        rates = [value] if isinstance(value, Real) else list(value)
-        return all(
-            isinstance(rate, Real)
-            and not isinstance(rate, (bool, np.bool_))
-            and math.isfinite(rate)
-            and 0 <= rate < 1
-            for rate in rates
+        values = [value] if isinstance(value, Real) else list(value)
+        finite = all(
+            isinstance(v, Real) and not isinstance(v, (bool, np.bool_)) and math.isfinite(v)
+            for v in values
         )
+        return finite and all(self.holds(v) for v in values) and self.holds_sequence(values)
+
+    def holds(self, value):
+        raise NotImplementedError
+
+    def holds_sequence(self, values):
+        return True
+
+
+class DropoutRates(FloatOrSequence):
+    """A probability in [0, 1), or a flat sequence of them (one per hidden layer)."""
+
+    def holds(self, rate):
+        return 0 <= rate < 1
 
     def __str__(self):
         return "a float in [0, 1) or a tuple of them, one per hidden layer (1.0 drops every unit)"
+
+
+class QuantileLevels(FloatOrSequence):
+    """A probability in (0, 1), or a non-empty, strictly increasing sequence of them."""
+
+    def holds(self, level):
+        return 0 < level < 1
+
+    def holds_sequence(self, levels):
+        increasing = all(a < b for a, b in zip(levels[:-1], levels[1:], strict=True))
+        return len(levels) > 0 and increasing
+
+    def __str__(self):
+        return "a float in (0, 1) or a non-empty, strictly increasing sequence of them"
 
 
 #: Where MLPClassifier's and MLPRegressor's users find every parameter mapped.

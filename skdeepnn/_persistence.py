@@ -112,6 +112,8 @@ ATTRIBUTES = {
     "_batch_norm_updates": (_INT,),
     "_one_dimensional_y": (_BOOL,),
     "_sparse_output": (_BOOL,),
+    "quantiles_": (_FLOATS, None),
+    "_quantile_axis": (_BOOL,),
 }
 # The smallest value of the int attributes that size arrays or count things.
 ATTRIBUTE_MINIMA = {
@@ -135,15 +137,21 @@ REQUIRED_ATTRIBUTES = {
 }  # fmt: skip
 # The attributes a class never has.
 FORBIDDEN_ATTRIBUTES = {
-    "DeepNNClassifier": ("_one_dimensional_y",),
+    "DeepNNClassifier": ("_one_dimensional_y", "quantiles_", "_quantile_axis"),
     "DeepNNRegressor": ("_sparse_output",),
-    "LogisticRegressionGD": ("_one_dimensional_y", "n_layers_", "_batch_norm_updates"),
+    "LogisticRegressionGD": (
+        "_one_dimensional_y",
+        "n_layers_",
+        "_batch_norm_updates",
+        "quantiles_",
+        "_quantile_axis",
+    ),
 }
 LAYER_LISTS = ("coefs_", "intercepts_")
 BATCH_NORM_LISTS = ("gammas_", "betas_", "running_means_", "running_vars_")
 LABEL_KINDS = "iubfU"  # ints, unsigned ints, bools, floats, str
 WEIGHT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-TUPLE_PARAMS = ("hidden_layer_sizes", "dropout")
+TUPLE_PARAMS = ("hidden_layer_sizes", "dropout", "quantile")
 
 #: What the header says one array must be: what it is (for messages), its shape,
 #: and the header's values that the shape comes from.
@@ -342,7 +350,7 @@ def _fitted_to_file(estimator, header, arrays):
         value = state[name]
         if name == "feature_names_in_":
             value = [str(item) for item in value]
-        elif isinstance(value, list):
+        elif isinstance(value, (list, np.ndarray)):  # curves, quantiles_
             value = [float(item) for item in value]
         else:
             value = _json_scalar(value, f"The fitted attribute {name}")
@@ -546,6 +554,8 @@ def _check_attribute(name, value):
         raise ValueError(f"its attribute {name} is invalid: {_short(value)}")
     if name == "feature_names_in_":
         return np.array(value, dtype=object)
+    if name == "quantiles_" and value is not None:
+        return np.array(value, dtype=np.float64)
     if _FLOATS in kinds and isinstance(value, list):
         return list(map(float, value))
     if kinds[0] == _FLOAT and value is not None:
@@ -748,8 +758,11 @@ def _check_outputs_and_classes(arrays, values, params):
     """The classes, ``out_activation_``, ``_one_dimensional_y`` and ``class_weight`` must
     fit the last layer and each other."""
     n_outputs = values["n_outputs_"]
-    if values.get("_one_dimensional_y") and n_outputs != 1:
-        raise ValueError(f"its regressor predicts a 1-d y but has {n_outputs} outputs")
+    quantiles = values.get("quantiles_")
+    n_quantiles = 1 if quantiles is None else _check_quantiles(quantiles, values)
+    if values.get("_one_dimensional_y") and n_outputs != n_quantiles:
+        of = "" if quantiles is None else f" of {n_quantiles} quantiles"
+        raise ValueError(f"its regressor predicts a 1-d y{of} but has {n_outputs} outputs")
     if "classes_" in arrays:
         classes = arrays["classes_"]
         _check_classes(classes, values)
@@ -770,6 +783,26 @@ def _check_outputs_and_classes(arrays, values, params):
             f"its out_activation_={_short(values['out_activation_'])} does not fit the model; "
             f"expected one of {activations}"
         )
+
+
+def _check_quantiles(quantiles, values):
+    """The number of quantiles of a quantile regressor, after checking that its
+    ``quantiles_`` are strictly increasing in (0, 1) and fit its outputs."""
+    n_quantiles, n_outputs = len(quantiles), values["n_outputs_"]
+    increasing = bool(np.all(np.diff(quantiles) > 0))
+    if not (n_quantiles and increasing and np.all((quantiles > 0) & (quantiles < 1))):
+        raise ValueError(
+            f"its quantiles_={_short(quantiles.tolist())} are not a strictly increasing "
+            "sequence in (0, 1)"
+        )
+    if n_outputs % n_quantiles or values["out_activation_"] != "identity":
+        raise ValueError(
+            f"its quantiles_ do not fit n_outputs_={n_outputs} and out_activation_="
+            f"{_short(values['out_activation_'])}"
+        )
+    if n_quantiles > 1 and not values.get("_quantile_axis", False):
+        raise ValueError("its several quantiles_ need _quantile_axis")
+    return n_quantiles
 
 
 def _check_classes(classes, values):

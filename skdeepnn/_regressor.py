@@ -17,8 +17,14 @@ from ._docs import (
     TRAINING_ATTRIBUTES,
     TRAINING_PARAMETERS,
 )
-from ._heads import RegressionHead
-from ._params import Interval, Options, offered_when, partial_fit_unavailable
+from ._heads import QuantileHead, RegressionHead
+from ._params import (
+    Interval,
+    Options,
+    QuantileLevels,
+    offered_when,
+    partial_fit_unavailable,
+)
 
 
 class DeepNNRegressor(RegressorMixin, NetworkEstimator):
@@ -40,17 +46,32 @@ class DeepNNRegressor(RegressorMixin, NetworkEstimator):
 """
         + NETWORK_PARAMETERS
         + """\
-    loss : {"squared_error", "huber", "poisson"}, default="squared_error"
+    loss : {"squared_error", "huber", "poisson", "quantile"}, default="squared_error"
         The loss of each output, summed over the outputs and averaged over the
         samples. "squared_error" is ``(z - y)^2 / 2``, MLPRegressor's.
         "huber" is that within ``huber_delta`` of the target and grows linearly
         beyond it, so that outliers pull on the fit with a bounded force.
         "poisson" predicts ``exp(z)`` (a log link) and minimizes half the Poisson
         deviance, for counts and rates: ``y`` must be non-negative.
+        "quantile" predicts the ``quantile`` of each target given ``X``,
+        minimizing the pinball loss ``max(tau r, (tau - 1) r)`` of the residual
+        ``r = y - z`` (scikit-learn's ``mean_pinball_loss``); its default
+        score is ``d2_pinball_score`` (averaged over the quantiles), and early
+        stopping monitors the validation pinball loss.
     huber_delta : float, default=1.0
         With ``loss="huber"``, the residual beyond which the loss grows
         linearly, in the units of ``y``: 1.0 suits a standardized ``y`` (for
         instance with ``TransformedTargetRegressor`` and ``StandardScaler``).
+    quantile : float or sequence of float, default=0.5
+        With ``loss="quantile"``, the quantile ``tau`` to predict, in (0, 1), or a
+        strictly increasing sequence of them, predicted together by one network
+        (one output unit per target and quantile, e.g. ``(0.05, 0.5, 0.95)`` for a
+        90% interval and the median). A float gives predictions of ``y``'s
+        shape; a sequence adds a last axis of quantiles: ``(n_samples,
+        n_quantiles)`` for a 1-D ``y``, ``(n_samples, n_targets, n_quantiles)``
+        for a 2-D one. The predicted quantiles of a row never cross: they are
+        sorted along that axis (a repair that never raises the summed pinball
+        loss). Ignored by the other losses.
 """
         + TRAINING_PARAMETERS
         + RUN_PARAMETERS
@@ -61,9 +82,14 @@ class DeepNNRegressor(RegressorMixin, NetworkEstimator):
         + NETWORK_ATTRIBUTES
         + """\
     n_outputs_ : int
-        Output units: the number of columns of ``y`` (1 for a 1-D ``y``).
+        Output units: the number of columns of ``y`` (1 for a 1-D ``y``), times
+        the number of quantiles with ``loss="quantile"``.
     out_activation_ : str
         "identity", or "exp" with ``loss="poisson"``.
+    quantiles_ : ndarray of shape (n_quantiles,) or None
+        With ``loss="quantile"``, the quantiles predicted (None otherwise); ``n_outputs_`` is then
+        ``n_targets * n_quantiles``, output ``t * n_quantiles + j`` predicting
+        quantile ``j`` of target ``t``.
 """
         + BATCH_NORM_ATTRIBUTES
         + TRAINING_ATTRIBUTES
@@ -90,8 +116,9 @@ class DeepNNRegressor(RegressorMixin, NetworkEstimator):
     _parameter_constraints = {
         **NetworkEstimator._parameter_constraints,
         **DEEP_CONSTRAINTS,
-        "loss": [Options("squared_error", "huber", "poisson")],
+        "loss": [Options("squared_error", "huber", "poisson", "quantile")],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
+        "quantile": [QuantileLevels()],
     }
     _arrays = DEEP_ARRAYS
 
@@ -106,6 +133,7 @@ class DeepNNRegressor(RegressorMixin, NetworkEstimator):
         batch_norm_momentum=0.9,
         loss="squared_error",
         huber_delta=1.0,
+        quantile=0.5,
         solver="adam",
         learning_rate=0.001,
         batch_size="auto",
@@ -117,10 +145,13 @@ class DeepNNRegressor(RegressorMixin, NetworkEstimator):
         beta_2=0.999,
         epsilon=1e-8,
         nesterov=False,
+        max_grad_norm=None,
         lr_schedule="constant",
         decay_rate=1.0,
         decay_steps=10,
         power_t=0.5,
+        restart_period=10,
+        restart_multiplier=1,
         early_stopping=False,
         validation_fraction=0.1,
         scoring=None,
@@ -138,6 +169,7 @@ class DeepNNRegressor(RegressorMixin, NetworkEstimator):
         self.batch_norm_momentum = batch_norm_momentum
         self.loss = loss
         self.huber_delta = huber_delta
+        self.quantile = quantile
         self.solver = solver
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -149,10 +181,13 @@ class DeepNNRegressor(RegressorMixin, NetworkEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.nesterov = nesterov
+        self.max_grad_norm = max_grad_norm
         self.lr_schedule = lr_schedule
         self.decay_rate = decay_rate
         self.decay_steps = decay_steps
         self.power_t = power_t
+        self.restart_period = restart_period
+        self.restart_multiplier = restart_multiplier
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.scoring = scoring
@@ -208,17 +243,27 @@ class DeepNNRegressor(RegressorMixin, NetworkEstimator):
         return y
 
     def _target_head(self, y, sample_weight, *, fitted, incremental, classes):
-        n_outputs = 1 if y.ndim == 1 else y.shape[1]
-        if fitted and n_outputs != self.n_outputs_:
+        n_targets = 1 if y.ndim == 1 else y.shape[1]
+        if self.loss == "quantile":
+            several = not isinstance(self.quantile, Real)
+            quantiles = list(self.quantile) if several else [self.quantile]
+            head = QuantileHead(n_targets, quantiles, y.ndim == 1, quantile_axis=several)
+        else:
+            head = RegressionHead(n_targets, self.loss, self.huber_delta, y.ndim == 1)
+        if fitted and head.n_outputs != self.n_outputs_:
             raise ValueError(
-                f"y has {n_outputs} outputs, but the model was fitted on {self.n_outputs_}; "
-                "refit (warm_start=False) to change them."
+                f"y has {n_targets} outputs, but the model was fitted on {self.n_outputs_} "
+                "output units; refit (warm_start=False) to change them."
             )
-        return RegressionHead(n_outputs, self.loss, self.huber_delta, y.ndim == 1)
+        return head
 
     def _fitted_head(self):
-        # Prediction needs only the output activation: rebuilt from the fitted
-        # attributes, it ignores a loss changed by set_params after the fit.
+        # Prediction needs only the output activation and the quantiles: rebuilt from the
+        # fitted attributes, it ignores a loss changed by set_params after the fit.
+        quantiles = getattr(self, "quantiles_", None)
+        if quantiles is not None:
+            n_targets = self.n_outputs_ // len(quantiles)
+            return QuantileHead(n_targets, quantiles, self._one_dimensional_y, self._quantile_axis)
         loss = "poisson" if self.out_activation_ == "exp" else "squared_error"
         return RegressionHead(self.n_outputs_, loss, one_dimensional=self._one_dimensional_y)
 
@@ -236,6 +281,27 @@ class DeepNNRegressor(RegressorMixin, NetworkEstimator):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The shape ``y`` had in ``fit``, in the dtype of ``X`` (float32 or float64).
+            With ``loss="quantile"`` and a sequence of quantiles, a last axis of
+            quantiles, sorted: (n_samples, n_quantiles) or (n_samples, n_targets,
+            n_quantiles).
         """
         Z = self._forward_logits(X)  # checks that the model is fitted first
         return self._fitted_head().predict(Z)
+
+    def score(self, X, y, sample_weight=None):
+        """The default score of the predictions of ``X``: R², or with
+        ``loss="quantile"`` scikit-learn's ``d2_pinball_score`` averaged over the
+        quantiles.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        y_pred = self.predict(X)  # checks that the model is fitted first
+        return self._fitted_head().score_targets(y, y_pred, sample_weight)

@@ -327,20 +327,39 @@ def _tensor_type(input_type):
     return DoubleTensorType if _graph_dtype(input_type) == np.float64 else FloatTensorType
 
 
-def _predicts_one_dimensional(model):
-    """Whether the regressor's ``predict`` returns a 1-D array (it was fitted on a 1-D
-    ``y``): asked of ``predict`` itself, on one row of zeros."""
+def _prediction_shape(model):
+    """The shape of the regressor's ``predict`` for one row, the row's axis left out:
+    ``()`` for a 1-D ``y``, ``(n_outputs,)``, or with a quantile axis ``(n_quantiles,)``
+    or ``(n_targets, n_quantiles)``. Asked of ``predict`` itself, on one row of zeros."""
     check_is_fitted(model)
     with warnings.catch_warnings():
         # A model fitted on a DataFrame warns that this array has no column names.
         warnings.simplefilter("ignore")
-        return model.predict(np.zeros((1, model.n_features_in_))).ndim == 1
+        return model.predict(np.zeros((1, model.n_features_in_))).shape[1:]
+
+
+def _sorted_quantiles(graph, Z, model):
+    """``Z``'s quantiles of each target sorted, as ``predict`` repairs crossings: TopK of
+    all ``n_quantiles`` along the quantile axis, smallest first."""
+    n_quantiles = len(model.quantiles_)
+    by_target = graph.constant("by_target", np.array([-1, n_quantiles]), TensorProto.INT64)
+    Q = graph.node("Reshape", [Z, by_target])
+    k = graph.constant("k", np.array([n_quantiles]), TensorProto.INT64)
+    values = graph.scope.get_unique_variable_name("sorted_quantiles")
+    indices = graph.scope.get_unique_variable_name("sorted_indices")
+    name = graph.scope.get_unique_operator_name("TopK")
+    graph.container.add_node(
+        "TopK", [Q, k], [values, indices], name=name, op_version=11, axis=-1, largest=0, sorted=1
+    )
+    return values
 
 
 def convert_regressor(scope, operator, container):
     """skl2onnx's converter for DeepNNRegressor: ``predict``'s values, in its shape.
 
-    The parameters are those of :func:`convert_classifier`.
+    With ``loss="quantile"``, each target's quantiles are sorted (TopK), as ``predict``
+    sorts them so that they never cross. The parameters are those of
+    :func:`convert_classifier`.
     """
     model = operator.raw_operator
     graph = _GraphBuilder(scope, container, _graph_dtype(operator.inputs[0].type))
@@ -348,13 +367,16 @@ def convert_regressor(scope, operator, container):
     Z = _forward(graph, operator, model)
     if model.out_activation_ == "exp":  # loss="poisson": a log link
         Z = graph.node("Exp", [Z])
-    shape = [-1] if _predicts_one_dimensional(model) else [-1, model.n_outputs_]
-    shape = graph.constant("shape", np.array(shape), TensorProto.INT64)
+    if getattr(model, "quantiles_", None) is not None:
+        Z = _sorted_quantiles(graph, Z, model)
+    shape = graph.constant("shape", np.array([-1, *_prediction_shape(model)]), TensorProto.INT64)
     graph.node("Reshape", [Z, shape], output=operator.outputs[0].full_name)
 
 
 def calculate_regressor_output_shapes(operator):
-    """skl2onnx's shape calculator for DeepNNRegressor: ``(N,)`` or ``(N, n_outputs)``.
+    """skl2onnx's shape calculator for DeepNNRegressor: ``predict``'s shape, ``(N,)``,
+    ``(N, n_outputs)``, or with a quantile axis ``(N, n_quantiles)`` or ``(N, n_targets,
+    n_quantiles)``.
 
     Parameters
     ----------
@@ -365,7 +387,7 @@ def calculate_regressor_output_shapes(operator):
     check_input_and_output_types(operator, good_input_types=_INPUT_TYPES)
     model = operator.raw_operator
     n_rows = operator.inputs[0].get_first_dimension()
-    shape = [n_rows] if _predicts_one_dimensional(model) else [n_rows, model.n_outputs_]
+    shape = [n_rows, *_prediction_shape(model)]
     operator.outputs[0].type = _tensor_type(operator.inputs[0].type)(shape)
 
 

@@ -33,6 +33,10 @@ def network_configurations(Estimator, extra):
         {"lr_schedule": "exponential", "decay_rate": 0.99, "learning_rate": 0.01},
         {"lr_schedule": "step", "decay_rate": 0.5, "learning_rate": 0.01},
         {"lr_schedule": "adaptive"},
+        {"lr_schedule": "cosine", "restart_period": 5, "restart_multiplier": 2,
+         "learning_rate": 0.01},
+        {"max_grad_norm": 1.0},
+        {"max_grad_norm": 1.0, "solver": "sgd", "learning_rate": 0.1},
         *extra,
     ]
     return [Estimator(**params) for params in settings]
@@ -48,12 +52,21 @@ ESTIMATORS = [
     ),
     *network_configurations(
         DeepNNRegressor,
-        [{"loss": "huber"}, {"loss": "poisson"}, {"loss": "huber", "solver": "lbfgs"}],
+        [
+            {"loss": "huber"},
+            {"loss": "poisson"},
+            {"loss": "huber", "solver": "lbfgs"},
+            {"loss": "quantile", "quantile": 0.3},
+            {"loss": "quantile", "quantile": (0.1, 0.5, 0.9)},
+            {"loss": "quantile", "quantile": 0.7, "early_stopping": True},
+        ],
     ),
     LogisticRegressionGD(),
     LogisticRegressionGD(class_weight="balanced"),
     LogisticRegressionGD(fit_intercept=False),
     *(LogisticRegressionGD(solver=solver) for solver in ("sgd", "adam", "lbfgs")),
+    LogisticRegressionGD(max_grad_norm=1.0),
+    LogisticRegressionGD(lr_schedule="cosine", restart_period=20),
 ]
 
 SAMPLE_WEIGHT_CHECKS = (
@@ -89,6 +102,26 @@ def expected_failures(estimator):
         failures["check_regressor_multioutput"] = (
             "the check's targets are negative, which the Poisson deviance refuses: the "
             "check does not apply the positive_only tag"
+        )
+    if (
+        isinstance(estimator, DeepNNRegressor)
+        and estimator.loss == "quantile"
+        and not isinstance(estimator.quantile, float)
+    ):
+        reason = (
+            "several quantiles add a last axis to predict, (n_samples, n_quantiles) or "
+            "(n_samples, n_targets, n_quantiles): the check expects y's shape"
+        )
+        failures.update(
+            dict.fromkeys(
+                (
+                    "check_regressors_train",
+                    "check_regressor_multioutput",
+                    "check_estimator_sparse_array",
+                    "check_estimator_sparse_matrix",
+                ),
+                reason,
+            )
         )
     return failures
 

@@ -430,6 +430,8 @@ def test_regression_attributes():
         "n_outputs_": 3,
         "out_activation_": "exp",
         "_one_dimensional_y": False,
+        "quantiles_": None,  # a refit after a quantile fit forgets its quantiles
+        "_quantile_axis": False,
     }
 
 

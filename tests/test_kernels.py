@@ -29,6 +29,18 @@ from skdeepnn._optimizers import Adam, Momentum, RMSProp
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 2e-5, np.float64: 1e-12}
 
+#: The optimizers with a fused step, each made over a list of parameter vectors.
+FUSED_OPTIMIZERS = pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: Adam(p, 0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-7),
+        lambda p: RMSProp(p, 0.01, beta_2=0.9, epsilon=1e-6),
+        lambda p: Momentum(p, 0.1, beta_1=0.7),
+        lambda p: Momentum(p, 0.1, beta_1=0.7, nesterov=True),
+    ],
+    ids=["adam", "rmsprop", "momentum", "nesterov"],
+)
+
 
 @pytest.fixture(autouse=True)
 def default_settings(monkeypatch):
@@ -139,16 +151,7 @@ def test_fused_relu_matches_the_reference(fused, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda p: Adam(p, 0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-7),
-        lambda p: RMSProp(p, 0.01, beta_2=0.9, epsilon=1e-6),
-        lambda p: Momentum(p, 0.1, beta_1=0.7),
-        lambda p: Momentum(p, 0.1, beta_1=0.7, nesterov=True),
-    ],
-    ids=["adam", "rmsprop", "momentum", "nesterov"],
-)
+@FUSED_OPTIMIZERS
 @pytest.mark.parametrize("decay", [0.05, 0.0])
 def test_fused_optimizer_steps_match_the_reference(fused, dtype, make, decay):
     rng = np.random.default_rng(3)
@@ -177,6 +180,39 @@ def test_fused_optimizer_steps_match_the_reference(fused, dtype, make, decay):
     for mine, theirs in zip(optimizer._state(), reference._state(), strict=True):
         assert_allclose(mine, theirs, rtol=RTOL[dtype], atol=1e-9)
     assert getattr(optimizer, "t", None) == getattr(reference, "t", None)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@FUSED_OPTIMIZERS
+@pytest.mark.parametrize("decay", [0.05, 0.0])
+def test_fused_steps_clip_the_gradient_with_its_l2_term_as_the_reference(fused, dtype, make, decay):
+    """max_grad_norm: the fused step clips g + decay W (the reference's gradient), then
+    steps as the reference step does on the clipped vector."""
+    from skdeepnn._network import Step
+
+    rng = np.random.default_rng(4)
+    start = rng.standard_normal(1000).astype(dtype)
+    gradients = [(rng.standard_normal(1000) * scale).astype(dtype) for scale in (1, 0.01, 5)]
+    n_weights, max_norm = 600, 2.0
+    params_reference, params_fused = start.copy(), start.copy()
+    reference = Step(SimpleNamespace(params=params_reference), make([params_reference]), max_norm)
+    network = SimpleNamespace(
+        params=params_fused, alpha=4 * decay, parameters=SimpleNamespace(n_weights=n_weights)
+    )
+    step = fused.step(network, make([params_fused]), max_norm)
+    assert isinstance(step, FusedStep)
+    clipped = 0
+    for gradient in gradients:
+        with_l2 = gradient.copy()
+        if decay:
+            with_l2[:n_weights] += dtype(decay) * params_reference[:n_weights]
+        clipped += np.linalg.norm(with_l2.astype(np.float64)) > max_norm
+        reference.network.param_grads = with_l2
+        reference.update(4.0)
+        network.param_grads = gradient.copy()
+        step.update(4.0)
+    assert 0 < clipped < len(gradients)  # both a clipped and an unclipped step
+    assert_allclose(params_fused, params_reference, rtol=RTOL[dtype], atol=1e-6)
 
 
 def test_gradient_descent_keeps_its_own_step(fused):
@@ -389,3 +425,20 @@ def test_importing_skdeepnn_does_not_import_numba():
     code = "import sys, skdeepnn; print('numba' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+@pytest.mark.parametrize("solver", ["adam", "momentum", "sgd"])
+def test_a_clipped_fit_with_fused_kernels_follows_the_reference(calls, solver):
+    X, y = make_classification(n_samples=120, n_features=8, n_informative=5, n_classes=3,
+                               random_state=0)  # fmt: skip
+
+    def make():
+        return DeepNNClassifier(
+            hidden_layer_sizes=(16,), solver=solver, max_iter=6, batch_size=32,
+            learning_rate=0.05, alpha=0.5, max_grad_norm=0.3, random_state=0,
+            n_iter_no_change=np.inf,
+        )  # fmt: skip
+
+    reference, fused_model = _fit_both(make, X, y)
+    _assert_same_fit(fused_model, reference, rtol=1e-9)
+    assert calls["relu_backward"] > 0

@@ -153,6 +153,23 @@ def test_regressor(loss, n_outputs, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("quantile", [0.8, (0.1, 0.5, 0.9)])
+@pytest.mark.parametrize("n_outputs", [None, 2])
+def test_quantile_regressor_sorts_its_quantiles_as_predict(quantile, n_outputs, dtype):
+    """predict's shape (a quantile axis for a sequence), and its repair of crossings:
+    outputs forced to cross come out sorted, in the graph as in predict."""
+    X, y = regression_data(n_outputs, "squared_error", dtype)
+    reg = DeepNNRegressor(hidden_layer_sizes=(16,), loss="quantile", quantile=quantile,
+                          max_iter=20, random_state=0).fit(X, y)  # fmt: skip
+    check_regressor(reg, X)
+    if np.size(quantile) > 1:
+        reg.intercepts_[-1] = reg.intercepts_[-1] + np.tile([1.0, 0.0, -1.0], n_outputs or 1)
+        raw = np.asarray(reg.predict(X))
+        check_regressor(reg, X)
+        assert (np.diff(raw, axis=-1) >= 0).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_regressor_activations_with_batch_norm(activation, dtype):
     X, y = regression_data(2, "squared_error", dtype)

@@ -629,3 +629,28 @@ def test_skops_round_trips_and_trusts_only_public_classes():
         copy = sio.loads(data, trusted=untrusted)
         if hasattr(estimator, "coefs_") or hasattr(estimator, "coef_"):
             _same_model(estimator, copy, X)
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        ({"quantiles_": [0.9, 0.1]}, "not a strictly increasing sequence in \\(0, 1\\)"),
+        ({"quantiles_": [0.1, 1.5]}, "not a strictly increasing sequence in \\(0, 1\\)"),
+        ({"quantiles_": []}, "not a strictly increasing sequence"),
+        ({"quantiles_": [0.1, 0.5]}, "do not fit n_outputs_=3"),
+        ({"quantiles_": [0.5]}, "1-d y of 1 quantiles but has 3 outputs"),
+        ({"quantiles_": [0.1, 0.5, 0.9], "_quantile_axis": False}, "need _quantile_axis"),
+        ({"quantiles_": "0.5"}, "its attribute quantiles_ is invalid"),
+    ],
+)
+def test_load_refuses_quantiles_that_do_not_fit_the_model(tmp_path, edit, message):
+    model = fitted(DeepNNRegressor(loss="quantile", quantile=[0.1, 0.5, 0.9], max_iter=2,
+                                   hidden_layer_sizes=(3,), random_state=0), X, Y_REG)  # fmt: skip
+    skdeepnn.save(model, tmp_path / "model.npz")
+    header, arrays = read_file(tmp_path / "model.npz")
+    assert header["attributes"]["quantiles_"] == [0.1, 0.5, 0.9]
+    assert header["params"]["quantile"] == [0.1, 0.5, 0.9]
+    header["attributes"].update(edit)
+    write_file(tmp_path / "bad.npz", header, arrays)
+    with pytest.raises(ValueError, match=message):
+        skdeepnn.load(tmp_path / "bad.npz")
