@@ -70,7 +70,7 @@ def test_adaptive_divides_by_five_when_the_loss_stalls(data):
 @pytest.mark.parametrize(
     ("params", "error", "message"),
     [
-        (dict(lr_schedule="cosine"), ValueError, "'lr_schedule' parameter"),
+        (dict(lr_schedule="cyclic"), ValueError, "'lr_schedule' parameter"),
         (dict(decay_rate=0.0), ValueError, "'decay_rate' parameter"),
         (dict(decay_steps=0), ValueError, "'decay_steps' parameter"),
         (dict(power_t=-1.0), ValueError, "'power_t' parameter"),
