@@ -15,8 +15,8 @@ targets should fall inside them, and they should widen where the noise grows.
 """
 
 # %%
-# Data whose noise grows with |x|
-# -------------------------------
+# Data whose noise grows with ``|x|``
+# -----------------------------------
 # The tau-quantile of ``y`` given ``x`` is ``f(x) + s(x) Phi^{-1}(tau)``, with
 # ``f(x) = x sin(x) / 2``, ``s(x) = 0.2 + 0.4 |x|`` and ``Phi`` the standard
 # normal distribution function.
