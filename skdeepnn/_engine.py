@@ -552,9 +552,12 @@ def check_better_than_the_prior(training, data, model, n_epochs, learning_rate):
         skill = (final_score - prior_score) / (1 - prior_score)
     else:  # the prior is perfect already: matching it is all there is to do
         skill = 1.0 if final_score >= 1 else 0.0
-    # Worse than where it started, too: steps that overshoot from the start and leave it
-    # there (random labels, where the prior is all there is) have not diverged.
-    worse = final > (training.start_cost if training.start_cost is not None else -np.inf)
+    # Worse than where it started, too, by more than rounding: steps that overshoot
+    # from the start and come back to it (random labels, where the prior is all there
+    # is) have not diverged.
+    start = training.start_cost
+    rounding = 64 * np.finfo(data.X.dtype).eps * max(abs(start), 1.0)
+    worse = final > start + rounding
     if not final < prior and final > 0 and worse and not skill > NO_SKILL:
         raise_diverged(
             n_epochs,
