@@ -72,14 +72,7 @@ def minimize_lbfgs(network, data, settings, tasks, model_after, first_epoch=0):
             jac=True,
             method="L-BFGS-B",
             callback=after_iteration,
-            options={
-                "maxiter": settings.max_iter,
-                "maxfun": settings.max_fun,
-                "gtol": settings.tol,
-                # SciPy's default ftol (2.2e-9) would stop on a relative decrease of the
-                # cost first, and a tol below about 1e-6 would have no effect.
-                "ftol": 64 * np.finfo(np.float64).eps,
-            },
+            options=_scipy_options(settings),
         )
     except KeyboardInterrupt:
         np.copyto(params, accepted)
@@ -101,6 +94,18 @@ def minimize_lbfgs(network, data, settings, tasks, model_after, first_epoch=0):
             ConvergenceWarning,
         )
     return _with_full_batch_statistics(network, X, sample_weight, training)
+
+
+def _scipy_options(settings):
+    """L-BFGS-B's options: the iteration and evaluation limits, and ``tol`` as ``gtol``."""
+    return {
+        "maxiter": settings.max_iter,
+        "maxfun": settings.max_fun,
+        "gtol": settings.tol,
+        # SciPy's default ftol (2.2e-9) would stop on a relative decrease of the
+        # cost first, and a tol below about 1e-6 would have no effect.
+        "ftol": 64 * np.finfo(np.float64).eps,
+    }
 
 
 def _check_result(result, training, params, first_epoch):
