@@ -12,15 +12,19 @@ NETWORK_PARAMETERS = """\
         linear model (logistic regression, or linear regression).
     activation : {"relu", "leaky_relu", "tanh", "sigmoid", "identity"}, default="relu"
         Activation of the hidden layers (``leaky_relu`` has slope 0.01).
-    init : {"auto", "he", "xavier", "small_random", "zeros"}, default="auto"
+    init : {"auto", "he", "xavier", "glorot_uniform", "small_random", "zeros"}, default="auto"
         Weight initialization: "he" draws ``N(0, 2/n_{l-1})``, "xavier"
-        ``N(0, 1/n_{l-1})``, "small_random" ``0.01 N(0, 1)``. "auto" picks "he" for
-        relu and leaky_relu and "xavier" otherwise, except for a regressor's linear
-        output layer, which gets "xavier"; without hidden layers (a convex linear
-        model) it picks "zeros". Hidden biases start at zero; the output bias
-        starts where the network predicts the (weighted) mean of the target: the
-        logits of the class frequencies (with ``class_weight``, of their weighted
-        shares), or the mean of a regression target.
+        ``N(0, 1/n_{l-1})``, "glorot_uniform" ``U(-r, r)`` with ``r =
+        sqrt(6 / (n_{l-1} + n_l))`` for the weights and the hidden biases (what
+        scikit-learn's MLP draws), "small_random" ``0.01 N(0, 1)``. "auto" picks
+        "glorot_uniform" for relu and leaky_relu (scikit-learn's MLP's start)
+        and "xavier" otherwise; without hidden layers (a convex linear model)
+        "zeros".
+        Biases start at zero but with "glorot_uniform" (and with batch
+        normalization, whose beta replaces them); the output bias starts where
+        the network predicts the (weighted) mean of the target: the logits of the
+        class frequencies (with ``class_weight``, of their weighted shares), or
+        the mean of a regression target.
         "zeros" is there for the course's lesson: it cannot break the symmetry
         between hidden units, and fitting with it warns.
     dropout : float or tuple of float, default=0.0

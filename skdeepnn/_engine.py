@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.utils import _safe_indexing
 
 from ._batch_norm import BatchNorm
-from ._initializers import INITIALIZERS
+from ._initializers import INITIALIZERS, initial_bias
 from ._kernels import backend_for_fit
 from ._lbfgs import minimize_lbfgs
 from ._loop import EpochLoop, MiniBatches
@@ -401,11 +401,13 @@ def starting_arrays(data, model, previous, rng):
     batch_norm = None
     if momentum is not None:
         batch_norm = BatchNorm.initial(layer_sizes[1:-1], momentum, X.dtype)
+        intercepts[:-1] = [np.zeros_like(b) for b in intercepts[:-1]]  # beta replaces them
     return coefs, intercepts, batch_norm
 
 
 def initial_network(layer_sizes, initializer, output_initializer, rng, dtype):
-    """Weights from the initializers, zero biases: ``(coefs, intercepts)``.
+    """Weights from the initializers, and biases (zero but for "glorot_uniform"):
+    ``(coefs, intercepts)``.
 
     Parameters
     ----------
@@ -429,7 +431,10 @@ def initial_network(layer_sizes, initializer, output_initializer, rng, dtype):
         INITIALIZERS[name](fan_in, fan_out, rng, dtype)
         for name, fan_in, fan_out in zip(names, layer_sizes[:-1], layer_sizes[1:], strict=True)
     ]
-    intercepts = [np.zeros(n, dtype=dtype) for n in layer_sizes[1:]]
+    intercepts = [
+        initial_bias(name, fan_in, fan_out, rng, dtype)
+        for name, fan_in, fan_out in zip(names, layer_sizes[:-1], layer_sizes[1:], strict=True)
+    ]
     return coefs, intercepts
 
 

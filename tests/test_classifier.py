@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from _helpers import fit_quietly
 from scipy.special import expit, softmax
-from sklearn.datasets import make_blobs, make_classification
+from sklearn.datasets import load_iris, make_blobs, make_classification
+from sklearn.preprocessing import StandardScaler
 
 from skdeepnn import DeepNNClassifier
 
@@ -114,15 +115,15 @@ def test_hidden_layer_sizes_accepts_an_int_and_an_empty_tuple(blobs):
 @pytest.mark.parametrize(
     ("activation", "expected_init"),
     [
-        ("relu", "he"),
-        ("leaky_relu", "he"),
+        ("relu", "glorot_uniform"),
+        ("leaky_relu", "glorot_uniform"),
         ("tanh", "xavier"),
         ("sigmoid", "xavier"),
         ("identity", "xavier"),
     ],
 )
-def test_init_auto_picks_he_or_xavier(activation, expected_init):
-    """init='auto' starts from the same weights as the explicit initializer."""
+def test_init_auto_picks_glorot_uniform_or_xavier(activation, expected_init):
+    """init='auto' starts from the same weights and biases as the explicit initializer."""
     X, y = make_classification(n_samples=60, n_features=30, random_state=0)
     params = dict(
         hidden_layer_sizes=(40,),
@@ -134,12 +135,41 @@ def test_init_auto_picks_he_or_xavier(activation, expected_init):
     )
     auto = fit_quietly(DeepNNClassifier(init="auto", **params), X, y)
     explicit = fit_quietly(DeepNNClassifier(init=expected_init, **params), X, y)
-    np.testing.assert_array_equal(auto.coefs_[0], explicit.coefs_[0])
+    arrays = zip(
+        auto.coefs_ + auto.intercepts_, explicit.coefs_ + explicit.intercepts_, strict=True
+    )
+    for a, b in arrays:
+        np.testing.assert_array_equal(a, b)
+
+
+def test_init_auto_starts_a_relu_classifier_near_the_prior():
+    """With ReLU, "auto" is Glorot's uniform start, weights and hidden biases, as MLP's:
+    on iris' 4 features the first cost is close to the prior's (the output bias), below
+    the uniform guess's log 3, where He's large first-layer weights start above both."""
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    keep = np.r_[0:50, 50:80, 100:150]  # frequencies 50, 30, 50 of 130
+    X, y = X[keep], y[keep]
+    params = dict(solver="gd", learning_rate=1e-300, max_iter=1, random_state=0)
+    clf = fit_quietly(DeepNNClassifier(**params), X, y)
+    frequencies = np.bincount(y) / len(y)
+    prior_loss = -np.sum(frequencies * np.log(frequencies))
+    assert prior_loss < clf.loss_curve_[0] < np.log(3)
+    limit = np.sqrt(6 / (4 + 100))
+    assert np.abs(clf.coefs_[0]).max() <= limit and np.abs(clf.intercepts_[0]).max() <= limit
+    assert np.abs(clf.intercepts_[0]).min() > 0
+    he = fit_quietly(DeepNNClassifier(init="he", **params), X, y)
+    assert he.loss_curve_[0] > np.log(3)
 
 
 @pytest.mark.parametrize(
     ("init", "std"),
-    [("he", np.sqrt(2 / 500)), ("xavier", np.sqrt(1 / 500)), ("small_random", 0.01)],
+    [
+        ("he", np.sqrt(2 / 500)),
+        ("xavier", np.sqrt(1 / 500)),
+        ("glorot_uniform", np.sqrt(2 / 700)),  # U(-r, r), r^2 / 3 = 6 / 700 / 3
+        ("small_random", 0.01),
+    ],
 )
 def test_initial_weight_scale(init, std):
     """A fit that barely moves the weights shows the initializer's spread."""
@@ -157,7 +187,10 @@ def test_initial_weight_scale(init, std):
         y,
     )
     assert clf.coefs_[0].std() == pytest.approx(std, rel=0.02)
-    assert np.abs(clf.intercepts_[0]).max() < 1e-250  # biases start at zero
+    if init == "glorot_uniform":  # MLP's draw: the biases too, from the weights' law
+        assert clf.intercepts_[0].std() == pytest.approx(std, rel=0.15)
+    else:
+        assert np.abs(clf.intercepts_[0]).max() < 1e-250  # biases start at zero
 
 
 @pytest.mark.parametrize("solver", ["gd", "sgd", "momentum", "rmsprop", "adam"])

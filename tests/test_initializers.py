@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from skdeepnn._initializers import INITIALIZERS, he, small_random, xavier, zeros
+from skdeepnn._initializers import (
+    INITIALIZERS,
+    glorot_uniform,
+    he,
+    initial_bias,
+    small_random,
+    xavier,
+    zeros,
+)
 
 # fan_in and fan_out differ a lot so that scaling by the wrong one is caught.
 FAN_IN, FAN_OUT = 250, 4000
@@ -22,6 +30,7 @@ def test_registry():
     assert INITIALIZERS == {
         "he": he,
         "xavier": xavier,
+        "glorot_uniform": glorot_uniform,
         "small_random": small_random,
         "zeros": zeros,
     }
@@ -51,6 +60,31 @@ def test_empirical_std_and_mean(name):
     assert W.std() == pytest.approx(std, rel=0.02)
     # The sampling error of the mean is std / sqrt(n) = 0.001 std; allow 5 of them.
     assert abs(W.mean()) < 5 * std / np.sqrt(W.size)
+
+
+def test_glorot_uniform_is_uniform_on_the_fans_average():
+    """U(-r, r) with r = sqrt(6 / (fan_in + fan_out)), as scikit-learn's MLP draws."""
+    limit = np.sqrt(6 / (FAN_IN + FAN_OUT))
+    W = glorot_uniform(FAN_IN, FAN_OUT, np.random.default_rng(1))
+    assert np.abs(W).max() <= limit
+    assert np.abs(W).max() == pytest.approx(limit, rel=1e-4)  # 10**6 draws reach the edge
+    assert W.std() == pytest.approx(limit / np.sqrt(3), rel=0.01)  # a uniform's std
+    # a uniform law puts a tenth of its draws in each tenth of its range
+    counts = np.histogram(W, bins=10, range=(-limit, limit))[0] / W.size
+    np.testing.assert_allclose(counts, 0.1, atol=0.002)
+    W32 = glorot_uniform(30, 20, np.random.default_rng(3), dtype=np.float32)
+    assert_array_equal(W32, glorot_uniform(30, 20, np.random.default_rng(3)).astype(np.float32))
+
+
+def test_initial_bias_is_drawn_for_glorot_uniform_only():
+    limit = np.sqrt(6 / (7 + 3000))
+    b = initial_bias("glorot_uniform", 7, 3000, np.random.default_rng(0), np.float32)
+    assert b.shape == (3000,) and b.dtype == np.float32
+    assert np.abs(b).max() <= limit and b.std() == pytest.approx(limit / np.sqrt(3), rel=0.05)
+    for name in ("he", "xavier", "small_random", "zeros"):
+        rng = np.random.default_rng(4)
+        assert not initial_bias(name, 7, 3, rng).any()
+        assert rng.random() == np.random.default_rng(4).random()  # nothing drawn
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_STD))
