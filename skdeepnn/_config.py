@@ -2,15 +2,18 @@
 
 One setting so far, ``kernels``:
 
-- ``"numpy"`` (the default): the NumPy code of ``_network``, ``_losses`` and
-  ``_optimizers``, which follows the course line by line. The reference.
+- ``"auto"`` (the default): numba's kernels for a fit large enough to repay their
+  start-up, when numba is installed; NumPy's otherwise (``_kernels.backend_for_fit``
+  and its ``AUTO_NUMBA_WORK``). A small fit never imports numba.
+- ``"numpy"``: the NumPy code of ``_network``, ``_losses`` and ``_optimizers``, which
+  follows the course line by line. The reference.
 - ``"numba"``: the same steps fused into compiled loops (``_numba_kernels``), one
   pass over memory where NumPy takes several. Needs numba, which the ``[fast]`` extra
   installs (``pip install ".[fast]"``); results agree with NumPy's to rounding.
 
-numba is opt-in, as scikit-learn's ``array_api_dispatch`` is: a new process pays
-about 0.8 s on its first fit to import numba and load the compiled kernels, more than
-a small fit gains (``benchmarks/bench_startup.py`` measures both).
+A new process pays about 0.8 s on its first fit with numba's kernels to import numba
+and load the compiled kernels, more than a small fit gains: "auto" weighs the two
+(``benchmarks/bench_startup.py`` measures both).
 
 The environment variable ``SKDEEPNN_KERNELS`` sets the default, which reaches the
 worker processes of a grid search too; ``set_config`` and ``config_context`` change
@@ -20,7 +23,7 @@ it in this process, for all its threads (each fit reads it once, when it starts)
 import os
 from contextlib import contextmanager
 
-KERNELS = ("numpy", "numba")
+KERNELS = ("auto", "numpy", "numba")
 
 _config = {}
 
@@ -33,7 +36,7 @@ def _check_kernels(kernels, source):
 
 
 def _default_kernels():
-    return _check_kernels(os.environ.get("SKDEEPNN_KERNELS", "numpy"), "SKDEEPNN_KERNELS")
+    return _check_kernels(os.environ.get("SKDEEPNN_KERNELS", "auto"), "SKDEEPNN_KERNELS")
 
 
 def get_config():
@@ -44,7 +47,8 @@ def get_config():
     Returns
     -------
     config : dict
-        ``{"kernels": ...}``; see ``set_config``.
+        ``{"kernels": ...}``; see ``set_config``. Without ``set_config``, the
+        environment variable ``SKDEEPNN_KERNELS``, else "auto".
     """
     return {"kernels": _config.get("kernels") or _default_kernels()}
 
@@ -56,11 +60,13 @@ def set_config(kernels=None):
 
     Parameters
     ----------
-    kernels : {"numpy", "numba"}, default=None
-        What trains the networks from the next fit on: NumPy, the reference that
-        follows the course (the default); or numba's fused loops, which need the
-        ``[fast]`` extra and give the same results to rounding. None leaves the
-        setting unchanged.
+    kernels : {"auto", "numpy", "numba"}, default=None
+        What trains the networks from the next fit on: "numpy", the reference
+        that follows the course; "numba", numba's fused loops, which need the
+        ``[fast]`` extra and give the same results to rounding; or "auto" (the
+        default setting), numba's loops for a fit large enough to repay loading
+        them when numba is installed, NumPy's otherwise. None leaves the setting
+        unchanged.
 
     Examples
     --------
@@ -84,7 +90,7 @@ def config_context(*, kernels=None):
 
     Parameters
     ----------
-    kernels : {"numpy", "numba"}, default=None
+    kernels : {"auto", "numpy", "numba"}, default=None
         See ``set_config``.
 
     Yields

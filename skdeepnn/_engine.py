@@ -19,7 +19,7 @@ from sklearn.utils import _safe_indexing
 
 from ._batch_norm import BatchNorm
 from ._initializers import INITIALIZERS, initial_bias
-from ._kernels import backend_for_fit
+from ._kernels import backend_for_fit, fit_work
 from ._lbfgs import minimize_lbfgs
 from ._loop import EpochLoop, MiniBatches
 from ._network import Parameters, logit_bound, predict_logits
@@ -251,7 +251,8 @@ class _Run:
         self.full_batch = settings.solver == "lbfgs" or (
             self.batch_rows >= data.Y.shape[0] and not settings.incremental
         )
-        self.backend = backend_for_fit()  # chosen once: the network and its step
+        # chosen once ("auto": by the fit's size): the network and its step
+        self.backend = backend_for_fit(fit_work(data, model, self.batch_rows, self.settings))
         self.checkpoint = None  # early stopping's, once the loop's rules are made
 
     def starting_network(self):

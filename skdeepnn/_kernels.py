@@ -1,8 +1,10 @@
 """Which backend trains a network: NumPy's reference code, or numba's fused loops.
 
-``backend_for_fit()`` reads the ``kernels`` setting (``_config``) once per fit and
-returns the NumPy reference (``_network.NumpyBackend``) or a ``FusedBackend``, which
-builds the same network with these steps fused:
+``backend_for_fit(work)`` reads the ``kernels`` setting (``_config``) once per fit and
+returns the NumPy reference (``_network.NumpyBackend``) or a ``FusedBackend``; with
+"auto" (the default), the fused one when numba is installed and the fit's ``work``
+(``fit_work``: the element-wise work the kernels fuse) reaches ``AUTO_NUMBA_WORK``. The
+``FusedBackend`` builds the same network with these steps fused:
 
 ==========================  ==============================================  ===========
 step                        NumPy reference                                 fused
@@ -18,6 +20,8 @@ Only ReLU hidden layers (the default) and the cross-entropy outputs are fused; o
 activations, dropout's masks, batch normalization and the regression losses keep the
 reference layers, which cost little beside them.
 """
+
+import importlib.util
 
 import numpy as np
 
@@ -40,8 +44,53 @@ _loaded = {}
 _NO_WEIGHTS = {np.dtype(dtype): np.empty(0, dtype) for dtype in (np.float32, np.float64)}
 
 
-def backend_for_fit():
+#: The work (``fit_work``) from which ``kernels="auto"`` trains with numba's kernels:
+#: the break-even of a new process's first fit. Measured on 2 cores (medians of
+#: interleaved rounds, numba's disk cache filled): numba's start-up in a new process
+#: (import, kernels loaded) costs 0.83 s, and its kernels save 5 to 6 ns per unit of
+#: work in float64 once loaded (0.17 s on 20,000 x 64 rows, (100,), 10 epochs; 0.15 s
+#: on 10,000 x 784, (256, 128), 2 epochs; 0.07 s on 5,000 x 20, (100,), 20 epochs),
+#: less in float32: 0.83 s / 5.5 ns is 1.5e8. ``benchmarks/bench_defaults.py``'s section
+#: ``auto`` times new processes on either side of it.
+AUTO_NUMBA_WORK = 1.5e8
+
+
+def fit_work(data, model, batch_rows, settings):
+    """The element-wise work that numba's kernels fuse, over a fit at most (``max_iter``
+    epochs): what decides ``kernels="auto"``.
+
+    Per epoch, each batch's optimizer step passes over every parameter, and each
+    row's activations and loss over every unit: ``n_batches * n_parameters + n_rows *
+    n_units``. The matrix products, which BLAS computes whatever the kernels, are
+    left out.
+
+    Parameters
+    ----------
+    data : TrainingData
+        The training rows (``Y``'s) and ``X``'s features.
+    model : ModelSpec
+        Its layout and its head's outputs: the layer sizes.
+    batch_rows : int
+        The rows of a batch.
+    settings : Settings
+        The engine's: ``max_iter``, and ``incremental`` (one epoch).
+    """
+    n_rows = data.Y.shape[0]
+    layer_sizes = model.layout.sizes(data.X.shape[1], model.head.n_outputs)
+    n_parameters = sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:], strict=False))
+    n_batches = -(-n_rows // max(batch_rows, 1))
+    epochs = 1 if settings.incremental else settings.max_iter
+    return float(epochs) * (n_batches * n_parameters + n_rows * sum(layer_sizes[1:]))
+
+
+def backend_for_fit(work=np.inf):
     """The backend a fit starting now trains with: ``NumpyBackend`` or ``FusedBackend``.
+
+    Parameters
+    ----------
+    work : float, default=inf
+        The fit's ``fit_work``: with ``kernels="auto"``, numba's kernels train it if
+        numba is installed and ``work >= AUTO_NUMBA_WORK``.
 
     Raises
     ------
@@ -50,8 +99,21 @@ def backend_for_fit():
     ImportError
         ``kernels="numba"`` and numba does not import.
     """
-    if get_config()["kernels"] == "numpy":
+    kernels = get_config()["kernels"]
+    if kernels == "auto":
+        if work < AUTO_NUMBA_WORK or importlib.util.find_spec("numba") is None:
+            return NumpyBackend()
+        try:
+            return FusedBackend(_numba_module())
+        except ImportError:  # installed but broken (older than NumPy, say): the reference
+            return NumpyBackend()
+    if kernels == "numpy":
         return NumpyBackend()
+    return FusedBackend(_numba_module())
+
+
+def _numba_module():
+    """``_numba_kernels``, imported on first use (numba takes about 0.4 s to import)."""
     if "module" not in _loaded:
         try:
             from . import _numba_kernels
@@ -61,7 +123,7 @@ def backend_for_fit():
                 f"pip install '.[fast]' from a clone ({error})."
             ) from error
         _loaded["module"] = _numba_kernels
-    return FusedBackend(_loaded["module"])
+    return _loaded["module"]
 
 
 class FusedBackend(NumpyBackend):

@@ -7,6 +7,7 @@ path. The tests that run numba skip where it is not installed; CI runs them in a
 environment with the ``[fast]`` extra.
 """
 
+import os
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -384,17 +385,88 @@ def test_partial_fit_carries_the_fused_optimizer_on(fused):
 
 def test_settings_are_checked_and_restored(monkeypatch):
     monkeypatch.delenv("SKDEEPNN_KERNELS", raising=False)
-    assert skdeepnn.get_config() == {"kernels": "numpy"}  # the reference is the default
-    assert isinstance(_kernels.backend_for_fit(), NumpyBackend)
+    assert skdeepnn.get_config() == {"kernels": "auto"}  # by the fit's size, the default
+    with skdeepnn.config_context(kernels="numpy"):
+        assert skdeepnn.get_config() == {"kernels": "numpy"}
+        assert isinstance(_kernels.backend_for_fit(np.inf), NumpyBackend)
     with skdeepnn.config_context(kernels="numba"):
         assert skdeepnn.get_config() == {"kernels": "numba"}
-    assert skdeepnn.get_config() == {"kernels": "numpy"}
-    with pytest.raises(ValueError, match="kernels must be one of 'numpy', 'numba'; got 'auto'"):
-        skdeepnn.set_config(kernels="auto")
+    assert skdeepnn.get_config() == {"kernels": "auto"}
+    with pytest.raises(ValueError, match="kernels must be one of 'auto', 'numpy', 'numba'; got"):
+        skdeepnn.set_config(kernels="fast")
     with pytest.raises(ValueError, match="kernels must be one of"):
         with skdeepnn.config_context(kernels="fast"):
             pass
-    assert skdeepnn.get_config() == {"kernels": "numpy"}
+    assert skdeepnn.get_config() == {"kernels": "auto"}
+
+
+def test_auto_picks_numba_for_large_fits_only(monkeypatch):
+    pytest.importorskip("numba")
+    monkeypatch.delenv("SKDEEPNN_KERNELS", raising=False)
+    small = _kernels.backend_for_fit(_kernels.AUTO_NUMBA_WORK / 2)
+    large = _kernels.backend_for_fit(_kernels.AUTO_NUMBA_WORK)
+    assert type(small) is NumpyBackend
+    assert isinstance(large, _kernels.FusedBackend)
+
+
+def test_auto_without_numba_trains_with_numpy(monkeypatch):
+    monkeypatch.delenv("SKDEEPNN_KERNELS", raising=False)
+    monkeypatch.setattr(_kernels.importlib.util, "find_spec", lambda name: None)
+    assert type(_kernels.backend_for_fit(np.inf)) is NumpyBackend
+    # numba installed but failing to import: the reference too, where "numba" raises
+    monkeypatch.undo()
+    monkeypatch.delenv("SKDEEPNN_KERNELS", raising=False)
+    monkeypatch.setattr(_kernels, "_loaded", {})
+    monkeypatch.setitem(sys.modules, "skdeepnn._numba_kernels", None)  # its import fails
+    monkeypatch.delattr(skdeepnn, "_numba_kernels", raising=False)
+    if _kernels.importlib.util.find_spec("numba") is not None:
+        assert type(_kernels.backend_for_fit(np.inf)) is NumpyBackend
+
+
+def test_fit_work_counts_the_fused_passes():
+    """Per epoch: each batch's step over every parameter, each row over every unit."""
+    X = np.zeros((450, 6))
+    data = SimpleNamespace(X=X, Y=np.zeros((450, 1)))
+    layout = SimpleNamespace(sizes=lambda n_x, n_out: [n_x, 8, 5, n_out])
+    model = SimpleNamespace(layout=layout, head=SimpleNamespace(n_outputs=3))
+    settings = SimpleNamespace(max_iter=7, incremental=False)
+    n_parameters = 7 * 8 + 9 * 5 + 6 * 3  # weights and biases
+    n_batches = 3  # 450 rows in batches of 200
+    per_epoch = n_batches * n_parameters + 450 * (8 + 5 + 3)
+    assert _kernels.fit_work(data, model, 200, settings) == 7 * per_epoch
+    settings.incremental = True  # partial_fit: one epoch
+    assert _kernels.fit_work(data, model, 200, settings) == per_epoch
+
+
+def test_a_large_fit_at_the_default_uses_the_fused_kernels(calls, monkeypatch):
+    """With "auto", a fit whose work reaches the threshold trains with numba's kernels
+    and ends where the reference does; one below it never calls them."""
+    monkeypatch.delenv("SKDEEPNN_KERNELS", raising=False)
+    X, y = make_classification(n_samples=120, n_features=8, n_classes=3, n_informative=5,
+                               random_state=0)  # fmt: skip
+    params = dict(hidden_layer_sizes=(16,), max_iter=5, batch_size=32, random_state=0,
+                  n_iter_no_change=np.inf)  # fmt: skip
+    monkeypatch.setattr(_kernels, "AUTO_NUMBA_WORK", np.inf)
+    small = fit_quietly(DeepNNClassifier(**params), X, y)
+    assert calls == {}
+    monkeypatch.setattr(_kernels, "AUTO_NUMBA_WORK", 1.0)
+    large = fit_quietly(DeepNNClassifier(**params), X, y)
+    assert calls["adam_step"] == 5 * 4 and calls["relu_backward"] > 0
+    _assert_same_fit(large, small, rtol=1e-9)
+
+
+def test_a_small_fit_at_the_default_never_imports_numba():
+    # A new process: a default fit of digits' size trains with NumPy, and never pays
+    # numba's import (about 0.4 s) and kernels' loading.
+    code = (
+        "import sys, warnings; warnings.simplefilter('ignore');"
+        "from sklearn.datasets import load_digits; from skdeepnn import DeepNNClassifier;"
+        "DeepNNClassifier(random_state=0).fit(*load_digits(return_X_y=True));"
+        "print('numba' in sys.modules)"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "SKDEEPNN_KERNELS"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.stdout.strip() == "False", result.stderr
 
 
 def test_the_environment_variable_sets_the_default(monkeypatch):
