@@ -39,6 +39,7 @@ from ._params import (
     validate_params,
 )
 from ._schedules import SCHEDULES
+from ._threads import batch_rows_of, blas_threads_for
 from ._validation import ValidationSet
 from ._version import __version__
 from ._warnings import InconsistentVersionWarning
@@ -239,7 +240,8 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
         """Train from scratch, or go on from the fitted state (warm start, partial_fit).
 
         ``incremental`` runs one epoch and never stops early, as ``partial_fit`` does;
-        ``tasks`` are the fit's callback tasks.
+        ``tasks`` are the fit's callback tasks. A fit of small matrix products runs
+        BLAS on one thread (``_threads``).
         """
         layout = self._layout()  # checks dropout against the hidden layers
         check_combinations(self, layout.keep_probs, validation)
@@ -254,15 +256,17 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
         if validation[0] is not None and not incremental:
             validation_set = self._user_validation_set(*validation, head, data.X.dtype)
         model = ModelSpec(head, layout, float(self.alpha), functools.partial(self._describe, head))
-        training = train(
-            data,
-            model,
-            settings_of(self, scorer, incremental),
-            make_generator(self.random_state),
-            tasks=tasks,
-            previous=self._previous() if continuing else None,
-            validation=validation_set,
-        )
+        batch_rows = batch_rows_of(self.solver, self.batch_size, data.Y.shape[0])
+        with blas_threads_for(batch_rows, layout.sizes(data.X.shape[1], head.n_outputs)):
+            training = train(
+                data,
+                model,
+                settings_of(self, scorer, incremental),
+                make_generator(self.random_state),
+                tasks=tasks,
+                previous=self._previous() if continuing else None,
+                validation=validation_set,
+            )
         self._store(training, head)
         tasks.end_fit()
 
