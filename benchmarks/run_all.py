@@ -1,6 +1,6 @@
 """Run skdeepnn's benchmarks, every section of every ``bench_*.py`` script, in one command.
 
-``python benchmarks/run_all.py`` (about 10 minutes on 2 cores; ``--quick`` for a smaller
+``python benchmarks/run_all.py`` (about 25 minutes on 2 cores; ``--quick`` for a smaller
 run) runs, in this order, the sections
 
 - ``adam, gd, logistic, predict, memory`` of ``bench_mlp.py``: the same (256, 128) ReLU
@@ -10,6 +10,10 @@ run) runs, in this order, the sections
 - ``small`` of ``bench_small.py``: whole fits at default settings on scikit-learn's
   digits and breast-cancer data sets, against ``MLPClassifier()`` and
   ``LogisticRegression()``;
+- ``defaults, partial_fit, auto, threads`` of ``bench_defaults.py``: cross-validated
+  scores and fit times at default settings against MLP on small data sets, the score per
+  pass of partial_fit, the break-even of ``kernels="auto"`` in new processes, and BLAS's
+  threads against one by the size of a fit (writes ``results/bench_defaults.md``);
 - ``startup`` of ``bench_startup.py``: new processes, the import, the quickstart with
   each kernel, and numba's compilation;
 - ``onnx`` of ``bench_onnx.py``: one row and a batch predicted by skdeepnn's and
@@ -24,6 +28,7 @@ alone with its own sections and options (``python benchmarks/bench_small.py``). 
 print Markdown tables; ``benchmarks/results/`` holds the run the README quotes.
 """
 
+import bench_defaults
 import bench_mlp
 import bench_onnx
 import bench_scaling
@@ -31,7 +36,7 @@ import bench_small
 import bench_startup
 from _common import main
 
-BENCHMARKS = (bench_mlp, bench_small, bench_startup, bench_onnx, bench_scaling)
+BENCHMARKS = (bench_mlp, bench_small, bench_defaults, bench_startup, bench_onnx, bench_scaling)
 #: All but scaling, which takes longer: ``--sections all`` adds it.
 DEFAULT_SECTIONS = [name for b in BENCHMARKS if b is not bench_scaling for name in b.SECTIONS]
 

@@ -47,7 +47,9 @@ def has_main_block(tree):
 
 def test_the_layout_is_there():
     assert {"_common", "run_all"} <= set(MODULES)
-    assert {"bench_mlp", "bench_small", "bench_startup", "bench_scaling"} <= set(SCRIPTS)
+    assert {"bench_mlp", "bench_small", "bench_defaults", "bench_startup", "bench_scaling"} <= set(
+        SCRIPTS
+    )
 
 
 def test_no_import_cycle():
@@ -104,5 +106,6 @@ def test_run_all_help_lists_every_section():
         check=True,
     )
     usage = " ".join(result.stdout.split())
-    for section in ("adam", "gd", "logistic", "predict", "memory", "small", "startup", "scaling"):
+    sections = ("adam", "gd", "logistic", "predict", "memory", "small", "defaults", "partial_fit")
+    for section in (*sections, "auto", "threads", "startup", "scaling"):
         assert section in usage
