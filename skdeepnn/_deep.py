@@ -27,12 +27,19 @@ DEEP_CONSTRAINTS = {
 def deep_layout(estimator, linear_output=False):
     """The ``Layout`` of a DeepNN estimator's parameters.
 
-    ``linear_output``: the output unit predicts a number (the regressor); the layers
-    start alike for either.
+    ``linear_output``: the output unit predicts a number (the regressor), and starts
+    at the target's scale under "auto" (Xavier's weights after He's hidden layers).
     """
     sizes = _hidden_layer_sizes(estimator.hidden_layer_sizes)
-    init = _initializer(estimator.init, estimator.activation, sizes)
+    init = _initializer(estimator.init, estimator.activation, sizes, estimator.solver)
     output_init = init
+    if linear_output and estimator.init == "auto" and init == "he":
+        # He's factor 2 makes up for the half of its inputs that a ReLU zeroes, so
+        # every pre-activation keeps a variance of about 2 from standardized inputs
+        # on. A linear output unit would then start predicting with twice the
+        # variance of a standardized target (through Poisson's exp(), far more):
+        # Xavier's 1 / n_{L-1} starts it at the target's scale.
+        output_init = "xavier"
     momentum = None
     if estimator.batch_norm and sizes:
         momentum = float(estimator.batch_norm_momentum)
@@ -69,21 +76,31 @@ def _keep_probs(dropout, n_hidden):
     return tuple(1 - rate for rate in rates)
 
 
-def _initializer(init, activation, sizes):
+#: The solvers whose steps are the gradient times a rate: "auto" starts their ReLU
+#: networks with He's larger weights, whose gradients are larger too.
+PLAIN_GRADIENT_SOLVERS = ("gd", "sgd", "momentum")
+
+
+def _initializer(init, activation, sizes, solver):
     if init != "auto":
         return init
     if not sizes:
         # A linear model's cost is convex, with no symmetry between hidden
         # units to break: start at zero, as the course's logistic regression.
         return "zeros"
-    # For ReLU, scikit-learn's MLP's Glorot-uniform weights and biases, every layer,
-    # rather than He's: on small tabular data (few features) He's first-layer weights
-    # are large (variance 2 / n_x), and its first loss on iris (1.38) sat above the
-    # uniform guess's log 3. In 5-fold CV over 3 seeds on iris, digits, breast cancer,
-    # wine, diabetes and generated sets, Glorot's scored higher on average, and its
-    # random biases (kinks off the origin) mattered most on iris' 4 features
-    # (benchmarks/bench_defaults.py). The output bias still starts at the prior.
-    return "glorot_uniform" if activation in ("relu", "leaky_relu") else "xavier"
+    if activation not in ("relu", "leaky_relu"):
+        return "xavier"
+    # For ReLU with Adam (the default), RMSProp and L-BFGS, scikit-learn's MLP's
+    # Glorot-uniform weights and biases, every layer, rather than He's: on small
+    # tabular data (few features) He's first-layer weights are large (variance
+    # 2 / n_x), and its first loss on iris (1.38) sat above the uniform guess's log 3.
+    # In 5-fold CV over 3 seeds on iris, digits, breast cancer, wine, diabetes and
+    # generated sets, Glorot's scored higher with Adam, and its random biases (kinks
+    # off the origin) mattered most on iris' 4 features (benchmarks/bench_defaults.py).
+    # Plain gradient steps are proportional to the gradient, which Glorot's smaller
+    # weights shrink: at the default rate they fell short of scikit-learn's
+    # check_classifiers_train bar from Glorot's start, and keep He's.
+    return "he" if solver in PLAIN_GRADIENT_SOLVERS else "glorot_uniform"
 
 
 class DeepArrays:

@@ -17,9 +17,11 @@ NETWORK_PARAMETERS = """\
         ``N(0, 1/n_{l-1})``, "glorot_uniform" ``U(-r, r)`` with ``r =
         sqrt(6 / (n_{l-1} + n_l))`` for the weights and the hidden biases (what
         scikit-learn's MLP draws), "small_random" ``0.01 N(0, 1)``. "auto" picks
-        "glorot_uniform" for relu and leaky_relu (scikit-learn's MLP's start)
-        and "xavier" otherwise; without hidden layers (a convex linear model)
-        "zeros".
+        "glorot_uniform" (scikit-learn's MLP's start) for relu and leaky_relu
+        with "adam", "rmsprop" and "lbfgs", "he" with the plain gradient solvers
+        ("gd", "sgd", "momentum"; a regressor's linear output layer then gets
+        "xavier"), and "xavier" for the other activations; without hidden layers
+        (a convex linear model) "zeros".
         Biases start at zero but with "glorot_uniform" (and with batch
         normalization, whose beta replaces them); the output bias starts where
         the network predicts the (weighted) mean of the target: the logits of the

@@ -113,22 +113,27 @@ def test_hidden_layer_sizes_accepts_an_int_and_an_empty_tuple(blobs):
 
 
 @pytest.mark.parametrize(
-    ("activation", "expected_init"),
+    ("activation", "solver", "expected_init"),
     [
-        ("relu", "glorot_uniform"),
-        ("leaky_relu", "glorot_uniform"),
-        ("tanh", "xavier"),
-        ("sigmoid", "xavier"),
-        ("identity", "xavier"),
+        ("relu", "adam", "glorot_uniform"),
+        ("leaky_relu", "adam", "glorot_uniform"),
+        ("relu", "rmsprop", "glorot_uniform"),
+        ("relu", "lbfgs", "glorot_uniform"),
+        ("relu", "gd", "he"),
+        ("relu", "sgd", "he"),
+        ("leaky_relu", "momentum", "he"),
+        ("tanh", "adam", "xavier"),
+        ("sigmoid", "gd", "xavier"),
+        ("identity", "adam", "xavier"),
     ],
 )
-def test_init_auto_picks_glorot_uniform_or_xavier(activation, expected_init):
+def test_init_auto_picks_by_activation_and_solver(activation, solver, expected_init):
     """init='auto' starts from the same weights and biases as the explicit initializer."""
     X, y = make_classification(n_samples=60, n_features=30, random_state=0)
     params = dict(
         hidden_layer_sizes=(40,),
         activation=activation,
-        solver="gd",
+        solver=solver,
         learning_rate=1e-300,
         max_iter=1,
         random_state=3,
@@ -150,7 +155,7 @@ def test_init_auto_starts_a_relu_classifier_near_the_prior():
     X = StandardScaler().fit_transform(X)
     keep = np.r_[0:50, 50:80, 100:150]  # frequencies 50, 30, 50 of 130
     X, y = X[keep], y[keep]
-    params = dict(solver="gd", learning_rate=1e-300, max_iter=1, random_state=0)
+    params = dict(learning_rate=1e-300, max_iter=1, random_state=0)  # Adam, one batch
     clf = fit_quietly(DeepNNClassifier(**params), X, y)
     frequencies = np.bincount(y) / len(y)
     prior_loss = -np.sum(frequencies * np.log(frequencies))

@@ -21,7 +21,7 @@ def network_configurations(Estimator, extra):
         *({"solver": solver} for solver in ("gd", "sgd", "momentum", "rmsprop", "lbfgs")),
         {"solver": "momentum", "nesterov": True},
         *({"activation": name} for name in ("tanh", "sigmoid", "leaky_relu", "identity")),
-        *({"init": name} for name in ("xavier", "small_random")),
+        *({"init": name} for name in ("he", "xavier", "small_random")),
         {"dropout": 0.2},
         {"batch_norm": True},
         {"batch_norm": True, "solver": "lbfgs"},
