@@ -66,6 +66,7 @@ print("feature standard deviations:", np.array2string(X_train.std(axis=0), preci
 def make_network(batch_norm, solver="adam"):
     return DeepNNClassifier(
         hidden_layer_sizes=(64, 64, 64, 64),
+        init="he",  # the course's start for deep ReLU networks, which the figures show
         solver=solver,
         learning_rate=0.01,
         batch_size=64,

@@ -152,6 +152,9 @@ plt.show()
 # The course's assignment uses large random weights (``10 * N(0, 1)``) as its
 # second case, which starts from a huge cost and learns slowly; here the
 # opposite mistake, weights too small, is shown. Both teach the same thing:
-# the scale of the initial weights matters, and ``"he"`` (the default,
-# ``init="auto"``, for ReLU layers) gets it right. For ``tanh`` layers,
-# ``"xavier"`` plays the same role.
+# the scale of the initial weights matters, and ``"he"`` (the course's choice
+# for ReLU layers) gets it right. For ``tanh`` layers, ``"xavier"`` plays the
+# same role. skdeepnn's default, ``init="auto"``, picks ``"he"`` for ReLU
+# layers trained by plain gradient descent, as here; with Adam (its default
+# solver) it starts them as scikit-learn's MLP does (``"glorot_uniform"``),
+# which learned better on small tabular data.
