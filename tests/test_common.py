@@ -26,7 +26,11 @@ def network_configurations(Estimator, extra):
         {"batch_norm": True},
         {"batch_norm": True, "solver": "lbfgs"},
         {"early_stopping": True},
-        {"early_stopping": True, "scoring": scoring},
+        # With init="auto"'s Glorot start, check_class_weight_classifiers' 3 blobs end
+        # at the epoch whose (unweighted) f1_macro is best, before its class weights
+        # of 1000 to 0.0001 make class 0 win 87% of the test rows; He's start, the
+        # default before, reaches that within the best epochs.
+        {"early_stopping": True, "scoring": scoring, "init": "he"},
         {"hidden_layer_sizes": (), "learning_rate": 0.01},
         {"lr_schedule": "invscaling", "learning_rate": 0.01},
         {"lr_schedule": "inverse_time", "decay_rate": 0.01, "learning_rate": 0.01},
