@@ -302,8 +302,15 @@ def thread_ratio(n_rows, n_features, hidden, repeats):
                 random_state=0, init="he",
             ).fit(X, y)  # fmt: skip
 
+    from skdeepnn import _threads
+
     default = os.cpu_count()
-    times = interleaved_times({1: lambda: fit(1), default: lambda: fit(default)}, repeats, True)
+    # The fits keep the limit they are given: skdeepnn's own would set one thread for both.
+    threshold, _threads.ONE_THREAD_BELOW = _threads.ONE_THREAD_BELOW, 0
+    try:
+        times = interleaved_times({1: lambda: fit(1), default: lambda: fit(default)}, repeats, True)
+    finally:
+        _threads.ONE_THREAD_BELOW = threshold
     return median_ratio(times[1], times[default])
 
 

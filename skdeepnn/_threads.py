@@ -25,8 +25,10 @@ from threadpoolctl import ThreadpoolController
 #: interleaved fits of fixed epochs, 1 thread's time / 2 threads'): quiet, 0.95 at
 #: 1.5e6 (digits' 64 features, (100,), batches of 200), 1.01 at 3.8e6, 1.28 at 1.4e7,
 #: 1.38 at 4.7e7 (784 features, (256, 128)); beside a busy process, 0.24 to 0.40 at
-#: every one of these sizes. Below about 4e6 one thread is as fast quietly and far
-#: faster on a busy machine; above it, threads win on a quiet one.
+#: every one of these sizes. ``benchmarks/bench_defaults.py --sections threads`` (7
+#: rounds) later: 0.97, 0.95, 1.17 and 1.47 quiet, 0.26 to 0.44 busy. Below about 4e6
+#: one thread is as fast quietly and far faster on a busy machine; above it, threads
+#: win on a quiet one.
 ONE_THREAD_BELOW = 4e6
 
 #: threadpoolctl's controller of the BLAS libraries: finding them takes milliseconds,
