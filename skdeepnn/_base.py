@@ -23,6 +23,8 @@ from sklearn.utils.validation import (
 from ._callbacks import CallbackSupportMixin, FitTasks, with_callbacks
 from ._checks import check_sample_weight, is_fitted, make_generator, ndim
 from ._engine import ModelSpec, Previous, TrainingData, settings_of, train
+from ._array_api import device_logits
+from ._namespace import check_same_namespace, host_copy, namespace_of, numpy_dtype, to_numpy
 from ._network import predict_logits
 from ._optimizers import OPTIMIZERS, optimizer_from_state, optimizer_state
 from ._params import (
@@ -45,6 +47,11 @@ from ._warnings import InconsistentVersionWarning
 
 # Float dtypes kept as they are; any other numeric input becomes float64.
 FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def float_dtypes(on):
+    """The float dtypes ``X`` may keep, in the namespace ``on`` (NumPy's for None)."""
+    return FLOAT_DTYPES if on is None else (on.xp.float64, on.xp.float32)
 
 # Sparse X is used as given in these formats (others are converted to CSR): only
 # the first layer's products touch X, and SciPy computes them without densifying.
@@ -130,6 +137,7 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True  # X of PyTorch, CuPy...: see _namespace
         return tags
 
     def __getstate__(self):
@@ -315,6 +323,11 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
                 f"y has {ndim(y)} dimensions; {type(self).__name__} takes y of shape "
                 "(n_samples,) or (n_samples, n_outputs)."
             )
+        on = namespace_of(X)
+        if on is not None:
+            # Array API dispatch: X stays on its device; the targets and weights are
+            # checked and encoded on the host, and the backend moves them to X's device.
+            y, sample_weight = host_copy(y), host_copy(sample_weight)
         self._check_raw_targets(y)
         X_given = X
         X, y = validate_data(
@@ -322,7 +335,7 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
             X,
             y,
             reset=reset,
-            dtype=FLOAT_DTYPES,
+            dtype=float_dtypes(on),
             accept_sparse=SPARSE_FORMATS,
             multi_output=True,
         )
@@ -331,7 +344,7 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
         head = self._target_head(
             y, user_weight, fitted=not reset, incremental=incremental, classes=classes
         )
-        Y, sample_weight = head.encode(y, user_weight, X.dtype)
+        Y, sample_weight = head.encode(y, user_weight, numpy_dtype(X))
         X_named = X_given if hasattr(self, "feature_names_in_") else None
         return TrainingData(X, Y, sample_weight, user_weight, X_named), head
 
@@ -352,11 +365,28 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
 
     # -- prediction -------------------------------------------------------------------
 
-    def _forward_logits(self, X):
-        """Validate ``X`` and return the logits ``Z[L]``, of shape (n_samples, n_outputs)."""
+    def _predicted(self, X, method):
+        """The fitted head's ``method`` (``"predict"``, ``"predict_proba"``...) of the
+        logits of ``X``, in ``X``'s namespace and on its device."""
+        on = namespace_of(X)
+        Z = self._forward_logits(X, method)
+        result = getattr(self._fitted_head(), method)(Z)
+        if on is None or result.dtype.kind not in "biuf":  # labels that are strings stay NumPy's
+            return result
+        return on.asarray(result)
+
+    def _forward_logits(self, X, method="predict"):
+        """Validate ``X`` and return the logits ``Z[L]``, of shape (n_samples, n_outputs),
+        as a NumPy array; ``method`` is what the user called, for errors."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES, accept_sparse=SPARSE_FORMATS)
+        dtype = float_dtypes(namespace_of(X))
+        X = validate_data(self, X, reset=False, dtype=dtype, accept_sparse=SPARSE_FORMATS)
         coefs, intercepts, activation = self._arrays.inference(self)
+        on = check_same_namespace(X, coefs[0], f"{type(self).__name__}.{method}()")
+        if on is not None:
+            coefs = [on.xp.astype(W, X.dtype) for W in coefs]
+            intercepts = [on.xp.astype(b, X.dtype) for b in intercepts]
+            return to_numpy(device_logits(X, coefs, intercepts, activation))
         # Compute in the input's precision; casting the weights is cheaper than X.
         coefs = [W.astype(X.dtype, copy=False) for W in coefs]
         intercepts = [b.astype(X.dtype, copy=False) for b in intercepts]

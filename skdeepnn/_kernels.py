@@ -23,6 +23,7 @@ import numpy as np
 
 from ._activations import relu
 from ._blas import add_scaled
+from ._array_api import ArrayAPIBackend
 from ._config import get_config
 from ._losses import (
     _row_weights,
@@ -30,6 +31,7 @@ from ._losses import (
     categorical_log_loss_and_gradient,
     holds_class_indices,
 )
+from ._namespace import namespace_of
 from ._network import NumpyBackend, Step, clip_gradient
 from ._optimizers import Adam, Momentum, RMSProp
 
@@ -40,8 +42,10 @@ _loaded = {}
 _NO_WEIGHTS = {np.dtype(dtype): np.empty(0, dtype) for dtype in (np.float32, np.float64)}
 
 
-def backend_for_fit():
-    """The backend a fit starting now trains with: ``NumpyBackend`` or ``FusedBackend``.
+def backend_for_fit(X=None):
+    """The backend a fit on ``X`` starting now trains with: ``NumpyBackend`` or
+    ``FusedBackend``; ``ArrayAPIBackend`` for an ``X`` of another namespace (array API
+    dispatch on), whatever the kernels.
 
     Raises
     ------
@@ -50,6 +54,14 @@ def backend_for_fit():
     ImportError
         ``kernels="numba"`` and numba does not import.
     """
+    on = None if X is None else namespace_of(X)
+    if on is not None:
+        if get_config()["kernels"] == "numba":
+            raise ValueError(
+                f"kernels='numba' runs on NumPy arrays only; X is a {on.name} array. "
+                "Set kernels='numpy' (skdeepnn.set_config) to train on X's device."
+            )
+        return ArrayAPIBackend(on)
     if get_config()["kernels"] == "numpy":
         return NumpyBackend()
     if "module" not in _loaded:

@@ -285,8 +285,7 @@ class DeepNNRegressor(RegressorMixin, NetworkEstimator):
             quantiles, sorted: (n_samples, n_quantiles) or (n_samples, n_targets,
             n_quantiles).
         """
-        Z = self._forward_logits(X)  # checks that the model is fitted first
-        return self._fitted_head().predict(Z)
+        return self._predicted(X, "predict")  # checks that the model is fitted first
 
     def score(self, X, y, sample_weight=None):
         """The default score of the predictions of ``X``: R², or with

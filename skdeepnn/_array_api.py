@@ -1,0 +1,451 @@
+r"""The array-API backend: the training step on the namespace and device of ``X``.
+
+The same network as the NumPy reference (``_network``, ``_layers``), the same
+losses and the same optimizers, written once against the Array API standard, so
+that PyTorch, CuPy or array-api-strict run them on ``X``'s device. What the
+reference does with ``out=`` buffers, this code writes as plain expressions: the
+standard has no ``out=``, and the libraries it runs on reuse freed device memory.
+
+It keeps to three rules that make a device fast:
+
+- the parameters, their gradients and the optimizer's state live on the device, in
+  one packed vector each (``Parameters`` with a ``Namespace``), updated in place;
+- the targets and sample weights move to the device once per fit, and a shuffle's
+  permutation once per epoch; a batch is gathered there;
+- no batch reads a value back: the costs are added up on the device and read once
+  per epoch (``DeviceCosts``).
+
+The starting weights are drawn by the fit's NumPy generator and copied to the
+device, and the shuffles are NumPy's: a fit on a PyTorch tensor trains on the
+batches a NumPy fit of the same seed trains on, and ends at the same weights up to
+the rounding of the library's arithmetic.
+"""
+
+import functools
+
+import numpy as np
+
+from . import _layers, _losses
+from ._activations import LEAKY_RELU_SLOPE
+from ._loop import weight_sum
+from ._namespace import to_numpy
+from ._network import EpochCosts, Network, NonFiniteCost, NumpyBackend, Parameters, Step
+from ._optimizers import Adam, GradientDescent, Momentum, RMSProp
+
+# -- layers ----------------------------------------------------------------------------
+
+
+class Linear(_layers.Linear):
+    """``_layers.Linear`` in the namespace ``xp``: :math:`Z = A_{prev} W + b`."""
+
+    def __init__(self, xp, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.xp = xp
+
+    def allocate(self, n_rows, dtype):
+        pass  # the namespace's operators allocate; its memory pool reuses
+
+    def forward(self, A_prev, batch):
+        if self.dW is not None:  # training keeps the input for backward
+            self.A_prev = A_prev
+        Z = A_prev @ self.W
+        return Z + self.b if self.adds_bias else Z
+
+    def backward(self, dZ, batch):
+        dW = self.A_prev.T @ dZ
+        if batch.l2_scale is not None:
+            dW = dW + batch.l2_scale * self.W
+        self.dW[...] = dW
+        if self.db is not None:
+            self.db[...] = self.xp.sum(dZ, axis=0)
+        if self.first:
+            return None
+        return dZ @ self.W.T
+
+
+def activations(xp):
+    r"""``{name: (g, derivative)}`` in the namespace ``xp``; as in ``_activations``, each
+    derivative turns ``dA`` into :math:`dZ = dA \odot g'(Z)` reading ``A = g(Z)``."""
+    slope = LEAKY_RELU_SLOPE
+
+    def sigmoid(Z):  # exp(-Z) overflows to inf for very negative Z: then exactly 0
+        return 1 / (1 + xp.exp(-Z))
+
+    return {
+        "identity": (lambda Z: Z, lambda A, dA: dA),
+        "relu": (lambda Z: xp.maximum(Z, 0.0), lambda A, dA: xp.where(A > 0, dA, 0.0)),
+        "leaky_relu": (
+            lambda Z: xp.where(Z > 0, Z, slope * Z),
+            lambda A, dA: xp.where(A > 0, dA, slope * dA),
+        ),
+        "tanh": (xp.tanh, lambda A, dA: dA * (1 - A * A)),
+        "sigmoid": (sigmoid, lambda A, dA: dA * A * (1 - A)),
+    }
+
+
+class Activation(_layers.Activation):
+    """``_layers.Activation`` in the namespace ``xp``."""
+
+    def __init__(self, xp, name):
+        self.name = name
+        self.g, self.derivative = activations(xp)[name]
+        self.A = None
+
+
+# -- losses ------------------------------------------------------------------------------
+
+
+def _row_weights(xp, m, sample_weight):
+    """Each sample's factor in the mean: ``1/m``, or ``w_i / sum(w)`` as a column."""
+    if sample_weight is None:
+        return 1.0 / m
+    return (sample_weight / xp.sum(sample_weight))[:, None]
+
+
+def binary_log_loss(xp, Z, Y, sample_weight):
+    """``_losses.binary_log_loss_and_gradient``: ``(J, dZ)``, J a 0-d array."""
+    weights = _row_weights(xp, Z.shape[0], sample_weight)
+    per_element = xp.logaddexp(xp.zeros_like(Z), Z) - Y * Z
+    cost = xp.sum(per_element * weights)
+    return cost, (1 / (1 + xp.exp(-Z)) - Y) * weights
+
+
+def categorical_log_loss(xp, Z, Y, sample_weight):
+    """``_losses.categorical_log_loss_and_gradient``: ``(J, dZ)``; ``Y`` one-hot, or a
+    column of class indices."""
+    if _losses.holds_class_indices(Z, Y):
+        classes = xp.arange(Z.shape[1], dtype=Y.dtype, device=Y.device)
+        Y = xp.astype(Y == classes[None, :], Z.dtype)  # one-hot, on the device
+    weights = _row_weights(xp, Z.shape[0], sample_weight)
+    Z = Z - xp.max(Z, axis=1, keepdims=True)  # exp() cannot overflow
+    exp_Z = xp.exp(Z)
+    row_sums = xp.sum(exp_Z, axis=1, keepdims=True)
+    per_sample = xp.log(row_sums) - xp.sum(Y * Z, axis=1, keepdims=True)
+    cost = xp.sum(per_sample * weights)
+    return cost, (exp_Z / row_sums - Y) * weights
+
+
+def squared_error_loss(xp, Z, Y, sample_weight):
+    """``_losses.squared_error_loss_and_gradient``: ``(J, dZ)``."""
+    weights = _row_weights(xp, Z.shape[0], sample_weight)
+    residual = Z - Y
+    cost = 0.5 * xp.sum(xp.sum(residual * residual, axis=1, keepdims=True) * weights)
+    return cost, residual * weights
+
+
+def poisson_loss(xp, Z, Y, sample_weight):
+    """``_losses.poisson_loss_and_gradient``: ``(J, dZ)``, with :math:`0 \\log 0 = 0`."""
+    weights = _row_weights(xp, Z.shape[0], sample_weight)
+    mu = xp.exp(Z)
+    y_log_y = xp.where(Y > 0, Y * xp.log(xp.where(Y > 0, Y, 1.0)), 0.0)
+    per_element = mu - Y * Z + y_log_y - Y
+    cost = xp.sum(xp.sum(per_element, axis=1, keepdims=True) * weights)
+    return cost, (mu - Y) * weights
+
+
+def huber_loss(xp, Z, Y, sample_weight, *, delta=1.0):
+    """``_losses.huber_loss_and_gradient``: ``(J, dZ)``."""
+    weights = _row_weights(xp, Z.shape[0], sample_weight)
+    residual = Z - Y
+    clipped = xp.clip(residual, min=-delta, max=delta)
+    per_element = 0.5 * clipped * clipped + delta * (xp.abs(residual) - xp.abs(clipped))
+    cost = xp.sum(xp.sum(per_element, axis=1, keepdims=True) * weights)
+    return cost, clipped * weights
+
+
+def pinball_loss(xp, Z, Y, sample_weight, *, quantiles):
+    """``_losses.pinball_loss_and_gradient``: ``(J, dZ)``."""
+    weights = _row_weights(xp, Z.shape[0], sample_weight)
+    taus = xp.asarray(np.asarray(quantiles), dtype=Z.dtype, device=Z.device)
+    residual = Z - Y  # z - y
+    slope = xp.astype(residual > 0, Z.dtype) - taus[None, :]
+    cost = xp.sum(xp.sum(residual * slope, axis=1, keepdims=True) * weights)
+    return cost, slope * weights
+
+
+#: The reference loss each of these computes.
+LOSSES = {
+    _losses.binary_log_loss_and_gradient: binary_log_loss,
+    _losses.categorical_log_loss_and_gradient: categorical_log_loss,
+    _losses.squared_error_loss_and_gradient: squared_error_loss,
+    _losses.poisson_loss_and_gradient: poisson_loss,
+    _losses.huber_loss_and_gradient: huber_loss,
+    _losses.pinball_loss_and_gradient: pinball_loss,
+}
+
+
+def loss_in(xp, loss):
+    """The namespace's form of the head's ``loss`` (a function of ``_losses``, or a
+    ``functools.partial`` of one): ``loss(Z, Y, sample_weight) -> (J, dZ)``."""
+    keywords = getattr(loss, "keywords", {})
+    function = getattr(loss, "func", loss)
+    return functools.partial(LOSSES[function], xp, **keywords)
+
+
+# -- the network and its step ----------------------------------------------------------
+
+
+class DeviceNetwork(Network):
+    """``Network`` on a device: the same layers, with the namespace's loss."""
+
+    def __init__(self, parameters, layers, loss, alpha, n_rows, activation):
+        self.parameters, self.layers, self.loss, self.alpha = parameters, layers, loss, alpha
+        self.activation = activation
+        self.params, self.param_grads = parameters.params, parameters.param_grads
+        self.coefs, self.intercepts = parameters.coefs, parameters.intercepts
+        self.batch_norm, self.dtype = None, parameters.dtype
+        self.batch = _layers.Batch(None, None, None, None)
+
+    def cost_and_gradient(self, X, Y, sample_weight=None, rng=None, l2_gradient=True):
+        """The batch's regularized cost, a 0-d array left on the device; the gradient
+        goes to ``param_grads``."""
+        xp = _namespace_of_params(self)
+        m = X.shape[0] if sample_weight is None else xp.sum(sample_weight)
+        self.batch.sample_weight = sample_weight
+        A = X
+        for layer in self.layers:
+            A = layer.forward(A, self.batch)
+        cost, dZ = self.loss(A, Y, sample_weight)
+        self.batch.l2_scale = None
+        if self.alpha:
+            cost = cost + self.alpha / (2 * m) * sum(xp.sum(W * W) for W in self.coefs)
+            self.batch.l2_scale = self.alpha / m
+        dA = dZ
+        for layer in reversed(self.layers):
+            dA = layer.backward(dA, self.batch)
+        return cost
+
+    def all_finite(self):
+        xp = _namespace_of_params(self)
+        return bool(xp.all(xp.isfinite(self.params)))
+
+    def snapshot(self):
+        xp = _namespace_of_params(self)
+        copy = functools.partial(xp.asarray, copy=True)
+        return [copy(W) for W in self.coefs], [copy(b) for b in self.intercepts], None
+
+
+def _namespace_of_params(network):
+    import array_api_compat
+
+    return array_api_compat.array_namespace(network.params)
+
+
+class DeviceCosts(EpochCosts):
+    """The epoch's costs, added up on the device and read back once, by ``mean``."""
+
+    def __init__(self):
+        super().__init__()
+        self.first_cost = self.weighted = None
+
+    def add(self, cost, batch_weight):
+        if self.first_cost is None:
+            self.first_cost, self.weighted = cost, cost * batch_weight
+        else:
+            self.weighted = self.weighted + cost * batch_weight
+        self.weight += batch_weight
+
+    def mean(self, total_weight):
+        if self.first_cost is None:
+            return np.nan
+        import array_api_compat
+
+        xp = array_api_compat.array_namespace(self.first_cost)
+        # One transfer of two values: the epoch's only read from the device.
+        first, total = to_numpy(xp.stack([self.first_cost, self.weighted])).tolist()
+        if not np.isfinite(total):
+            raise NonFiniteCost(total / total_weight)
+        self.first = first
+        return total / total_weight
+
+
+def _gradient_descent(optimizer, param, grad):
+    param -= optimizer.learning_rate * grad
+
+
+def _momentum(optimizer, param, grad):
+    beta_1, v = optimizer.beta_1, optimizer.velocities[0]
+    v *= beta_1
+    v += (1 - beta_1) * grad
+    if optimizer.nesterov:  # along beta_1 v + (1 - beta_1) g, v already updated
+        param -= optimizer.learning_rate * (beta_1 * v + (1 - beta_1) * grad)
+    else:
+        param -= optimizer.learning_rate * v
+
+
+def _rmsprop(optimizer, param, grad, xp):
+    s = optimizer.squared_averages[0]
+    s *= optimizer.beta_2
+    s += (1 - optimizer.beta_2) * grad * grad
+    param -= optimizer.learning_rate * grad / (xp.sqrt(s) + optimizer.epsilon)
+
+
+def _adam(optimizer, param, grad, xp):
+    epsilon, step_size = optimizer.next_step()  # the bias corrections folded in
+    v, s = optimizer.velocities[0], optimizer.squared_averages[0]
+    v *= optimizer.beta_1
+    v += (1 - optimizer.beta_1) * grad
+    s *= optimizer.beta_2
+    s += (1 - optimizer.beta_2) * grad * grad
+    param -= step_size * v / (xp.sqrt(s) + epsilon)
+
+
+#: Each optimizer's update (``_optimizers``), written against the namespace.
+UPDATES = {
+    GradientDescent: lambda optimizer, param, grad, xp: _gradient_descent(optimizer, param, grad),
+    Momentum: lambda optimizer, param, grad, xp: _momentum(optimizer, param, grad),
+    RMSProp: _rmsprop,
+    Adam: _adam,
+}
+
+
+class DeviceStep(Step):
+    r"""``Step`` on a device: the cost and gradient, clipping, the optimizer's update,
+    with no value read back. Clipping scales by :math:`\min(1, c / \|g\|_2)` on the
+    device (a non-finite norm leaves the gradient as it is, as the reference does)."""
+
+    def update(self, batch_weight):
+        xp = _namespace_of_params(self.network)
+        grads = self.network.param_grads
+        if self.max_grad_norm is not None:
+            norm = xp.linalg.vector_norm(grads)
+            factor = xp.where(
+                xp.isfinite(norm) & (norm > self.max_grad_norm), self.max_grad_norm / norm, 1.0
+            )
+            grads *= xp.astype(factor, grads.dtype)
+        UPDATES[type(self.optimizer)](self.optimizer, self.network.params, grads, xp)
+
+    def epoch_costs(self):
+        return DeviceCosts()
+
+
+# -- the batches -------------------------------------------------------------------------
+
+
+class DeviceBatches:
+    """The mini-batches of ``X`` on its device, with the NumPy reference's shuffles.
+
+    The targets and weights are copied to the device once; each epoch's permutation,
+    drawn on the host as ``MiniBatches`` draws it, is copied once, and every batch is
+    gathered on the device. The batches' weights are summed on the host, from its
+    copy of ``sample_weight``, so that skipping an all-zero batch reads nothing back.
+
+    Parameters
+    ----------
+    X : array of the namespace, of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,) or None
+    batch_size : int
+    rng : numpy.random.Generator or None
+    on : Namespace
+    """
+
+    def __init__(self, X, Y, sample_weight, batch_size, rng, on):
+        self.X, self.on, self.batch_size = X, on, batch_size
+        self.Y = on.asarray(Y)
+        self.host_weight = sample_weight
+        self.sample_weight = None if sample_weight is None else on.asarray(sample_weight)
+        n_samples = Y.shape[0]
+        starts = range(0, n_samples, batch_size)
+        self.bounds = [(start, min(start + batch_size, n_samples)) for start in starts]
+        self.shuffle = rng is not None and batch_size < n_samples
+        self.rng = rng
+        index_dtype = np.int32 if n_samples <= np.iinfo(np.int32).max else np.intp
+        self.indices = np.arange(n_samples, dtype=index_dtype)  # the same draws as NumPy's
+
+    def epoch(self):
+        """Yield ``(X_batch, Y_batch, w_batch, batch_weight)``, as ``MiniBatches`` does."""
+        xp = self.on.xp
+        if self.shuffle:
+            self.rng.shuffle(self.indices)
+            order = self.on.asarray(self.indices.astype(np.int64))
+        for start, stop in self.bounds:
+            host_rows = self.indices[start:stop] if self.shuffle else slice(start, stop)
+            if self.host_weight is None:
+                batch_weight = stop - start
+            else:
+                batch_weight = weight_sum(self.host_weight[host_rows])
+                if batch_weight == 0:
+                    continue
+            if self.shuffle:
+                rows = order[start:stop]
+                take = functools.partial(xp.take, indices=rows, axis=0)
+                X_batch, Y_batch = take(self.X), take(self.Y)
+                w_batch = None if self.sample_weight is None else take(self.sample_weight)
+            else:
+                X_batch, Y_batch = self.X[start:stop, ...], self.Y[start:stop, ...]
+                w_batch = None if self.sample_weight is None else self.sample_weight[start:stop]
+            yield X_batch, Y_batch, w_batch, batch_weight
+
+
+# -- the backend -------------------------------------------------------------------------
+
+
+def device_logits(X, coefs, intercepts, activation):
+    """The logits ``Z[L]`` of every row of ``X``, computed in ``X``'s namespace."""
+    import array_api_compat
+
+    g = activations(array_api_compat.array_namespace(X))[activation][0]
+    A = X
+    for l, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
+        A = A @ W + b
+        if l < len(coefs) - 1:
+            A = g(A)
+    return A
+
+
+class ArrayAPIBackend(NumpyBackend):
+    """The training step on the namespace and device ``on`` of ``X``.
+
+    Parameters
+    ----------
+    on : Namespace
+    """
+
+    name = "array_api"
+
+    def __init__(self, on):
+        self.on = on
+
+    def network(self, parameters, layout, loss, alpha, n_rows):
+        xp, coefs, n_layers = self.on.xp, parameters.coefs, len(parameters.coefs)
+        layers = []
+        for l in range(n_layers):
+            W, b, dW, db = coefs[l], parameters.intercepts[l], parameters.dW[l], parameters.db[l]
+            layers.append(Linear(xp, W, b, dW, db, first=l == 0))
+            if l < n_layers - 1:
+                layers.append(Activation(xp, layout.activation))
+        return DeviceNetwork(parameters, layers, self.loss(loss), alpha, n_rows, layout.activation)
+
+    def loss(self, loss):
+        return loss_in(self.on.xp, loss)
+
+    def step(self, network, optimizer, max_grad_norm=None):
+        return DeviceStep(network, optimizer, max_grad_norm)
+
+    def parameters(self, coefs, intercepts, batch_norm, fits_intercepts, dtype):
+        return Parameters(coefs, intercepts, batch_norm, fits_intercepts, dtype, on=self.on)
+
+    def batches(self, X, Y, sample_weight, batch_size, rng, min_rows=1, rows=None):
+        # min_rows (batch norm's) and rows (early stopping's split) never come here:
+        # check_fit refuses both.
+        return DeviceBatches(X, Y, sample_weight, batch_size, rng, self.on)
+
+    def check_fit(self, settings, layout, validation):
+        """Refuse, before any work, what does not run on the array API yet."""
+        refused = [
+            ("solver='lbfgs'", settings.solver == "lbfgs"),
+            ("batch_norm=True", layout.batch_norm_momentum is not None),
+            ("dropout", layout.keep_probs is not None),
+            ("early_stopping=True", settings.early_stopping and not settings.incremental),
+            ("X_val", validation is not None),
+        ]
+        for name, asked in refused:
+            if asked:
+                raise ValueError(
+                    f"{name} does not run on {self.on.name} arrays yet: fit on NumPy "
+                    "arrays for it, or leave it out to train on the device of X."
+                )
+
+    def logits(self, X, coefs, intercepts, activation, rows=None):
+        return to_numpy(device_logits(X, coefs, intercepts, activation))
