@@ -27,6 +27,7 @@ import numpy as np
 
 from . import _layers, _losses
 from ._activations import LEAKY_RELU_SLOPE
+from ._config import get_config
 from ._loop import weight_sum
 from ._namespace import to_numpy
 from ._network import EpochCosts, Network, NonFiniteCost, NumpyBackend, Parameters, Step
@@ -113,7 +114,7 @@ def binary_log_loss(xp, Z, Y, sample_weight):
 def categorical_log_loss(xp, Z, Y, sample_weight):
     """``_losses.categorical_log_loss_and_gradient``: ``(J, dZ)``; ``Y`` one-hot, or a
     column of class indices."""
-    if _losses.holds_class_indices(Z, Y):
+    if Y.shape[1] == 1 and Z.shape[1] > 1:  # the head's integer class indices
         classes = xp.arange(Z.shape[1], dtype=Y.dtype, device=Y.device)
         Y = xp.astype(Y == classes[None, :], Z.dtype)  # one-hot, on the device
     weights = _row_weights(xp, Z.shape[0], sample_weight)
@@ -343,8 +344,8 @@ class DeviceBatches:
     def __init__(self, X, Y, sample_weight, batch_size, rng, on):
         self.X, self.on, self.batch_size = X, on, batch_size
         self.Y = on.asarray(Y)
-        self.host_weight = sample_weight
-        self.sample_weight = None if sample_weight is None else on.asarray(sample_weight)
+        self.sample_weight = sample_weight  # the host's copy, which the loop sums
+        self.device_weight = None if sample_weight is None else on.asarray(sample_weight)
         n_samples = Y.shape[0]
         starts = range(0, n_samples, batch_size)
         self.bounds = [(start, min(start + batch_size, n_samples)) for start in starts]
@@ -361,24 +362,49 @@ class DeviceBatches:
             order = self.on.asarray(self.indices.astype(np.int64))
         for start, stop in self.bounds:
             host_rows = self.indices[start:stop] if self.shuffle else slice(start, stop)
-            if self.host_weight is None:
+            if self.sample_weight is None:
                 batch_weight = stop - start
             else:
-                batch_weight = weight_sum(self.host_weight[host_rows])
+                batch_weight = weight_sum(self.sample_weight[host_rows])
                 if batch_weight == 0:
                     continue
             if self.shuffle:
                 rows = order[start:stop]
-                take = functools.partial(xp.take, indices=rows, axis=0)
-                X_batch, Y_batch = take(self.X), take(self.Y)
-                w_batch = None if self.sample_weight is None else take(self.sample_weight)
+                X_batch, Y_batch = xp.take(self.X, rows, axis=0), xp.take(self.Y, rows, axis=0)
+                w_batch = None if self.device_weight is None else xp.take(self.device_weight, rows)
             else:
                 X_batch, Y_batch = self.X[start:stop, ...], self.Y[start:stop, ...]
-                w_batch = None if self.sample_weight is None else self.sample_weight[start:stop]
+                w_batch = None if self.device_weight is None else self.device_weight[start:stop]
             yield X_batch, Y_batch, w_batch, batch_weight
 
 
 # -- the backend -------------------------------------------------------------------------
+
+
+def refused(settings, layout, validation):
+    """The first setting the array-API backend does not run yet, as the user names it;
+    None when it runs them all."""
+    reasons = [
+        ("solver='lbfgs'", settings.solver == "lbfgs"),
+        ("batch_norm=True", layout.batch_norm_momentum is not None),
+        ("dropout", layout.keep_probs is not None),
+        ("early_stopping=True", settings.early_stopping and not settings.incremental),
+        ("X_val", validation is not None),
+    ]
+    return next((name for name, asked in reasons if asked), None)
+
+
+def runs_on_array_api(estimator):
+    """Whether the estimator's parameters train on the array API (its tag says so)."""
+    if get_config()["kernels"] == "numba":
+        return False
+    params = estimator.get_params()
+    return not (
+        params.get("solver") == "lbfgs"
+        or params.get("batch_norm", False)
+        or params.get("dropout") not in (None, 0, 0.0)
+        or params.get("early_stopping", False)
+    )
 
 
 def device_logits(X, coefs, intercepts, activation):
@@ -433,19 +459,12 @@ class ArrayAPIBackend(NumpyBackend):
 
     def check_fit(self, settings, layout, validation):
         """Refuse, before any work, what does not run on the array API yet."""
-        refused = [
-            ("solver='lbfgs'", settings.solver == "lbfgs"),
-            ("batch_norm=True", layout.batch_norm_momentum is not None),
-            ("dropout", layout.keep_probs is not None),
-            ("early_stopping=True", settings.early_stopping and not settings.incremental),
-            ("X_val", validation is not None),
-        ]
-        for name, asked in refused:
-            if asked:
-                raise ValueError(
-                    f"{name} does not run on {self.on.name} arrays yet: fit on NumPy "
-                    "arrays for it, or leave it out to train on the device of X."
-                )
+        name = refused(settings, layout, validation)
+        if name is not None:
+            raise ValueError(
+                f"{name} does not run on {self.on.name} arrays yet: fit on NumPy "
+                "arrays for it, or leave it out to train on the device of X."
+            )
 
     def logits(self, X, coefs, intercepts, activation, rows=None):
         return to_numpy(device_logits(X, coefs, intercepts, activation))

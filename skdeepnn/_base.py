@@ -20,10 +20,10 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._array_api import device_logits, runs_on_array_api
 from ._callbacks import CallbackSupportMixin, FitTasks, with_callbacks
 from ._checks import check_sample_weight, is_fitted, make_generator, ndim
 from ._engine import ModelSpec, Previous, TrainingData, settings_of, train
-from ._array_api import device_logits
 from ._namespace import check_same_namespace, host_copy, namespace_of, numpy_dtype, to_numpy
 from ._network import predict_logits
 from ._optimizers import OPTIMIZERS, optimizer_from_state, optimizer_state
@@ -137,7 +137,9 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.array_api_support = True  # X of PyTorch, CuPy...: see _namespace
+        # X of PyTorch, CuPy...: see _namespace. Per configuration: what the array-API
+        # backend does not run yet is refused on such an X (ArrayAPIBackend.check_fit).
+        tags.array_api_support = runs_on_array_api(self)
         return tags
 
     def __getstate__(self):
@@ -292,7 +294,10 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
 
     def _store(self, training, head):
         """Set the fitted attributes from what the engine returned."""
+        on = namespace_of(training.coefs[0])
         for name, value in head.attributes().items():
+            if on is not None and isinstance(value, np.ndarray) and name != "classes_":
+                value = on.asarray(value)  # fitted arrays live on X's device; labels stay
             setattr(self, name, value)
         arrays = self._arrays.attributes(training.coefs, training.intercepts, training.batch_norm)
         for name, value in arrays.items():
@@ -324,10 +329,10 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
                 "(n_samples,) or (n_samples, n_outputs)."
             )
         on = namespace_of(X)
-        if on is not None:
-            # Array API dispatch: X stays on its device; the targets and weights are
-            # checked and encoded on the host, and the backend moves them to X's device.
-            y, sample_weight = host_copy(y), host_copy(sample_weight)
+        # Array API dispatch: X stays on its device; the targets and weights (of any
+        # namespace) are checked and encoded on the host, and the backend moves them
+        # to X's device. Without it, host_copy changes nothing.
+        y, sample_weight = host_copy(y), host_copy(sample_weight)
         self._check_raw_targets(y)
         X_given = X
         X, y = validate_data(

@@ -22,8 +22,8 @@ reference layers, which cost little beside them.
 import numpy as np
 
 from ._activations import relu
-from ._blas import add_scaled
 from ._array_api import ArrayAPIBackend
+from ._blas import add_scaled
 from ._config import get_config
 from ._losses import (
     _row_weights,

@@ -1,6 +1,5 @@
 """LogisticRegressionGD: the course's logistic regression, a network with no hidden layer."""
 
-import numpy as np
 
 from ._base import NetworkEstimator
 from ._classifier import CLASS_WEIGHT, NetworkClassifier

@@ -105,11 +105,13 @@ def to_numpy(array):
         return array.detach().cpu().numpy()
     if array_api_compat.is_cupy_array(array):
         return array.get()
-    # array-api-strict and others: through DLPack, or NumPy's conversion.
+    # array-api-strict and others: through DLPack, or NumPy's conversion, from the
+    # namespace's default device (its CPU, for the libraries without a GPU).
     try:
         return np.from_dlpack(array)
-    except (TypeError, RuntimeError, AttributeError, BufferError):
-        return np.asarray(array)
+    except (TypeError, RuntimeError, AttributeError, BufferError, ValueError):
+        info = array_api_compat.array_namespace(array).__array_namespace_info__()
+        return np.asarray(array.to_device(info.default_device()))
 
 
 def host_copy(array):
