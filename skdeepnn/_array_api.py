@@ -21,6 +21,7 @@ batches a NumPy fit of the same seed trains on, and ends at the same weights up 
 the rounding of the library's arithmetic.
 """
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -29,8 +30,16 @@ from . import _layers, _losses
 from ._activations import LEAKY_RELU_SLOPE
 from ._config import get_config
 from ._loop import weight_sum
-from ._namespace import to_numpy
-from ._network import EpochCosts, Network, NonFiniteCost, NumpyBackend, Parameters, Step
+from ._namespace import namespace_of, take_rows, to_numpy
+from ._network import (
+    EpochCosts,
+    Network,
+    NonFiniteCost,
+    NumpyBackend,
+    Parameters,
+    Step,
+    predict_logits,
+)
 from ._optimizers import Adam, GradientDescent, Momentum, RMSProp
 
 # -- layers ----------------------------------------------------------------------------
@@ -91,6 +100,58 @@ class Activation(_layers.Activation):
         self.name = name
         self.g, self.derivative = activations(xp)[name]
         self.A = None
+
+
+class Dropout(_layers.Dropout):
+    r"""``_layers.Dropout`` on the device: :math:`A \odot D / p`, ``D`` drawn there.
+
+    ``batch.rng`` is the device's draw (``uniform_draws``), not NumPy's generator.
+    """
+
+    def __init__(self, xp, keep_prob, n_units):
+        super().__init__(keep_prob, n_units)
+        self.xp = xp
+
+    def allocate(self, n_rows, dtype):
+        pass
+
+    def forward(self, A, batch):
+        if batch.rng is None:  # a pass at the fitted weights, without dropout
+            self.mask = None
+            return A
+        kept = batch.rng(A.shape, A.dtype) < self.keep_prob
+        self.mask = self.xp.astype(kept, A.dtype) / self.keep_prob
+        return A * self.mask
+
+    def backward(self, dA, batch):
+        return dA * self.mask
+
+
+def uniform_draws(on, rng):
+    """``draw(shape, dtype)``: uniform values in [0, 1) on the device ``on``, from a
+    generator of the device's own seeded by NumPy's ``rng``: reproducible from
+    ``random_state``, and no mask crosses from the host (PyTorch, CuPy). A library
+    with no generator of its own (array-api-strict) draws on the host, its device."""
+    seed = int(rng.integers(2**63 - 1))
+    if on.name == "torch":
+        import torch
+
+        generator = torch.Generator(device=on.device).manual_seed(seed)
+        return lambda shape, dtype: torch.rand(
+            shape, generator=generator, device=on.device, dtype=dtype
+        )
+    if on.name == "cupy":
+        import cupy
+
+        generator = cupy.random.default_rng(seed)
+        return lambda shape, dtype: generator.random(shape, dtype=dtype)
+    host = np.random.default_rng(seed)
+    return lambda shape, dtype: on.asarray(host.random(shape, dtype=numpy_dtype_of(dtype)))
+
+
+def numpy_dtype_of(dtype):
+    """NumPy's dtype of the same name as another namespace's float ``dtype``."""
+    return np.float32 if "32" in str(dtype) else np.float64
 
 
 # -- losses ------------------------------------------------------------------------------
@@ -187,10 +248,14 @@ def loss_in(xp, loss):
 
 
 class DeviceNetwork(Network):
-    """``Network`` on a device: the same layers, with the namespace's loss."""
+    """``Network`` on a device: the same layers, with the namespace's loss; ``on`` (a
+    ``Namespace``) takes the place of the reference's ``n_rows``, since nothing here
+    is allocated ahead."""
 
-    def __init__(self, parameters, layers, loss, alpha, n_rows, activation):
+    def __init__(self, parameters, layers, loss, alpha, on, activation):
         self.parameters, self.layers, self.loss, self.alpha = parameters, layers, loss, alpha
+        self.on, self.draws = on, None
+        self.drops_units = any(isinstance(layer, Dropout) for layer in layers)
         self.activation = activation
         self.params, self.param_grads = parameters.params, parameters.param_grads
         self.coefs, self.intercepts = parameters.coefs, parameters.intercepts
@@ -203,6 +268,11 @@ class DeviceNetwork(Network):
         xp = _namespace_of_params(self)
         m = X.shape[0] if sample_weight is None else xp.sum(sample_weight)
         self.batch.sample_weight = sample_weight
+        self.batch.rng = None
+        if rng is not None and self.drops_units:
+            if self.draws is None:  # seeded once a fit, from the fit's generator
+                self.draws = uniform_draws(self.on, rng)
+            self.batch.rng = self.draws
         A = X
         for layer in self.layers:
             A = layer.forward(A, self.batch)
@@ -219,6 +289,18 @@ class DeviceNetwork(Network):
     def all_finite(self):
         xp = _namespace_of_params(self)
         return bool(xp.all(xp.isfinite(self.params)))
+
+    def vector(self):
+        return to_numpy(self.params).astype(np.float64)
+
+    def gradient_vector(self):
+        return to_numpy(self.param_grads).astype(np.float64)
+
+    def load_vector(self, theta):  # L-BFGS: one copy to the device an evaluation
+        xp = _namespace_of_params(self)
+        self.params[...] = xp.asarray(
+            np.asarray(theta, dtype=self.dtype), device=self.params.device
+        )
 
     def snapshot(self):
         xp = _namespace_of_params(self)
@@ -339,39 +421,58 @@ class DeviceBatches:
     batch_size : int
     rng : numpy.random.Generator or None
     on : Namespace
+    rows : ndarray of shape (n_samples,), optional
+        The rows of ``X`` that train (early stopping's split), as ``MiniBatches`` takes them.
     """
 
-    def __init__(self, X, Y, sample_weight, batch_size, rng, on):
-        self.X, self.on, self.batch_size = X, on, batch_size
+    def __init__(self, X, Y, sample_weight, batch_size, rng, on, rows=None):
+        n_samples = Y.shape[0]
+        if rows is not None and batch_size >= n_samples:
+            X, rows = take_rows(X, rows), None  # the one full batch, gathered once
+        self.X, self.on, self.batch_size, self.rows = X, on, batch_size, rows
         self.Y = on.asarray(Y)
         self.sample_weight = sample_weight  # the host's copy, which the loop sums
         self.device_weight = None if sample_weight is None else on.asarray(sample_weight)
-        n_samples = Y.shape[0]
         starts = range(0, n_samples, batch_size)
         self.bounds = [(start, min(start + batch_size, n_samples)) for start in starts]
         self.shuffle = rng is not None and batch_size < n_samples
-        self.rng = rng
+        self.rng, self.order = rng, None
         index_dtype = np.int32 if n_samples <= np.iinfo(np.int32).max else np.intp
         self.indices = np.arange(n_samples, dtype=index_dtype)  # the same draws as NumPy's
+
+    def _orders_on_device(self):
+        """This epoch's order of the samples (rows of ``Y``) and of their rows of ``X``,
+        on the device: copied once an epoch when shuffled, once a fit otherwise."""
+        if self.shuffle:
+            self.rng.shuffle(self.indices)
+        if self.shuffle or self.order is None:
+            samples = self.on.asarray(self.indices.astype(np.int64))
+            rows = (
+                samples
+                if self.rows is None
+                else self.on.asarray(self.rows[self.indices].astype(np.int64))
+            )
+            self.order = samples, rows
+        return self.order
 
     def epoch(self):
         """Yield ``(X_batch, Y_batch, w_batch, batch_weight)``, as ``MiniBatches`` does."""
         xp = self.on.xp
-        if self.shuffle:
-            self.rng.shuffle(self.indices)
-            order = self.on.asarray(self.indices.astype(np.int64))
+        gather = self.shuffle or self.rows is not None
+        samples, rows = self._orders_on_device() if gather else (None, None)
         for start, stop in self.bounds:
-            host_rows = self.indices[start:stop] if self.shuffle else slice(start, stop)
             if self.sample_weight is None:
                 batch_weight = stop - start
             else:
-                batch_weight = weight_sum(self.sample_weight[host_rows])
+                batch_weight = weight_sum(self.sample_weight[self.indices[start:stop]])
                 if batch_weight == 0:
                     continue
-            if self.shuffle:
-                rows = order[start:stop]
-                X_batch, Y_batch = xp.take(self.X, rows, axis=0), xp.take(self.Y, rows, axis=0)
-                w_batch = None if self.device_weight is None else xp.take(self.device_weight, rows)
+            if gather:
+                batch_samples = samples[start:stop]
+                X_batch = xp.take(self.X, rows[start:stop], axis=0)
+                Y_batch = xp.take(self.Y, batch_samples, axis=0)
+                weights = self.device_weight
+                w_batch = None if weights is None else xp.take(weights, batch_samples)
             else:
                 X_batch, Y_batch = self.X[start:stop, ...], self.Y[start:stop, ...]
                 w_batch = None if self.device_weight is None else self.device_weight[start:stop]
@@ -381,30 +482,12 @@ class DeviceBatches:
 # -- the backend -------------------------------------------------------------------------
 
 
-def refused(settings, layout, validation):
-    """The first setting the array-API backend does not run yet, as the user names it;
-    None when it runs them all."""
-    reasons = [
-        ("solver='lbfgs'", settings.solver == "lbfgs"),
-        ("batch_norm=True", layout.batch_norm_momentum is not None),
-        ("dropout", layout.keep_probs is not None),
-        ("early_stopping=True", settings.early_stopping and not settings.incremental),
-        ("X_val", validation is not None),
-    ]
-    return next((name for name, asked in reasons if asked), None)
-
-
 def runs_on_array_api(estimator):
-    """Whether the estimator's parameters train on the array API (its tag says so)."""
+    """Whether the estimator's parameters train on the array API (its tag says so):
+    all but batch normalization, and numba's kernels, which run on NumPy only."""
     if get_config()["kernels"] == "numba":
         return False
-    params = estimator.get_params()
-    return not (
-        params.get("solver") == "lbfgs"
-        or params.get("batch_norm", False)
-        or params.get("dropout") not in (None, 0, 0.0)
-        or params.get("early_stopping", False)
-    )
+    return not estimator.get_params().get("batch_norm", False)
 
 
 def device_logits(X, coefs, intercepts, activation):
@@ -418,6 +501,16 @@ def device_logits(X, coefs, intercepts, activation):
         if l < len(coefs) - 1:
             A = g(A)
     return A
+
+
+def host_logits(X, coefs, intercepts, activation, rows=None):
+    """``predict_logits`` for an ``X`` of any namespace, as a NumPy array: computed on
+    ``X``'s device, then read back (the logits of the validation set, once an epoch)."""
+    if namespace_of(X) is None:
+        return predict_logits(X, coefs, intercepts, activation, rows=rows)
+    if rows is not None:
+        X = take_rows(X, rows)
+    return to_numpy(device_logits(X, coefs, intercepts, activation))
 
 
 class ArrayAPIBackend(NumpyBackend):
@@ -439,9 +532,13 @@ class ArrayAPIBackend(NumpyBackend):
         for l in range(n_layers):
             W, b, dW, db = coefs[l], parameters.intercepts[l], parameters.dW[l], parameters.db[l]
             layers.append(Linear(xp, W, b, dW, db, first=l == 0))
-            if l < n_layers - 1:
-                layers.append(Activation(xp, layout.activation))
-        return DeviceNetwork(parameters, layers, self.loss(loss), alpha, n_rows, layout.activation)
+            if l == n_layers - 1:
+                break
+            layers.append(Activation(xp, layout.activation))
+            keep = 1.0 if layout.keep_probs is None else layout.keep_probs[l]
+            if keep < 1:
+                layers.append(Dropout(xp, keep, W.shape[1]))
+        return DeviceNetwork(parameters, layers, self.loss(loss), alpha, self.on, layout.activation)
 
     def loss(self, loss):
         return loss_in(self.on.xp, loss)
@@ -453,18 +550,23 @@ class ArrayAPIBackend(NumpyBackend):
         return Parameters(coefs, intercepts, batch_norm, fits_intercepts, dtype, on=self.on)
 
     def batches(self, X, Y, sample_weight, batch_size, rng, min_rows=1, rows=None):
-        # min_rows (batch norm's) and rows (early stopping's split) never come here:
-        # check_fit refuses both.
-        return DeviceBatches(X, Y, sample_weight, batch_size, rng, self.on)
+        # min_rows is batch norm's, which check_fit refuses.
+        return DeviceBatches(X, Y, sample_weight, batch_size, rng, self.on, rows)
 
-    def check_fit(self, settings, layout, validation):
+    def full_batch(self, data):
+        """``data`` with its targets and weights on the device, for L-BFGS's one batch."""
+        on = self.on
+        X = data.X if data.rows is None else take_rows(data.X, data.rows)
+        weight = None if data.sample_weight is None else on.asarray(data.sample_weight)
+        return dataclasses.replace(data, X=X, Y=on.asarray(data.Y), sample_weight=weight, rows=None)
+
+    def check_fit(self, layout):
         """Refuse, before any work, what does not run on the array API yet."""
-        name = refused(settings, layout, validation)
-        if name is not None:
+        if layout.batch_norm_momentum is not None:
             raise ValueError(
-                f"{name} does not run on {self.on.name} arrays yet: fit on NumPy "
+                f"batch_norm=True does not run on {self.on.name} arrays yet: fit on NumPy "
                 "arrays for it, or leave it out to train on the device of X."
             )
 
     def logits(self, X, coefs, intercepts, activation, rows=None):
-        return to_numpy(device_logits(X, coefs, intercepts, activation))
+        return host_logits(X, coefs, intercepts, activation, rows)

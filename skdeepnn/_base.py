@@ -262,7 +262,7 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
             tasks.data["metadata"] = {"sample_weight": data.user_weight}
         validation_set = None
         if validation[0] is not None and not incremental:
-            validation_set = self._user_validation_set(*validation, head, data.X.dtype)
+            validation_set = self._user_validation_set(*validation, head, data.X)
         model = ModelSpec(head, layout, float(self.alpha), functools.partial(self._describe, head))
         training = train(
             data,
@@ -353,11 +353,18 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
         X_named = X_given if hasattr(self, "feature_names_in_") else None
         return TrainingData(X, Y, sample_weight, user_weight, X_named), head
 
-    def _user_validation_set(self, X_val, y_val, sample_weight_val, head, dtype):
-        """The user's validation set, validated like the training data and encoded."""
+    def _user_validation_set(self, X_val, y_val, sample_weight_val, head, X):
+        """The user's validation set, validated like the training data ``X`` and encoded;
+        on ``X``'s namespace and device, as everything else follows ``X``."""
         if y_val is None:
             raise ValueError("X_val was given without y_val: pass both, or neither.")
-        X_val = validate_data(self, X_val, reset=False, dtype=dtype, accept_sparse=SPARSE_FORMATS)
+        on = namespace_of(X)
+        if on is not None and not on.holds(X_val):
+            X_val = on.asarray(to_numpy(check_array(X_val, accept_sparse=False, dtype=None)))
+        X_val = validate_data(
+            self, X_val, reset=False, dtype=X.dtype, accept_sparse=SPARSE_FORMATS
+        )
+        y_val, sample_weight_val = host_copy(y_val), host_copy(sample_weight_val)
         self._check_raw_targets(y_val, "y_val")
         y_val = check_array(
             y_val, ensure_2d=False, dtype=None, accept_sparse="csr", input_name="y_val"
@@ -365,7 +372,7 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
         check_consistent_length(X_val, y_val)
         sample_weight_val = check_sample_weight(sample_weight_val, X_val, name="sample_weight_val")
         y_val = self._check_targets(y_val, "y_val")
-        Y_val, w_val = head.encode(y_val, sample_weight_val, dtype, "y_val")
+        Y_val, w_val = head.encode(y_val, sample_weight_val, numpy_dtype(X), "y_val")
         return ValidationSet(X_val, Y_val, w_val, head)
 
     # -- prediction -------------------------------------------------------------------

@@ -261,7 +261,7 @@ class _Run:
             self.batch_rows >= data.Y.shape[0] and not settings.incremental
         )
         self.backend = backend_for_fit(data.X)  # chosen once: the network and its step
-        self.backend.check_fit(self.settings, model.layout, validation)
+        self.backend.check_fit(model.layout)
         self.checkpoint = None  # early stopping's, once the loop's rules are made
 
     def starting_network(self):
@@ -286,9 +286,9 @@ class _Run:
 
     def lbfgs(self, network):
         model_after = self.model_view(network, self.data.X).after
-        return minimize_lbfgs(
-            network, self.data, self.settings, self.tasks, model_after, self.first_epoch
-        )
+        data = self.backend.full_batch(self.data)  # on the device, for the array API
+        settings, first_epoch = self.settings, self.first_epoch
+        return minimize_lbfgs(network, data, settings, self.tasks, model_after, first_epoch)
 
     def loop(self, network):
         """Train with the epoch loop: mini-batches, the optimizer's steps, the rules."""

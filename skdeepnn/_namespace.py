@@ -187,3 +187,11 @@ def transposed(W):
     import array_api_compat
 
     return array_api_compat.array_namespace(W).asarray(W.T, copy=True)
+
+
+def take_rows(X, rows):
+    """The rows ``rows`` (a NumPy index array) of ``X``, of any namespace, gathered."""
+    on = None if isinstance(X, np.ndarray) or sparse.issparse(X) else namespace_of(X)
+    if on is None:
+        return X[rows]
+    return on.xp.take(X, on.asarray(np.asarray(rows, dtype=np.int64)), axis=0)

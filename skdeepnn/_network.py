@@ -242,6 +242,18 @@ class Network:
         """Whether every parameter is finite (the last step can overflow them)."""
         return bool(np.isfinite(self.params).all())
 
+    def vector(self):
+        """The packed parameters as a new float64 NumPy vector: what SciPy minimizes."""
+        return self.params.astype(np.float64)
+
+    def gradient_vector(self):
+        """The packed gradient as a new float64 NumPy vector."""
+        return self.param_grads.astype(np.float64)
+
+    def load_vector(self, theta):
+        """Set the packed parameters to the NumPy vector ``theta`` (cast to their dtype)."""
+        np.copyto(self.params, theta)
+
     def inference(self):
         """The network as prediction sees it: ``(coefs, intercepts)``, batch norm folded in."""
         if self.batch_norm is None:
@@ -429,8 +441,13 @@ class NumpyBackend:
         """``predict_logits`` of the trained network, as a NumPy array."""
         return predict_logits(X, coefs, intercepts, activation, rows=rows)
 
-    def check_fit(self, settings, layout, validation):
-        """Raise, before any work, for what this backend cannot train: NumPy trains all."""
+    def full_batch(self, data):
+        """The ``TrainingData`` as L-BFGS reads them, whole: as they are."""
+        return data
+
+    def check_fit(self, layout):
+        """Raise, before any work, for a ``layout`` this backend cannot train: NumPy
+        trains all."""
 
 
 # -- prediction ----------------------------------------------------------------------

@@ -64,8 +64,8 @@ def to_numpy(array):
     return _array_api.to_numpy(array)
 
 
-# Configurations: each estimator with every solver but lbfgs, every activation and
-# head, L2, class weights, gradient clipping and warm restarts.
+# Configurations: each estimator with every solver, every activation and head, L2,
+# class weights, dropout, early stopping, gradient clipping and warm restarts.
 CONFIGURATIONS = [
     DeepNNClassifier(max_iter=30),
     DeepNNClassifier(solver="sgd", activation="tanh", alpha=1e-3, max_iter=30),
@@ -73,10 +73,15 @@ CONFIGURATIONS = [
     DeepNNClassifier(solver="rmsprop", activation="sigmoid", class_weight="balanced", max_iter=30),
     DeepNNClassifier(solver="gd", learning_rate=0.1, max_iter=30),
     DeepNNClassifier(max_grad_norm=1.0, lr_schedule="cosine", max_iter=30),
+    DeepNNClassifier(solver="lbfgs", max_iter=30),
+    DeepNNClassifier(dropout=0.2, max_iter=30),
+    DeepNNClassifier(early_stopping=True, scoring="accuracy", max_iter=30),
     DeepNNRegressor(max_iter=30),
     DeepNNRegressor(loss="huber", solver="momentum", max_iter=30),
     DeepNNRegressor(loss="poisson", learning_rate=1e-3, max_iter=30),
     DeepNNRegressor(loss="quantile", max_iter=30),
+    DeepNNRegressor(solver="lbfgs", alpha=1e-3, max_iter=30),
+    DeepNNRegressor(early_stopping=True, max_iter=30),
     LogisticRegressionGD(max_iter=100),
     LogisticRegressionGD(solver="adam", class_weight="balanced", max_iter=100),
 ]
@@ -149,6 +154,76 @@ def test_same_model_as_numpy_fit_of_the_same_seed(namespace, make, data):
 
 
 @pytest.mark.parametrize("namespace", NAMESPACES)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"early_stopping": True},
+        {"early_stopping": True, "scoring": "accuracy", "shuffle": False},
+        {"early_stopping": True, "solver": "gd", "learning_rate": 0.5, "max_iter": 40},
+        {"solver": "lbfgs", "alpha": 1e-3, "max_iter": 40},
+    ],
+)
+def test_early_stopping_and_lbfgs_as_numpy_fits(namespace, params):
+    """Early stopping validates on the device (the same split and scores as NumPy's);
+    L-BFGS hands SciPy NumPy vectors and evaluates on the device (in float64, whose
+    rounding L-BFGS's line searches do not amplify)."""
+    X, y = classification_data()
+    X = X.astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sklearn.exceptions.ConvergenceWarning)
+        reference = DeepNNClassifier(random_state=0, **params).fit(X, y)
+        with sklearn.config_context(array_api_dispatch=True):
+            Xd = as_namespace(namespace, X)
+            model = DeepNNClassifier(random_state=0, **params).fit(Xd, as_namespace(namespace, y))
+            proba = to_numpy(model.predict_proba(Xd))
+    assert model.n_iter_ == reference.n_iter_
+    np.testing.assert_allclose(model.loss_curve_, reference.loss_curve_, rtol=1e-7)
+    if reference.validation_scores_ is not None:
+        np.testing.assert_allclose(model.validation_scores_, reference.validation_scores_)
+        assert model.best_iteration_ == reference.best_iteration_
+    np.testing.assert_allclose(proba, reference.predict_proba(X), atol=1e-7)
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_a_validation_set_of_another_namespace_follows_X(namespace):
+    X, y = classification_data()
+    reference = DeepNNClassifier(random_state=0, max_iter=10)
+    reference.fit(X[:180], y[:180], X_val=X[180:], y_val=y[180:])
+    with sklearn.config_context(array_api_dispatch=True):
+        model = DeepNNClassifier(random_state=0, max_iter=10)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", sklearn.exceptions.ConvergenceWarning)
+            model.fit(
+                as_namespace(namespace, X[:180]),
+                as_namespace(namespace, y[:180]),
+                X_val=X[180:],  # NumPy's: moved to X's device
+                y_val=y[180:],
+            )
+    np.testing.assert_allclose(
+        model.validation_loss_curve_, reference.validation_loss_curve_, rtol=1e-4
+    )
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_dropout_masks_are_drawn_on_the_device_reproducibly(namespace):
+    X, y = classification_data(n_samples=400)
+    with sklearn.config_context(array_api_dispatch=True):
+        Xd, yd = as_namespace(namespace, X), as_namespace(namespace, y)
+
+        def fit(seed, dropout=0.3):
+            return DeepNNClassifier(dropout=dropout, random_state=seed, max_iter=60).fit(Xd, yd)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", sklearn.exceptions.ConvergenceWarning)
+            first, again, other, without = fit(0), fit(0), fit(1), fit(0, dropout=0.0)
+        assert first.loss_curve_ == again.loss_curve_  # the same masks from the same seed
+        assert first.loss_curve_ != other.loss_curve_
+        # Dropout's noise keeps the training loss above the loss without it.
+        assert first.loss_ > without.loss_
+        assert first.score(Xd, yd) > 0.75
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
 def test_partial_fit_goes_on_with_the_optimizer_state_on_the_device(namespace):
     X, y = classification_data()
     kwargs = dict(random_state=0, batch_size=40, class_weight={0: 1.0, 1: 2.0, 2: 0.5})
@@ -200,20 +275,14 @@ def test_pipeline_with_a_scaler_on_the_device(namespace):
 
 
 @pytest.mark.parametrize("namespace", NAMESPACES)
-@pytest.mark.parametrize(
-    "params, named",
-    [
-        ({"solver": "lbfgs"}, "solver='lbfgs'"),
-        ({"batch_norm": True}, "batch_norm=True"),
-        ({"dropout": 0.2}, "dropout"),
-        ({"early_stopping": True}, "early_stopping=True"),
-    ],
-)
-def test_what_does_not_run_on_the_array_api_is_refused_before_any_work(namespace, params, named):
+def test_batch_norm_is_refused_before_any_work_and_its_tag_says_so(namespace):
     X, y = classification_data()
+    assert not DeepNNClassifier(batch_norm=True).__sklearn_tags__().array_api_support
     with sklearn.config_context(array_api_dispatch=True):
-        with pytest.raises(ValueError, match=named.replace("(", r"\(")):
-            DeepNNClassifier(**params).fit(as_namespace(namespace, X), as_namespace(namespace, y))
+        with pytest.raises(ValueError, match="batch_norm=True does not run on"):
+            DeepNNClassifier(batch_norm=True).fit(
+                as_namespace(namespace, X), as_namespace(namespace, y)
+            )
 
 
 @pytest.mark.parametrize("namespace", NAMESPACES)
