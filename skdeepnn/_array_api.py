@@ -28,9 +28,10 @@ import numpy as np
 
 from . import _layers, _losses
 from ._activations import LEAKY_RELU_SLOPE
+from ._batch_norm import EPSILON, WHOLE_SET_UPDATES, BatchNorm
 from ._config import get_config
 from ._loop import weight_sum
-from ._namespace import namespace_of, take_rows, to_numpy
+from ._namespace import namespace_of, numpy_dtype, take_rows, to_numpy
 from ._network import (
     EpochCosts,
     Network,
@@ -154,6 +155,103 @@ def numpy_dtype_of(dtype):
     return np.float32 if "32" in str(dtype) else np.float64
 
 
+class DeviceBatchNorm(BatchNorm):
+    """``BatchNorm`` with its parameters and running statistics on the device.
+
+    The same formulas (see ``_batch_norm``); the sums accumulate in the arrays' own
+    dtype, and a weighted batch's effective size stays on the device, so that no
+    batch reads a value back.
+
+    Parameters
+    ----------
+    batch_norm : BatchNorm
+        The starting values, NumPy's, copied to ``on``.
+    on : Namespace
+    """
+
+    def __init__(self, batch_norm, on):
+        def moved(arrays):
+            return [on.asarray(a) for a in arrays]
+
+        super().__init__(
+            moved(batch_norm.gammas),
+            moved(batch_norm.betas),
+            moved(batch_norm.running_means),
+            moved(batch_norm.running_vars),
+            batch_norm.momentum,
+            batch_norm.n_updates,
+        )
+        self.on, self.dtype = on, numpy_dtype(batch_norm.gammas[0])
+
+    def copy(self, dtype=None):
+        copied = DeviceBatchNorm(self, self.on)  # asarray copies nothing: copy here
+        for arrays in (copied.gammas, copied.betas, copied.running_means, copied.running_vars):
+            arrays[:] = [self.on.xp.asarray(a, copy=True) for a in arrays]
+        return copied
+
+    def copy_running(self):
+        copy = functools.partial(self.on.xp.asarray, copy=True)
+        means = [copy(mean) for mean in self.running_means]
+        return means, [copy(var) for var in self.running_vars], self.n_updates
+
+    def restore_running(self, running):
+        means, variances, self.n_updates = running
+        for kept, saved in zip(
+            self.running_means + self.running_vars, means + variances, strict=True
+        ):
+            kept[...] = saved
+
+    def forward(self, l, Z, sample_weight=None):
+        xp, m = self.on.xp, Z.shape[0]
+        if sample_weight is None:
+            self._p = None
+            mean = xp.mean(Z, axis=0)
+            Z = Z - mean
+            var = xp.mean(Z * Z, axis=0)
+            effective_m = m
+        else:
+            if self._p_of is not sample_weight:  # once per batch, not per layer
+                self._p, self._p_of = sample_weight / xp.sum(sample_weight), sample_weight
+            mean = self._p @ Z
+            Z = Z - mean
+            var = self._p @ (Z * Z)
+            effective_m = 1 / xp.sum(self._p * self._p)
+        inv_std = 1 / xp.sqrt(var + EPSILON)
+        self._normalized[l] = Z * inv_std
+        self._inv_stds[l] = inv_std
+        if self.update_running:
+            self._update_running(l, mean, var, effective_m)
+        return self.gammas[l] * self._normalized[l] + self.betas[l]
+
+    def _update_running(self, l, mean, var, effective_m):
+        if self._exact:
+            self.running_means[l][...] = mean
+            self.running_vars[l][...] = var
+            self.n_updates = max(self.n_updates, WHOLE_SET_UPDATES)
+            return
+        # Bessel's correction; a batch of one (weighted) row has no spread and leaves
+        # the statistics as they are, decided on the device.
+        xp, as_array = self.on.xp, functools.partial(self.on.asarray, dtype=self.dtype)
+        keep = as_array(min(self.momentum, self.n_updates / (self.n_updates + 1)))
+        effective_m = as_array(effective_m) if isinstance(effective_m, int) else effective_m
+        spread = effective_m > 1 + 1e-9
+        keep = xp.where(spread, keep, 1.0)
+        bessel = xp.where(spread, effective_m / xp.where(spread, effective_m - 1, 1.0), 0.0)
+        self.running_means[l][...] = keep * self.running_means[l] + (1 - keep) * mean
+        self.running_vars[l][...] = keep * self.running_vars[l] + (1 - keep) * bessel * var
+        if l == len(self.gammas) - 1:  # every layer has had this batch
+            self.n_updates += 1
+
+    def backward(self, l, dZ_tilde):
+        xp, m = self.on.xp, dZ_tilde.shape[0]
+        Z_hat = self._normalized[l]
+        self.dbetas[l][...] = dbeta = xp.sum(dZ_tilde, axis=0)
+        self.dgammas[l][...] = dgamma = xp.sum(dZ_tilde * Z_hat, axis=0)
+        p = 1 / m if self._p is None else self._p[:, None]
+        dZ = dZ_tilde - p * (Z_hat * dgamma + dbeta)
+        return dZ * (self.gammas[l] * self._inv_stds[l])
+
+
 # -- losses ------------------------------------------------------------------------------
 
 
@@ -259,7 +357,7 @@ class DeviceNetwork(Network):
         self.activation = activation
         self.params, self.param_grads = parameters.params, parameters.param_grads
         self.coefs, self.intercepts = parameters.coefs, parameters.intercepts
-        self.batch_norm, self.dtype = None, parameters.dtype
+        self.batch_norm, self.dtype = parameters.batch_norm, parameters.dtype
         self.batch = _layers.Batch(None, None, None, None)
 
     def cost_and_gradient(self, X, Y, sample_weight=None, rng=None, l2_gradient=True):
@@ -302,10 +400,22 @@ class DeviceNetwork(Network):
             np.asarray(theta, dtype=self.dtype), device=self.params.device
         )
 
+    def forward_propagation(self, X, sample_weight=None, rng=None):
+        """The logits of ``X`` at the current weights, without dropout (batch norm's
+        whole-set statistics); ``sample_weight`` may be the host's."""
+        if isinstance(sample_weight, np.ndarray):
+            sample_weight = self.on.asarray(sample_weight)
+        self.batch.sample_weight, self.batch.rng = sample_weight, None
+        A = X
+        for layer in self.layers:
+            A = layer.forward(A, self.batch)
+        return A
+
     def snapshot(self):
         xp = _namespace_of_params(self)
         copy = functools.partial(xp.asarray, copy=True)
-        return [copy(W) for W in self.coefs], [copy(b) for b in self.intercepts], None
+        batch_norm = None if self.batch_norm is None else self.batch_norm.copy()
+        return [copy(W) for W in self.coefs], [copy(b) for b in self.intercepts], batch_norm
 
 
 def _namespace_of_params(network):
@@ -436,9 +546,19 @@ class DeviceBatches:
         starts = range(0, n_samples, batch_size)
         self.bounds = [(start, min(start + batch_size, n_samples)) for start in starts]
         self.shuffle = rng is not None and batch_size < n_samples
-        self.rng, self.order = rng, None
+        self.rng, self.order, self.min_rows = rng, None, 1
         index_dtype = np.int32 if n_samples <= np.iinfo(np.int32).max else np.intp
         self.indices = np.arange(n_samples, dtype=index_dtype)  # the same draws as NumPy's
+
+    def with_min_rows(self, min_rows):
+        """Batch norm's ``min_rows=2``, as ``MiniBatches`` takes it: a last batch of one
+        row joins the one before, and a batch with fewer samples of non-zero weight is
+        skipped (decided on the host's weights)."""
+        self.min_rows = min_rows
+        if len(self.bounds) > 1 and self.bounds[-1][1] - self.bounds[-1][0] < min_rows:
+            (start, _), (_, stop) = self.bounds[-2:]
+            self.bounds[-2:] = [(start, stop)]
+        return self
 
     def _orders_on_device(self):
         """This epoch's order of the samples (rows of ``Y``) and of their rows of ``X``,
@@ -464,8 +584,10 @@ class DeviceBatches:
             if self.sample_weight is None:
                 batch_weight = stop - start
             else:
-                batch_weight = weight_sum(self.sample_weight[self.indices[start:stop]])
-                if batch_weight == 0:
+                w_host = self.sample_weight[self.indices[start:stop]]
+                batch_weight = weight_sum(w_host)
+                enough = self.min_rows == 1 or np.count_nonzero(w_host) >= self.min_rows
+                if batch_weight == 0 or not enough:
                     continue
             if gather:
                 batch_samples = samples[start:stop]
@@ -483,11 +605,9 @@ class DeviceBatches:
 
 
 def runs_on_array_api(estimator):
-    """Whether the estimator's parameters train on the array API (its tag says so):
-    all but batch normalization, and numba's kernels, which run on NumPy only."""
-    if get_config()["kernels"] == "numba":
-        return False
-    return not estimator.get_params().get("batch_norm", False)
+    """Whether the estimator trains on the array API (its tag says so): all its
+    parameters do; numba's kernels (``kernels="numba"``) run on NumPy only."""
+    return get_config()["kernels"] != "numba"
 
 
 def device_logits(X, coefs, intercepts, activation):
@@ -531,9 +651,12 @@ class ArrayAPIBackend(NumpyBackend):
         layers = []
         for l in range(n_layers):
             W, b, dW, db = coefs[l], parameters.intercepts[l], parameters.dW[l], parameters.db[l]
-            layers.append(Linear(xp, W, b, dW, db, first=l == 0))
+            normalized = parameters.batch_norm is not None and l < n_layers - 1
+            layers.append(Linear(xp, W, b, dW, db, adds_bias=not normalized, first=l == 0))
             if l == n_layers - 1:
                 break
+            if normalized:  # beta takes the place of the bias
+                layers.append(_layers.Normalization(parameters.batch_norm, l))
             layers.append(Activation(xp, layout.activation))
             keep = 1.0 if layout.keep_probs is None else layout.keep_probs[l]
             if keep < 1:
@@ -547,11 +670,13 @@ class ArrayAPIBackend(NumpyBackend):
         return DeviceStep(network, optimizer, max_grad_norm)
 
     def parameters(self, coefs, intercepts, batch_norm, fits_intercepts, dtype):
+        if batch_norm is not None:  # its running statistics to the device too
+            batch_norm = DeviceBatchNorm(batch_norm, self.on)
         return Parameters(coefs, intercepts, batch_norm, fits_intercepts, dtype, on=self.on)
 
     def batches(self, X, Y, sample_weight, batch_size, rng, min_rows=1, rows=None):
-        # min_rows is batch norm's, which check_fit refuses.
-        return DeviceBatches(X, Y, sample_weight, batch_size, rng, self.on, rows)
+        batches = DeviceBatches(X, Y, sample_weight, batch_size, rng, self.on, rows)
+        return batches.with_min_rows(min_rows)
 
     def full_batch(self, data):
         """``data`` with its targets and weights on the device, for L-BFGS's one batch."""
@@ -559,14 +684,6 @@ class ArrayAPIBackend(NumpyBackend):
         X = data.X if data.rows is None else take_rows(data.X, data.rows)
         weight = None if data.sample_weight is None else on.asarray(data.sample_weight)
         return dataclasses.replace(data, X=X, Y=on.asarray(data.Y), sample_weight=weight, rows=None)
-
-    def check_fit(self, layout):
-        """Refuse, before any work, what does not run on the array API yet."""
-        if layout.batch_norm_momentum is not None:
-            raise ValueError(
-                f"batch_norm=True does not run on {self.on.name} arrays yet: fit on NumPy "
-                "arrays for it, or leave it out to train on the device of X."
-            )
 
     def logits(self, X, coefs, intercepts, activation, rows=None):
         return host_logits(X, coefs, intercepts, activation, rows)

@@ -137,8 +137,8 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        # X of PyTorch, CuPy...: see _namespace. Per configuration: what the array-API
-        # backend does not run yet is refused on such an X (ArrayAPIBackend.check_fit).
+        # X of PyTorch, CuPy...: see _namespace and _array_api. Not with numba's
+        # kernels, which run on NumPy only.
         tags.array_api_support = runs_on_array_api(self)
         return tags
 

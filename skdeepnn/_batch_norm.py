@@ -17,6 +17,8 @@ affine map that ``fold`` merges into ``W`` and ``b``.
 
 import numpy as np
 
+from ._namespace import numpy_dtype, to_numpy, xp_of
+
 #: The course's epsilon in ``sqrt(sigma^2 + epsilon)``: keeps a unit that is
 #: constant over a batch from dividing by zero.
 EPSILON = 1e-5
@@ -83,8 +85,8 @@ class BatchNorm:
     def copy(self, dtype=None):
         """A BatchNorm with copies of the parameters and statistics (in ``dtype``, if given)."""
 
-        def copies(arrays):
-            return [np.array(a, dtype=dtype or a.dtype) for a in arrays]
+        def copies(arrays):  # on the host: a device's are read back
+            return [np.array(to_numpy(a), dtype=dtype or numpy_dtype(a)) for a in arrays]
 
         return BatchNorm(
             copies(self.gammas),
@@ -234,7 +236,7 @@ class BatchNorm:
         for l, (gamma, beta, mean, var) in enumerate(
             zip(self.gammas, self.betas, self.running_means, self.running_vars, strict=True)
         ):
-            scale = gamma / np.sqrt(var + EPSILON)
+            scale = gamma / xp_of(var).sqrt(var + EPSILON)  # on var's device, if not NumPy's
             coefs[l] = coefs[l] * scale
             intercepts[l] = beta - mean * scale
         return coefs, intercepts

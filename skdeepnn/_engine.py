@@ -261,7 +261,6 @@ class _Run:
             self.batch_rows >= data.Y.shape[0] and not settings.incremental
         )
         self.backend = backend_for_fit(data.X)  # chosen once: the network and its step
-        self.backend.check_fit(model.layout)
         self.checkpoint = None  # early stopping's, once the loop's rules are made
 
     def starting_network(self):

@@ -195,3 +195,13 @@ def take_rows(X, rows):
     if on is None:
         return X[rows]
     return on.xp.take(X, on.asarray(np.asarray(rows, dtype=np.int64)), axis=0)
+
+
+def xp_of(array):
+    """The namespace of ``array``: NumPy itself for a NumPy array, else the Array API
+    namespace array-api-compat gives."""
+    if isinstance(array, np.ndarray):
+        return np
+    import array_api_compat
+
+    return array_api_compat.array_namespace(array)

@@ -17,6 +17,7 @@ Fitted weights are stored as scikit-learn's MLP stores them: ``coefs[l-1]`` has
 shape ``(n_{l-1}, n_l)``, one sample per row, so ``Z = A_prev @ W + b``.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,11 +135,12 @@ def pack(arrays, dtype, on=None):
     views : list of ndarray
         ``views[i]`` has the shape of ``arrays[i]`` and shares ``flat``'s memory.
     """
-    n_values = sum(a.size for a in arrays)
+    sizes = [math.prod(a.shape) for a in arrays]  # a tensor's size is a method
+    n_values = sum(sizes)
     flat = np.empty(n_values, dtype=dtype) if on is None else on.empty(n_values, dtype)
     views, offset = [], 0
-    for array in arrays:
-        part = flat[offset : offset + array.size]
+    for array, size in zip(arrays, sizes, strict=True):
+        part = flat[offset : offset + size]
         if on is None:
             view = part.reshape(array.shape)
             view[...] = array
@@ -146,7 +148,7 @@ def pack(arrays, dtype, on=None):
             view = on.xp.reshape(part, array.shape)
             view[...] = on.asarray(array, dtype)
         views.append(view)
-        offset += array.size
+        offset += size
     return flat, views
 
 
@@ -444,10 +446,6 @@ class NumpyBackend:
     def full_batch(self, data):
         """The ``TrainingData`` as L-BFGS reads them, whole: as they are."""
         return data
-
-    def check_fit(self, layout):
-        """Raise, before any work, for a ``layout`` this backend cannot train: NumPy
-        trains all."""
 
 
 # -- prediction ----------------------------------------------------------------------

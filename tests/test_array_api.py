@@ -65,7 +65,8 @@ def to_numpy(array):
 
 
 # Configurations: each estimator with every solver, every activation and head, L2,
-# class weights, dropout, early stopping, gradient clipping and warm restarts.
+# class weights, dropout, batch norm, early stopping, gradient clipping and warm
+# restarts.
 CONFIGURATIONS = [
     DeepNNClassifier(max_iter=30),
     DeepNNClassifier(solver="sgd", activation="tanh", alpha=1e-3, max_iter=30),
@@ -76,12 +77,14 @@ CONFIGURATIONS = [
     DeepNNClassifier(solver="lbfgs", max_iter=30),
     DeepNNClassifier(dropout=0.2, max_iter=30),
     DeepNNClassifier(early_stopping=True, scoring="accuracy", max_iter=30),
+    DeepNNClassifier(batch_norm=True, batch_size=16, max_iter=30),
     DeepNNRegressor(max_iter=30),
     DeepNNRegressor(loss="huber", solver="momentum", max_iter=30),
     DeepNNRegressor(loss="poisson", learning_rate=1e-3, max_iter=30),
     DeepNNRegressor(loss="quantile", max_iter=30),
     DeepNNRegressor(solver="lbfgs", alpha=1e-3, max_iter=30),
     DeepNNRegressor(early_stopping=True, max_iter=30),
+    DeepNNRegressor(batch_norm=True, solver="gd", max_iter=30),
     LogisticRegressionGD(max_iter=100),
     LogisticRegressionGD(solver="adam", class_weight="balanced", max_iter=100),
 ]
@@ -161,20 +164,35 @@ def test_same_model_as_numpy_fit_of_the_same_seed(namespace, make, data):
         {"early_stopping": True, "scoring": "accuracy", "shuffle": False},
         {"early_stopping": True, "solver": "gd", "learning_rate": 0.5, "max_iter": 40},
         {"solver": "lbfgs", "alpha": 1e-3, "max_iter": 40},
+        {"batch_norm": True, "batch_size": 50, "max_iter": 20},
+        {"batch_norm": True, "batch_size": 41, "max_iter": 20, "weighted": True},
+        {"batch_norm": True, "solver": "gd", "learning_rate": 0.5, "max_iter": 20},
+        {"batch_norm": True, "solver": "lbfgs", "max_iter": 20, "weighted": True},
+        {"batch_norm": True, "early_stopping": True, "batch_size": 40},
     ],
 )
-def test_early_stopping_and_lbfgs_as_numpy_fits(namespace, params):
+def test_early_stopping_lbfgs_and_batch_norm_as_numpy_fits(namespace, params):
     """Early stopping validates on the device (the same split and scores as NumPy's);
-    L-BFGS hands SciPy NumPy vectors and evaluates on the device (in float64, whose
-    rounding L-BFGS's line searches do not amplify)."""
-    X, y = classification_data()
+    L-BFGS hands SciPy NumPy vectors and evaluates on the device; batch norm's
+    statistics (weighted, a last batch of one row joined to the one before, the whole
+    set's for full batches) are NumPy's. In float64, whose rounding L-BFGS's line
+    searches do not amplify."""
+    X, y = classification_data(n_samples=241)
     X = X.astype(np.float64)
+    params = dict(params)
+    fit_params = {}
+    if params.pop("weighted", False):
+        weights = np.random.default_rng(0).uniform(0, 2, size=X.shape[0])
+        weights[:30] = 0
+        fit_params = {"sample_weight": weights}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sklearn.exceptions.ConvergenceWarning)
-        reference = DeepNNClassifier(random_state=0, **params).fit(X, y)
+        reference = DeepNNClassifier(random_state=0, **params).fit(X, y, **fit_params)
         with sklearn.config_context(array_api_dispatch=True):
             Xd = as_namespace(namespace, X)
-            model = DeepNNClassifier(random_state=0, **params).fit(Xd, as_namespace(namespace, y))
+            device_params = {k: as_namespace(namespace, v) for k, v in fit_params.items()}
+            model = DeepNNClassifier(random_state=0, **params)
+            model.fit(Xd, as_namespace(namespace, y), **device_params)
             proba = to_numpy(model.predict_proba(Xd))
     assert model.n_iter_ == reference.n_iter_
     np.testing.assert_allclose(model.loss_curve_, reference.loss_curve_, rtol=1e-7)
@@ -182,6 +200,11 @@ def test_early_stopping_and_lbfgs_as_numpy_fits(namespace, params):
         np.testing.assert_allclose(model.validation_scores_, reference.validation_scores_)
         assert model.best_iteration_ == reference.best_iteration_
     np.testing.assert_allclose(proba, reference.predict_proba(X), atol=1e-7)
+    if reference.running_vars_ is not None:
+        for name in ("gammas_", "running_means_", "running_vars_"):
+            pairs = zip(getattr(model, name), getattr(reference, name), strict=True)
+            for device_array, array in pairs:
+                np.testing.assert_allclose(to_numpy(device_array), array, atol=1e-9)
 
 
 @pytest.mark.parametrize("namespace", NAMESPACES)
@@ -272,17 +295,6 @@ def test_pipeline_with_a_scaler_on_the_device(namespace):
     reference = make_pipeline(StandardScaler(), DeepNNClassifier(random_state=0)).fit(X, y)
     assert score == pytest.approx(reference.score(X, y), abs=1 / X.shape[0])
     assert score > 0.8
-
-
-@pytest.mark.parametrize("namespace", NAMESPACES)
-def test_batch_norm_is_refused_before_any_work_and_its_tag_says_so(namespace):
-    X, y = classification_data()
-    assert not DeepNNClassifier(batch_norm=True).__sklearn_tags__().array_api_support
-    with sklearn.config_context(array_api_dispatch=True):
-        with pytest.raises(ValueError, match="batch_norm=True does not run on"):
-            DeepNNClassifier(batch_norm=True).fit(
-                as_namespace(namespace, X), as_namespace(namespace, y)
-            )
 
 
 @pytest.mark.parametrize("namespace", NAMESPACES)
