@@ -17,7 +17,7 @@ affine map that ``fold`` merges into ``W`` and ``b``.
 
 import numpy as np
 
-from ._namespace import numpy_dtype, to_numpy, xp_of
+from ._namespace import empty_like, numpy_dtype, to_numpy, xp_of
 
 #: The course's epsilon in ``sqrt(sigma^2 + epsilon)``: keeps a unit that is
 #: constant over a batch from dividing by zero.
@@ -61,8 +61,8 @@ class BatchNorm:
         self.gammas, self.betas = gammas, betas
         self.running_means, self.running_vars = running_means, running_vars
         self.momentum, self.n_updates = momentum, n_updates
-        self.dgammas = [np.empty_like(gamma) for gamma in gammas]
-        self.dbetas = [np.empty_like(beta) for beta in betas]
+        self.dgammas = [empty_like(gamma) for gamma in gammas]  # of any namespace
+        self.dbetas = [empty_like(beta) for beta in betas]
         self.update_running = False
         self._exact = False  # set by take_statistics_of
         # What forward keeps for backward: each layer's Z_hat and 1 / sqrt(var + eps),
