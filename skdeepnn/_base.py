@@ -255,6 +255,9 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
         check_combinations(self, layout.keep_probs, validation)
         scorer = scorer_of(self, incremental, validation)
         continuing = is_fitted(self) and (incremental or self.warm_start)
+        if continuing:  # the state it goes on from lives where the fitted model does
+            caller = f"{type(self).__name__}.{'partial_fit' if incremental else 'fit'}()"
+            check_same_namespace(X, self._arrays.read(self)[0][0], caller)
         data, head = self._training_data(
             X, y, sample_weight, reset=not continuing, incremental=incremental, classes=classes
         )

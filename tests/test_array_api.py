@@ -317,6 +317,20 @@ def test_predicting_on_another_namespace_names_the_method(namespace):
 
 
 @pytest.mark.parametrize("namespace", NAMESPACES)
+def test_going_on_from_a_model_of_another_namespace_names_the_method(namespace):
+    X, y = classification_data()
+    with sklearn.config_context(array_api_dispatch=True):
+        model = DeepNNClassifier(random_state=0, max_iter=3, warm_start=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", sklearn.exceptions.ConvergenceWarning)
+            model.fit(as_namespace(namespace, X), as_namespace(namespace, y))
+        with pytest.raises(ValueError, match=r"DeepNNClassifier.partial_fit\(\).*same namespace"):
+            model.partial_fit(X, y)
+        with pytest.raises(ValueError, match=r"DeepNNClassifier.fit\(\).*same namespace"):
+            model.fit(X, y)
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
 def test_model_files_and_pickles_of_a_device_model(namespace, tmp_path):
     X, y = classification_data()
     with sklearn.config_context(array_api_dispatch=True):
