@@ -19,6 +19,12 @@ run) runs, in this order, the sections
 - ``onnx`` of ``bench_onnx.py``: one row and a batch predicted by skdeepnn's and
   MLPClassifier's ONNX graphs in onnxruntime and by both ``predict``s (skipped, with a
   message, without the ``[onnx]`` extra);
+- ``array_api`` of ``bench_array_api.py``: one Adam epoch of the same network on NumPy
+  arrays, on PyTorch tensors through scikit-learn's array API dispatch (CUDA when
+  available, else the CPU; CuPy too when it imports on a CUDA machine) and in a
+  hand-written PyTorch loop on the same device, against the epoch's matrix products
+  alone, writing ``--array-api-output`` (Markdown); the PyTorch rows need
+  ``SCIPY_ARRAY_API=1`` in the environment and are skipped, with a message, without it;
 - ``scaling`` of ``bench_scaling.py``, not by default since it takes longer (about 8
   minutes more): a fixed small network against the number of rows (up to
   ``--scaling-max``) and against its width, writing ``--out`` (JSON) and ``--figure`` (PNG).
@@ -28,6 +34,7 @@ alone with its own sections and options (``python benchmarks/bench_small.py``). 
 print Markdown tables; ``benchmarks/results/`` holds the run the README quotes.
 """
 
+import bench_array_api
 import bench_defaults
 import bench_mlp
 import bench_onnx
@@ -36,7 +43,10 @@ import bench_small
 import bench_startup
 from _common import main
 
-BENCHMARKS = (bench_mlp, bench_small, bench_defaults, bench_startup, bench_onnx, bench_scaling)
+BENCHMARKS = (
+    bench_mlp, bench_small, bench_defaults, bench_startup, bench_onnx, bench_array_api,
+    bench_scaling,
+)  # fmt: skip
 #: All but scaling, which takes longer: ``--sections all`` adds it.
 DEFAULT_SECTIONS = [name for b in BENCHMARKS if b is not bench_scaling for name in b.SECTIONS]
 

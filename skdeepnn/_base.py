@@ -20,9 +20,11 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._array_api import device_logits, runs_on_array_api
 from ._callbacks import CallbackSupportMixin, FitTasks, with_callbacks
 from ._checks import check_sample_weight, is_fitted, make_generator, ndim
 from ._engine import ModelSpec, Previous, TrainingData, settings_of, train
+from ._namespace import check_same_namespace, host_copy, namespace_of, numpy_dtype, to_numpy
 from ._network import predict_logits
 from ._optimizers import OPTIMIZERS, optimizer_from_state, optimizer_state
 from ._params import (
@@ -46,6 +48,12 @@ from ._warnings import InconsistentVersionWarning
 
 # Float dtypes kept as they are; any other numeric input becomes float64.
 FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def float_dtypes(on):
+    """The float dtypes ``X`` may keep, in the namespace ``on`` (NumPy's for None)."""
+    return FLOAT_DTYPES if on is None else (on.xp.float64, on.xp.float32)
+
 
 # Sparse X is used as given in these formats (others are converted to CSR): only
 # the first layer's products touch X, and SciPy computes them without densifying.
@@ -131,6 +139,9 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # X of PyTorch, CuPy...: see _namespace and _array_api. Not with numba's
+        # kernels, which run on NumPy only.
+        tags.array_api_support = runs_on_array_api(self)
         return tags
 
     def __getstate__(self):
@@ -247,6 +258,9 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
         check_combinations(self, layout.keep_probs, validation)
         scorer = scorer_of(self, incremental, validation)
         continuing = is_fitted(self) and (incremental or self.warm_start)
+        if continuing:  # the state it goes on from lives where the fitted model does
+            caller = f"{type(self).__name__}.{'partial_fit' if incremental else 'fit'}()"
+            check_same_namespace(X, self._arrays.read(self)[0][0], caller)
         data, head = self._training_data(
             X, y, sample_weight, reset=not continuing, incremental=incremental, classes=classes
         )
@@ -254,7 +268,7 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
             tasks.data["metadata"] = {"sample_weight": data.user_weight}
         validation_set = None
         if validation[0] is not None and not incremental:
-            validation_set = self._user_validation_set(*validation, head, data.X.dtype)
+            validation_set = self._user_validation_set(*validation, head, data.X)
         model = ModelSpec(head, layout, float(self.alpha), functools.partial(self._describe, head))
         batch_rows = batch_rows_of(self.solver, self.batch_size, data.Y.shape[0])
         with blas_threads_for(batch_rows, layout.sizes(data.X.shape[1], head.n_outputs)):
@@ -288,7 +302,10 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
 
     def _store(self, training, head):
         """Set the fitted attributes from what the engine returned."""
+        on = namespace_of(training.coefs[0])
         for name, value in head.attributes().items():
+            if on is not None and isinstance(value, np.ndarray) and name != "classes_":
+                value = on.asarray(value)  # fitted arrays live on X's device; labels stay
             setattr(self, name, value)
         arrays = self._arrays.attributes(training.coefs, training.intercepts, training.batch_norm)
         for name, value in arrays.items():
@@ -319,6 +336,11 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
                 f"y has {ndim(y)} dimensions; {type(self).__name__} takes y of shape "
                 "(n_samples,) or (n_samples, n_outputs)."
             )
+        on = namespace_of(X)
+        # Array API dispatch: X stays on its device; the targets and weights (of any
+        # namespace) are checked and encoded on the host, and the backend moves them
+        # to X's device. Without it, host_copy changes nothing.
+        y, sample_weight = host_copy(y), host_copy(sample_weight)
         self._check_raw_targets(y)
         X_given = X
         X, y = validate_data(
@@ -326,7 +348,7 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
             X,
             y,
             reset=reset,
-            dtype=FLOAT_DTYPES,
+            dtype=float_dtypes(on),
             accept_sparse=SPARSE_FORMATS,
             multi_output=True,
         )
@@ -335,15 +357,20 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
         head = self._target_head(
             y, user_weight, fitted=not reset, incremental=incremental, classes=classes
         )
-        Y, sample_weight = head.encode(y, user_weight, X.dtype)
+        Y, sample_weight = head.encode(y, user_weight, numpy_dtype(X))
         X_named = X_given if hasattr(self, "feature_names_in_") else None
         return TrainingData(X, Y, sample_weight, user_weight, X_named), head
 
-    def _user_validation_set(self, X_val, y_val, sample_weight_val, head, dtype):
-        """The user's validation set, validated like the training data and encoded."""
+    def _user_validation_set(self, X_val, y_val, sample_weight_val, head, X):
+        """The user's validation set, validated like the training data ``X`` and encoded;
+        on ``X``'s namespace and device, as everything else follows ``X``."""
         if y_val is None:
             raise ValueError("X_val was given without y_val: pass both, or neither.")
-        X_val = validate_data(self, X_val, reset=False, dtype=dtype, accept_sparse=SPARSE_FORMATS)
+        on = namespace_of(X)
+        if on is not None and not on.holds(X_val):
+            X_val = on.asarray(to_numpy(check_array(X_val, accept_sparse=False, dtype=None)))
+        X_val = validate_data(self, X_val, reset=False, dtype=X.dtype, accept_sparse=SPARSE_FORMATS)
+        y_val, sample_weight_val = host_copy(y_val), host_copy(sample_weight_val)
         self._check_raw_targets(y_val, "y_val")
         y_val = check_array(
             y_val, ensure_2d=False, dtype=None, accept_sparse="csr", input_name="y_val"
@@ -351,16 +378,33 @@ class NetworkEstimator(CallbackSupportMixin, BaseEstimator):
         check_consistent_length(X_val, y_val)
         sample_weight_val = check_sample_weight(sample_weight_val, X_val, name="sample_weight_val")
         y_val = self._check_targets(y_val, "y_val")
-        Y_val, w_val = head.encode(y_val, sample_weight_val, dtype, "y_val")
+        Y_val, w_val = head.encode(y_val, sample_weight_val, numpy_dtype(X), "y_val")
         return ValidationSet(X_val, Y_val, w_val, head)
 
     # -- prediction -------------------------------------------------------------------
 
-    def _forward_logits(self, X):
-        """Validate ``X`` and return the logits ``Z[L]``, of shape (n_samples, n_outputs)."""
+    def _predicted(self, X, method):
+        """The fitted head's ``method`` (``"predict"``, ``"predict_proba"``...) of the
+        logits of ``X``, in ``X``'s namespace and on its device."""
+        on = namespace_of(X)
+        Z = self._forward_logits(X, method)
+        result = getattr(self._fitted_head(), method)(Z)
+        if on is None or result.dtype.kind not in "biuf":  # labels that are strings stay NumPy's
+            return result
+        return on.asarray(result)
+
+    def _forward_logits(self, X, method="predict"):
+        """Validate ``X`` and return the logits ``Z[L]``, of shape (n_samples, n_outputs),
+        as a NumPy array; ``method`` is what the user called, for errors."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES, accept_sparse=SPARSE_FORMATS)
+        dtype = float_dtypes(namespace_of(X))
+        X = validate_data(self, X, reset=False, dtype=dtype, accept_sparse=SPARSE_FORMATS)
         coefs, intercepts, activation = self._arrays.inference(self)
+        on = check_same_namespace(X, coefs[0], f"{type(self).__name__}.{method}()")
+        if on is not None:
+            coefs = [on.xp.astype(W, X.dtype) for W in coefs]
+            intercepts = [on.xp.astype(b, X.dtype) for b in intercepts]
+            return to_numpy(device_logits(X, coefs, intercepts, activation))
         # Compute in the input's precision; casting the weights is cheaper than X.
         coefs = [W.astype(X.dtype, copy=False) for W in coefs]
         intercepts = [b.astype(X.dtype, copy=False) for b in intercepts]

@@ -17,6 +17,8 @@ affine map that ``fold`` merges into ``W`` and ``b``.
 
 import numpy as np
 
+from ._namespace import empty_like, numpy_dtype, to_numpy, xp_of
+
 #: The course's epsilon in ``sqrt(sigma^2 + epsilon)``: keeps a unit that is
 #: constant over a batch from dividing by zero.
 EPSILON = 1e-5
@@ -59,8 +61,8 @@ class BatchNorm:
         self.gammas, self.betas = gammas, betas
         self.running_means, self.running_vars = running_means, running_vars
         self.momentum, self.n_updates = momentum, n_updates
-        self.dgammas = [np.empty_like(gamma) for gamma in gammas]
-        self.dbetas = [np.empty_like(beta) for beta in betas]
+        self.dgammas = [empty_like(gamma) for gamma in gammas]  # of any namespace
+        self.dbetas = [empty_like(beta) for beta in betas]
         self.update_running = False
         self._exact = False  # set by take_statistics_of
         # What forward keeps for backward: each layer's Z_hat and 1 / sqrt(var + eps),
@@ -83,8 +85,8 @@ class BatchNorm:
     def copy(self, dtype=None):
         """A BatchNorm with copies of the parameters and statistics (in ``dtype``, if given)."""
 
-        def copies(arrays):
-            return [np.array(a, dtype=dtype or a.dtype) for a in arrays]
+        def copies(arrays):  # on the host: a device's are read back
+            return [np.array(to_numpy(a), dtype=dtype or numpy_dtype(a)) for a in arrays]
 
         return BatchNorm(
             copies(self.gammas),
@@ -234,7 +236,7 @@ class BatchNorm:
         for l, (gamma, beta, mean, var) in enumerate(
             zip(self.gammas, self.betas, self.running_means, self.running_vars, strict=True)
         ):
-            scale = gamma / np.sqrt(var + EPSILON)
+            scale = gamma / xp_of(var).sqrt(var + EPSILON)  # on var's device, if not NumPy's
             coefs[l] = coefs[l] * scale
             intercepts[l] = beta - mean * scale
         return coefs, intercepts

@@ -6,6 +6,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from ._namespace import numpy_dtype
+
 
 def is_fitted(estimator):
     try:
@@ -43,10 +45,10 @@ def check_sample_weight(sample_weight, X, name="sample_weight"):
     """
     if sample_weight is None:
         return None
-    n_samples = X.shape[0]
+    n_samples, dtype = X.shape[0], numpy_dtype(X)  # X of any namespace: the weights are NumPy's
     if isinstance(sample_weight, Real):
-        sample_weight = np.full(n_samples, sample_weight, dtype=X.dtype)
-    sample_weight = check_array(sample_weight, ensure_2d=False, dtype=X.dtype, input_name=name)
+        sample_weight = np.full(n_samples, sample_weight, dtype=dtype)
+    sample_weight = check_array(sample_weight, ensure_2d=False, dtype=dtype, input_name=name)
     if sample_weight.shape != (n_samples,):
         raise ValueError(
             f"{name}.shape == {sample_weight.shape}, expected ({n_samples},): "

@@ -223,8 +223,7 @@ class NetworkClassifier(ClassifierMixin, NetworkEstimator):
             Labels from ``classes_``; for multilabel targets, an indicator matrix,
             sparse if ``y`` was.
         """
-        Z = self._forward_logits(X)  # checks that the model is fitted first
-        return self._fitted_head().predict(Z)
+        return self._predicted(X, "predict")  # checks that the model is fitted first
 
     def predict_proba(self, X):
         """Probability of each class for each sample.
@@ -239,8 +238,7 @@ class NetworkClassifier(ClassifierMixin, NetworkEstimator):
             Columns follow ``classes_``; rows sum to 1, except for multilabel
             targets, where each column is the probability of its label.
         """
-        Z = self._forward_logits(X)  # checks that the model is fitted first
-        return self._fitted_head().predict_proba(Z)
+        return self._predicted(X, "predict_proba")  # checks that the model is fitted first
 
     def predict_log_proba(self, X):
         """Log-probability of each class: the log of ``predict_proba``, always finite.
@@ -256,8 +254,7 @@ class NetworkClassifier(ClassifierMixin, NetworkEstimator):
         -------
         log_proba : ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
         """
-        Z = self._forward_logits(X)  # checks that the model is fitted first
-        return self._fitted_head().predict_log_proba(Z)
+        return self._predicted(X, "predict_log_proba")  # checks that the model is fitted first
 
 
 class DeepNNClassifier(NetworkClassifier):

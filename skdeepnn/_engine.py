@@ -21,8 +21,9 @@ from ._batch_norm import BatchNorm
 from ._initializers import INITIALIZERS, initial_bias
 from ._kernels import backend_for_fit, fit_work
 from ._lbfgs import minimize_lbfgs
-from ._loop import EpochLoop, MiniBatches
-from ._network import Parameters, logit_bound, predict_logits
+from ._loop import EpochLoop
+from ._namespace import namespace_of, numpy_dtype, to_numpy
+from ._network import logit_bound, predict_logits
 from ._optimizers import make_optimizer
 from ._schedules import scheduled_learning_rate
 from ._stopping import (
@@ -132,6 +133,8 @@ class TrainingData:
     Attributes
     ----------
     X : ndarray or sparse matrix of shape (n_rows, n_features), float32 or float64
+        Or an array of another namespace, on its device (array API dispatch); the
+        targets and weights stay NumPy's, and the backend moves them to X's device.
     Y : ndarray of shape (n_samples, n_outputs) or (n_samples, 1)
         The head's encoding: in X's dtype, or class indices for a softmax.
     sample_weight : ndarray of shape (n_samples,) or None
@@ -150,6 +153,11 @@ class TrainingData:
     user_weight: object = None
     X_named: object = None
     rows: object = None
+
+    @property
+    def dtype(self):
+        """``X``'s float dtype, as NumPy names it (whatever ``X``'s namespace)."""
+        return numpy_dtype(self.X)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -231,8 +239,9 @@ def train(data, model, settings, rng, *, tasks, previous=None, validation=None):
     datasets = [data.X] if validation is None or validation.X is data.X else [data.X, validation.X]
     n_epochs = run.first_epoch + len(training.loss_curve)
     learning_rate = None if settings.solver == "lbfgs" else settings.learning_rate
-    check_finite_outputs(training, model, datasets, n_epochs, learning_rate)
-    check_better_than_the_prior(training, data, model, n_epochs, learning_rate)
+    logits = run.backend.logits  # NumPy's, or the device's (read back to NumPy)
+    check_finite_outputs(training, model, datasets, n_epochs, learning_rate, logits)
+    check_better_than_the_prior(training, data, model, n_epochs, learning_rate, logits)
     return _continued(training, previous, has_validation=validation is not None)
 
 
@@ -251,8 +260,9 @@ class _Run:
         self.full_batch = settings.solver == "lbfgs" or (
             self.batch_rows >= data.Y.shape[0] and not settings.incremental
         )
-        # chosen once ("auto": by the fit's size): the network and its step
-        self.backend = backend_for_fit(fit_work(data, model, self.batch_rows, self.settings))
+        # chosen once (by X's namespace; "auto": by the fit's size): the network and its step
+        work = fit_work(data, model, self.batch_rows, self.settings)
+        self.backend = backend_for_fit(work, data.X)
         self.checkpoint = None  # early stopping's, once the loop's rules are made
 
     def starting_network(self):
@@ -262,8 +272,8 @@ class _Run:
         )
         _check_batch_norm_rows(batch_norm, self.batch_rows, self.data.Y.shape[0], self.settings)
         layout = self.model.layout
-        parameters = Parameters(
-            coefs, intercepts, batch_norm, layout.fits_intercepts, self.data.X.dtype
+        parameters = self.backend.parameters(
+            coefs, intercepts, batch_norm, layout.fits_intercepts, self.data.dtype
         )
         # Batch norm's last batch can take one row more (see MiniBatches).
         n_rows = self.batch_rows + (batch_norm is not None)
@@ -277,9 +287,9 @@ class _Run:
 
     def lbfgs(self, network):
         model_after = self.model_view(network, self.data.X).after
-        return minimize_lbfgs(
-            network, self.data, self.settings, self.tasks, model_after, self.first_epoch
-        )
+        data = self.backend.full_batch(self.data)  # on the device, for the array API
+        settings, first_epoch = self.settings, self.first_epoch
+        return minimize_lbfgs(network, data, settings, self.tasks, model_after, first_epoch)
 
     def loop(self, network):
         """Train with the epoch loop: mini-batches, the optimizer's steps, the rules."""
@@ -290,7 +300,7 @@ class _Run:
             settings.optimizer_options, previous=previous,
             keep_rate=settings.lr_schedule == "adaptive",
         )  # fmt: skip
-        batches = MiniBatches(
+        batches = self.backend.batches(
             data.X, data.Y, data.sample_weight, self.batch_rows,
             self.rng if settings.shuffle else None,
             min_rows=1 if batch_norm is None else 2, rows=data.rows,
@@ -384,24 +394,25 @@ def _split_off_validation(data, head, settings, rng, tasks):
 def starting_arrays(data, model, previous, rng):
     """``(coefs, intercepts, batch_norm)`` in X's dtype, free to be trained in place:
     copies of the fitted ones (after checking they still fit), or new ones."""
-    X, layout = data.X, model.layout
+    X, layout, dtype = data.X, model.layout, data.dtype
     layer_sizes = layout.sizes(X.shape[1], model.head.n_outputs)
     momentum = layout.batch_norm_momentum
     if previous is not None:
         check_continuable(previous, layer_sizes, momentum)
         batch_norm = previous.batch_norm
         if batch_norm is not None:
-            batch_norm = batch_norm.copy(X.dtype)
+            batch_norm = batch_norm.copy(dtype)
             batch_norm.momentum = momentum
-        coefs = [np.array(W, dtype=X.dtype, order="C") for W in previous.coefs]
-        intercepts = [np.array(b, dtype=X.dtype, order="C") for b in previous.intercepts]
+        # On the host: the backend copies them to where they train (a device, maybe).
+        coefs = [np.array(to_numpy(W), dtype=dtype, order="C") for W in previous.coefs]
+        intercepts = [np.array(to_numpy(b), dtype=dtype, order="C") for b in previous.intercepts]
         return coefs, intercepts, batch_norm
-    coefs, intercepts = initial_network(layer_sizes, layout.init, layout.output_init, rng, X.dtype)
+    coefs, intercepts = initial_network(layer_sizes, layout.init, layout.output_init, rng, dtype)
     if layout.fits_intercepts and layout.output_bias == "prior":
-        intercepts[-1] = model.head.initial_output_bias(data.Y, data.sample_weight).astype(X.dtype)
+        intercepts[-1] = model.head.initial_output_bias(data.Y, data.sample_weight).astype(dtype)
     batch_norm = None
     if momentum is not None:
-        batch_norm = BatchNorm.initial(layer_sizes[1:-1], momentum, X.dtype)
+        batch_norm = BatchNorm.initial(layer_sizes[1:-1], momentum, dtype)
         intercepts[:-1] = [np.zeros_like(b) for b in intercepts[:-1]]  # beta replaces them
     return coefs, intercepts, batch_norm
 
@@ -471,7 +482,7 @@ def _check_batch_norm_rows(batch_norm, batch_rows, n_samples, settings):
     )
 
 
-def check_finite_outputs(training, model, datasets, n_epochs, learning_rate):
+def check_finite_outputs(training, model, datasets, n_epochs, learning_rate, logits=None):
     """Raise if the trained network's outputs on its data are not finite.
 
     Finite weights can still overflow on large inputs, and the last step is taken
@@ -489,16 +500,22 @@ def check_finite_outputs(training, model, datasets, n_epochs, learning_rate):
         The iteration the error names.
     learning_rate : float or None
         For the error's advice (None for L-BFGS).
+    logits : callable, optional
+        ``logits(X, coefs, intercepts, activation, rows=None)``, the trained network's
+        logits as a NumPy array: ``predict_logits``, or the device's.
     """
+    logits = logits or predict_logits
     coefs, intercepts = training.coefs, training.intercepts
     if training.batch_norm is not None:
         coefs, intercepts = training.batch_norm.fold(coefs, intercepts)
     activation, head = model.layout.activation, model.head
     for X in datasets:
-        if logit_bound(X, coefs, intercepts, activation) <= head.largest_safe_logit(X.dtype):
+        on_host = namespace_of(X) is None  # the bound reads X with NumPy
+        safe = head.largest_safe_logit(numpy_dtype(X))
+        if on_host and logit_bound(X, coefs, intercepts, activation) <= safe:
             continue
         with np.errstate(over="ignore", invalid="ignore"):
-            finite = head.finite_outputs(predict_logits(X, coefs, intercepts, activation))
+            finite = head.finite_outputs(logits(X, coefs, intercepts, activation))
         if not finite:
             raise_diverged(n_epochs, "the network's outputs on its data overflowed", learning_rate)
 
@@ -511,7 +528,7 @@ FAR_ABOVE = 10
 NO_SKILL = 0.05
 
 
-def check_better_than_the_prior(training, data, model, n_epochs, learning_rate):
+def check_better_than_the_prior(training, data, model, n_epochs, learning_rate, logits=None):
     """Raise if a run whose loss rose far above the prior's ends no better than the prior.
 
     The prior is the model that predicts what the head's initial bias does (the class
@@ -536,6 +553,8 @@ def check_better_than_the_prior(training, data, model, n_epochs, learning_rate):
     model : ModelSpec
     n_epochs, learning_rate
         For the error.
+    logits : callable, optional
+        As ``check_finite_outputs`` takes it.
     """
     if not training.loss_curve:
         return
@@ -549,7 +568,7 @@ def check_better_than_the_prior(training, data, model, n_epochs, learning_rate):
     stuck = len(losses) > 1 and losses[-1] > FAR_ABOVE * floor and losses[-1] >= losses[0]
     if not (blew_up or stuck):
         return
-    final, final_score = _final_loss_and_score(training, data, model)
+    final, final_score = _final_loss_and_score(training, data, model, logits or predict_logits)
     prior_score = _prior_score(data, model.head)
     # The share of the way from the prior's score to a perfect one (1, for accuracy and
     # R^2) that the model went: an overconfident model can have a huge log loss and still
@@ -562,7 +581,7 @@ def check_better_than_the_prior(training, data, model, n_epochs, learning_rate):
     # from the start and come back to it (random labels, where the prior is all there
     # is) have not diverged.
     start = training.start_cost
-    rounding = 64 * np.finfo(data.X.dtype).eps * max(abs(start), 1.0)
+    rounding = 64 * np.finfo(data.dtype).eps * max(abs(start), 1.0)
     worse = final > start + rounding
     if not final < prior and final > 0 and worse and not skill > NO_SKILL:
         raise_diverged(
@@ -575,20 +594,20 @@ def check_better_than_the_prior(training, data, model, n_epochs, learning_rate):
         )
 
 
-def _final_loss_and_score(training, data, model):
+def _final_loss_and_score(training, data, model, logits):
     """The trained model's loss (without the L2 term) and score on the training data."""
     coefs, intercepts = training.coefs, training.intercepts
     if training.batch_norm is not None:
         coefs, intercepts = training.batch_norm.fold(coefs, intercepts)
     with np.errstate(all="ignore"):
-        Z = predict_logits(data.X, coefs, intercepts, model.layout.activation, rows=data.rows)
+        Z = logits(data.X, coefs, intercepts, model.layout.activation, rows=data.rows)
         score = model.head.score(Z, data.Y, data.sample_weight)
         return model.head.loss(Z, data.Y, data.sample_weight), score  # the loss rewrites Z
 
 
 def _prior_score(data, head):
     """The head's score of the prior's prediction on the training data."""
-    bias = head.initial_output_bias(data.Y, data.sample_weight).astype(data.X.dtype)
+    bias = head.initial_output_bias(data.Y, data.sample_weight).astype(data.dtype)
     Z = np.repeat(bias[None, :], data.Y.shape[0], axis=0)
     return head.score(Z, data.Y, data.sample_weight)
 
@@ -598,7 +617,7 @@ def prior_loss(data, head):
 
     Computed a block of rows at a time, so that no logits of the data's size are made.
     """
-    bias = head.initial_output_bias(data.Y, data.sample_weight).astype(data.X.dtype)
+    bias = head.initial_output_bias(data.Y, data.sample_weight).astype(data.dtype)
     total = weight = 0.0
     for start in range(0, data.Y.shape[0], PRIOR_BLOCK_ROWS):
         block = slice(start, start + PRIOR_BLOCK_ROWS)

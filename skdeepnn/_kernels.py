@@ -26,6 +26,7 @@ import importlib.util
 import numpy as np
 
 from ._activations import relu
+from ._array_api import ArrayAPIBackend
 from ._blas import add_scaled
 from ._config import get_config
 from ._losses import (
@@ -34,6 +35,7 @@ from ._losses import (
     categorical_log_loss_and_gradient,
     holds_class_indices,
 )
+from ._namespace import namespace_of
 from ._network import NumpyBackend, Step, clip_gradient
 from ._optimizers import Adam, Momentum, RMSProp
 
@@ -83,14 +85,18 @@ def fit_work(data, model, batch_rows, settings):
     return float(epochs) * (n_batches * n_parameters + n_rows * sum(layer_sizes[1:]))
 
 
-def backend_for_fit(work=np.inf):
-    """The backend a fit starting now trains with: ``NumpyBackend`` or ``FusedBackend``.
+def backend_for_fit(work=np.inf, X=None):
+    """The backend a fit on ``X`` starting now trains with: ``NumpyBackend`` or
+    ``FusedBackend``; ``ArrayAPIBackend`` for an ``X`` of another namespace (array API
+    dispatch on), whatever the size.
 
     Parameters
     ----------
     work : float, default=inf
         The fit's ``fit_work``: with ``kernels="auto"``, numba's kernels train it if
         numba is installed and ``work >= AUTO_NUMBA_WORK``.
+    X : array, optional
+        The training data: one of another namespace trains on its device.
 
     Raises
     ------
@@ -100,6 +106,14 @@ def backend_for_fit(work=np.inf):
         ``kernels="numba"`` and numba does not import.
     """
     kernels = get_config()["kernels"]
+    on = None if X is None else namespace_of(X)
+    if on is not None:
+        if kernels == "numba":
+            raise ValueError(
+                f"kernels='numba' runs on NumPy arrays only; X is a {on.name} array. "
+                "Set kernels='auto' or 'numpy' (skdeepnn.set_config) to train on X's device."
+            )
+        return ArrayAPIBackend(on)
     if kernels == "auto":
         if work < AUTO_NUMBA_WORK or importlib.util.find_spec("numba") is None:
             return NumpyBackend()

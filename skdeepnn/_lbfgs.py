@@ -36,19 +36,18 @@ def minimize_lbfgs(network, data, settings, tasks, model_after, first_epoch=0):
         Iterations already run (warm start).
     """
     X, Y, sample_weight = data.X, data.Y, data.sample_weight
-    params = network.params
     training = Training(network.coefs, network.intercepts, None, network.batch_norm)
     last = {}
 
     def objective(theta):
-        np.copyto(params, theta)
+        network.load_vector(theta)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            last["cost"] = network.cost_and_gradient(X, Y, sample_weight)
+            last["cost"] = float(network.cost_and_gradient(X, Y, sample_weight))
         if training.start_cost is None:  # the starting point's, L-BFGS's first evaluation
             training.start_cost = last["cost"]
-        return last["cost"], network.param_grads.astype(np.float64)
+        return last["cost"], network.gradient_vector()
 
-    accepted = params.copy()
+    accepted = network.vector()
 
     def after_iteration(theta):
         # The line search's last evaluation is at the accepted point theta.
@@ -57,7 +56,7 @@ def minimize_lbfgs(network, data, settings, tasks, model_after, first_epoch=0):
         iteration = first_epoch + len(training.loss_curve)
         if last["cost"] < training.best_loss:
             training.best_loss, training.best_iteration = last["cost"], iteration
-        np.copyto(params, theta)  # what a callback's fitted_estimator sees
+        network.load_vector(theta)  # what a callback's fitted_estimator sees
         stop = tasks.end_epoch(model_after(iteration))
         tasks.begin_epoch(model_after(iteration))
         if stop:
@@ -68,14 +67,14 @@ def minimize_lbfgs(network, data, settings, tasks, model_after, first_epoch=0):
     try:
         result = scipy.optimize.minimize(
             objective,
-            params.astype(np.float64),
+            network.vector(),
             jac=True,
             method="L-BFGS-B",
             callback=after_iteration,
             options=_scipy_options(settings),
         )
     except KeyboardInterrupt:
-        np.copyto(params, accepted)
+        network.load_vector(accepted)
         warn_fit_caller(
             "Training interrupted (KeyboardInterrupt) after iteration "
             f"{first_epoch + len(training.loss_curve)}: the model keeps the weights "
@@ -85,8 +84,8 @@ def minimize_lbfgs(network, data, settings, tasks, model_after, first_epoch=0):
         return _with_full_batch_statistics(network, X, sample_weight, training)
     finally:
         tasks.end_epoch()  # the subtask opened for an iteration that never ran
-    np.copyto(params, result.x)
-    _check_result(result, training, params, first_epoch)
+    network.load_vector(result.x)
+    _check_result(result, training, network, first_epoch)
     if result.status != 0 and "stopped by a callback" not in last:
         warn_fit_caller(
             f"{settings.estimator_name}'s L-BFGS stopped before converging ({result.message}); "
@@ -108,7 +107,7 @@ def _scipy_options(settings):
     }
 
 
-def _check_result(result, training, params, first_epoch):
+def _check_result(result, training, network, first_epoch):
     """Raise if the minimization diverged; record the cost of a start already optimal."""
     if not (np.isfinite(result.fun) and np.isfinite(training.loss_curve).all()):
         # A line search's trial point overflowed the cost; L-BFGS-B then stops "abnormally".
@@ -119,7 +118,7 @@ def _check_result(result, training, params, first_epoch):
     if not training.loss_curve:  # already optimal where it started
         training.record(float(result.fun))
         training.best_loss, training.best_iteration = float(result.fun), first_epoch + 1
-    if not np.isfinite(params).all():
+    if not network.all_finite():
         raise_diverged(first_epoch + len(training.loss_curve), "the weights overflowed")
 
 

@@ -1,9 +1,8 @@
 """LogisticRegressionGD: the course's logistic regression, a network with no hidden layer."""
 
-import numpy as np
-
 from ._base import NetworkEstimator
 from ._classifier import CLASS_WEIGHT, NetworkClassifier
+from ._namespace import transposed
 from ._network import Layout
 from ._params import Boolean, Options
 
@@ -25,7 +24,7 @@ class LinearArrays:
 
     def attributes(self, coefs, intercepts, batch_norm=None):
         """The fitted attributes that hold the network: a dict."""
-        return {"coef_": np.ascontiguousarray(coefs[0].T), "intercept_": intercepts[0]}
+        return {"coef_": transposed(coefs[0]), "intercept_": intercepts[0]}
 
 
 LINEAR_ARRAYS = LinearArrays()
@@ -257,5 +256,4 @@ class LogisticRegressionGD(NetworkClassifier):
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
-        Z = self._forward_logits(X)  # checks that the model is fitted first
-        return self._fitted_head().decision_function(Z)
+        return self._predicted(X, "decision_function")  # checks that the model is fitted first

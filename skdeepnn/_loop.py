@@ -12,6 +12,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 
+from ._network import NonFiniteCost
 from ._stopping import EpochLog, raise_diverged
 from ._warnings import warn_fit_caller
 
@@ -118,27 +119,24 @@ class EpochLoop:
         """One pass over the mini-batches; returns the epoch's mean cost and its first
         batch's cost."""
         step, rng = self.step, self.rng
-        epoch_cost = epoch_weight = 0.0
-        first_cost = None
-        for X_batch, Y_batch, w_batch, batch_weight in self.batches.epoch():
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                cost = step.gradient(X_batch, Y_batch, w_batch, rng)
-                if not np.isfinite(cost):
-                    learning_rate = self.settings.learning_rate
-                    raise_diverged(epoch, f"the loss became {cost:.4g}", learning_rate)
-                step.update(batch_weight)
-            if first_cost is None:
-                first_cost = cost
-                if self.training.start_cost is None:
-                    self.training.start_cost = cost
-            epoch_cost += cost * batch_weight
-            epoch_weight += batch_weight
-        if epoch_weight == 0:  # batch norm skipped every batch
+        costs = step.epoch_costs()
+        try:
+            for X_batch, Y_batch, w_batch, batch_weight in self.batches.epoch():
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    costs.add(step.gradient(X_batch, Y_batch, w_batch, rng), batch_weight)
+                    step.update(batch_weight)
+            loss = costs.mean(self.total_weight)  # a device's costs are read here, once
+        except NonFiniteCost as error:
+            learning_rate = self.settings.learning_rate
+            raise_diverged(epoch, f"the loss became {error.cost:.4g}", learning_rate)
+        if costs.first is None:  # batch norm skipped every batch
             raise ValueError(
                 "batch_norm=True needs batches with at least 2 samples of non-zero "
                 "sample_weight, and no batch of this epoch has them: use a larger batch_size."
             )
-        return epoch_cost / self.total_weight, first_cost
+        if self.training.start_cost is None:
+            self.training.start_cost = costs.first
+        return loss, costs.first
 
     def _finish(self):
         """Let the rules put back the weights to keep, and warn about a run that did not
@@ -149,7 +147,7 @@ class EpochLoop:
         for rule in self.rules:
             rule.on_train_end(self)
         # The last step can overflow the weights after the last cost was taken.
-        if not np.isfinite(network.params).all():
+        if not network.all_finite():
             raise_diverged(
                 self.first_epoch + len(self.training.loss_curve),
                 "the weights overflowed",

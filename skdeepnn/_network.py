@@ -17,6 +17,7 @@ Fitted weights are stored as scikit-learn's MLP stores them: ``coefs[l-1]`` has
 shape ``(n_{l-1}, n_l)``, one sample per row, so ``Z = A_prev @ W + b``.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,23 +81,28 @@ class Parameters:
         Its ``gammas`` and ``betas`` (and their gradients) become views too.
     fits_intercepts : bool
     dtype : numpy dtype
+    on : Namespace, optional
+        Where the vectors live: NumPy (None), or an Array API namespace and device
+        (``_namespace``), to which the starting values are copied.
 
     Attributes
     ----------
     coefs, intercepts, dW, db : lists of L ndarrays (``db[l]`` None if not trained)
+    dtype : numpy dtype
+        Theirs, named as NumPy names it (whatever their namespace).
     params, param_grads : ndarray
         The packed vectors; the weights are their first ``n_weights`` entries.
     batch_norm : BatchNorm or None
     """
 
-    def __init__(self, coefs, intercepts, batch_norm, fits_intercepts, dtype):
+    def __init__(self, coefs, intercepts, batch_norm, fits_intercepts, dtype, on=None):
         n_layers = len(coefs)
         biased = trained_bias_layers(n_layers, fits_intercepts, batch_norm is not None)
         trainable = coefs + [intercepts[l] for l in biased]
         if batch_norm is not None:
             trainable += batch_norm.gammas + batch_norm.betas
-        self.params, views = pack(trainable, dtype)
-        self.param_grads, grad_views = pack(trainable, dtype)
+        self.params, views = pack(trainable, dtype, on)
+        self.param_grads, grad_views = pack(trainable, dtype, on)
         self.coefs, self.dW = views[:n_layers], grad_views[:n_layers]
         self.intercepts, self.db = list(intercepts), [None] * n_layers
         for position, l in enumerate(biased, start=n_layers):
@@ -109,9 +115,10 @@ class Parameters:
             batch_norm.dbetas = grad_views[start + n_hidden :]
         self.batch_norm = batch_norm
         self.n_weights = sum(W.size for W in coefs)
+        self.dtype = np.dtype(dtype)
 
 
-def pack(arrays, dtype):
+def pack(arrays, dtype, on=None):
     """One contiguous vector for all ``arrays``, and views of it shaped like each.
 
     Parameters
@@ -119,6 +126,8 @@ def pack(arrays, dtype):
     arrays : list of ndarray
         Their values are copied into the vector.
     dtype : numpy dtype
+    on : Namespace, optional
+        The namespace and device of the vector; NumPy's by default.
 
     Returns
     -------
@@ -126,13 +135,20 @@ def pack(arrays, dtype):
     views : list of ndarray
         ``views[i]`` has the shape of ``arrays[i]`` and shares ``flat``'s memory.
     """
-    flat = np.empty(sum(a.size for a in arrays), dtype=dtype)
+    sizes = [math.prod(a.shape) for a in arrays]  # a tensor's size is a method
+    n_values = sum(sizes)
+    flat = np.empty(n_values, dtype=dtype) if on is None else on.empty(n_values, dtype)
     views, offset = [], 0
-    for array in arrays:
-        view = flat[offset : offset + array.size].reshape(array.shape)
-        view[...] = array
+    for array, size in zip(arrays, sizes, strict=True):
+        part = flat[offset : offset + size]
+        if on is None:
+            view = part.reshape(array.shape)
+            view[...] = array
+        else:  # the standard's reshape, which views a contiguous slice too
+            view = on.xp.reshape(part, array.shape)
+            view[...] = on.asarray(array, dtype)
         views.append(view)
-        offset += array.size
+        offset += size
     return flat, views
 
 
@@ -180,7 +196,7 @@ class Network:
         self.params, self.param_grads = parameters.params, parameters.param_grads
         self.coefs, self.intercepts = parameters.coefs, parameters.intercepts
         self.batch_norm = parameters.batch_norm
-        dtype = self.params.dtype
+        self.dtype = dtype = parameters.dtype
         for layer in layers:
             layer.allocate(n_rows, dtype)
         self.ones = np.ones(n_rows, dtype)
@@ -223,6 +239,22 @@ class Network:
         cost += l2_penalty(self.coefs, self.alpha, m)
         self.backward_propagation(Z, self.alpha / m if self.alpha and l2_gradient else 0.0)
         return cost
+
+    def all_finite(self):
+        """Whether every parameter is finite (the last step can overflow them)."""
+        return bool(np.isfinite(self.params).all())
+
+    def vector(self):
+        """The packed parameters as a new float64 NumPy vector: what SciPy minimizes."""
+        return self.params.astype(np.float64)
+
+    def gradient_vector(self):
+        """The packed gradient as a new float64 NumPy vector."""
+        return self.param_grads.astype(np.float64)
+
+    def load_vector(self, theta):
+        """Set the packed parameters to the NumPy vector ``theta`` (cast to their dtype)."""
+        np.copyto(self.params, theta)
 
     def inference(self):
         """The network as prediction sees it: ``(coefs, intercepts)``, batch norm folded in."""
@@ -280,6 +312,10 @@ class Step:
         """The batch's cost; its gradient, as ``update`` takes it, goes to ``param_grads``."""
         return self.network.cost_and_gradient(X, Y, sample_weight, rng)
 
+    def epoch_costs(self):
+        """What adds up the costs ``gradient`` returns over one epoch: ``EpochCosts``."""
+        return EpochCosts()
+
     def update(self, batch_weight):
         """Step the parameters along the last gradient; ``batch_weight`` is the batch's
         number of samples or sum of weights (the ``m`` of its cost)."""
@@ -287,6 +323,42 @@ class Step:
         if self.max_grad_norm is not None:
             clip_gradient(grads, self.max_grad_norm)
         self.optimizer.update([self.network.params], [grads])
+
+
+class NonFiniteCost(ArithmeticError):
+    """A batch's cost overflowed or became NaN: training diverged. ``cost`` is its value."""
+
+    def __init__(self, cost):
+        super().__init__(cost)
+        self.cost = cost
+
+
+class EpochCosts:
+    """The costs of one epoch's batches, added up as Python floats, each checked as it
+    comes: a non-finite cost raises ``NonFiniteCost`` at once.
+
+    Attributes
+    ----------
+    first : float or None
+        The first batch's cost.
+    """
+
+    def __init__(self):
+        self.first, self.total, self.weight = None, 0.0, 0.0
+
+    def add(self, cost, batch_weight):
+        """Count a batch's ``cost``, the mean over its ``batch_weight`` samples."""
+        if not np.isfinite(cost):
+            raise NonFiniteCost(cost)
+        if self.first is None:
+            self.first = cost
+        self.total += cost * batch_weight
+        self.weight += batch_weight
+
+    def mean(self, total_weight):
+        """The epoch's mean cost over all ``total_weight`` samples (its own batches'
+        weight, 0, when every batch was skipped)."""
+        return self.total / total_weight
 
 
 def clip_gradient(grads, max_norm):
@@ -356,6 +428,24 @@ class NumpyBackend:
         """The training step of ``network`` with ``optimizer``, clipping the gradient to
         ``max_grad_norm``."""
         return Step(network, optimizer, max_grad_norm)
+
+    def parameters(self, coefs, intercepts, batch_norm, fits_intercepts, dtype):
+        """The packed ``Parameters`` the network trains, from the starting arrays."""
+        return Parameters(coefs, intercepts, batch_norm, fits_intercepts, dtype)
+
+    def batches(self, X, Y, sample_weight, batch_size, rng, min_rows=1, rows=None):
+        """The training data's ``MiniBatches`` (``_loop``)."""
+        from ._loop import MiniBatches  # the loop's, which imports this module
+
+        return MiniBatches(X, Y, sample_weight, batch_size, rng, min_rows, rows)
+
+    def logits(self, X, coefs, intercepts, activation, rows=None):
+        """``predict_logits`` of the trained network, as a NumPy array."""
+        return predict_logits(X, coefs, intercepts, activation, rows=rows)
+
+    def full_batch(self, data):
+        """The ``TrainingData`` as L-BFGS reads them, whole: as they are."""
+        return data
 
 
 # -- prediction ----------------------------------------------------------------------

@@ -29,6 +29,7 @@ import math
 import numpy as np
 
 from ._blas import add_scaled
+from ._namespace import zeros_like
 
 
 class GradientDescent:
@@ -72,7 +73,7 @@ class GradientDescent:
         same shapes; this optimizer keeps its own hyperparameters.
         """
         for mine, theirs in zip(self._state(), previous._state(), strict=True):
-            np.copyto(mine, theirs)
+            mine[...] = theirs
         if hasattr(previous, "t"):  # Adam's step count, for its bias corrections
             self.t = previous.t
 
@@ -97,7 +98,7 @@ class Momentum(GradientDescent):
         super().__init__(params, learning_rate)
         self.beta_1 = beta_1
         self.nesterov = nesterov
-        self.velocities = [np.zeros_like(p) for p in params]
+        self.velocities = [zeros_like(p) for p in params]
 
     def update(self, params, grads):
         """``v = beta_1 v + (1 - beta_1) dtheta``; ``theta -= learning_rate * v``."""
@@ -131,7 +132,7 @@ class RMSProp(GradientDescent):
         super().__init__(params, learning_rate)
         self.beta_2 = beta_2
         self.epsilon = epsilon
-        self.squared_averages = [np.zeros_like(p) for p in params]
+        self.squared_averages = [zeros_like(p) for p in params]
 
     def _state(self):
         return self.squared_averages
@@ -175,8 +176,8 @@ class Adam(GradientDescent):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
-        self.velocities = [np.zeros_like(p) for p in params]
-        self.squared_averages = [np.zeros_like(p) for p in params]
+        self.velocities = [zeros_like(p) for p in params]
+        self.squared_averages = [zeros_like(p) for p in params]
 
     def _state(self):
         return self.velocities + self.squared_averages

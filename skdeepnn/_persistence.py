@@ -53,6 +53,7 @@ from ._archive import open_archive, write_atomically
 from ._checks import is_fitted
 from ._classifier import DeepNNClassifier
 from ._logistic import LogisticRegressionGD
+from ._namespace import host_copy
 from ._network import n_trainable
 from ._optimizers import OPTIMIZER_CLASSES
 from ._params import validate_params
@@ -347,7 +348,7 @@ def _fitted_to_file(estimator, header, arrays):
     for name in ATTRIBUTES:
         if name not in state:
             continue
-        value = state[name]
+        value = host_copy(state[name])  # a model fitted on a device is saved as NumPy's
         if name == "feature_names_in_":
             value = [str(item) for item in value]
         elif isinstance(value, (list, np.ndarray)):  # curves, quantiles_
@@ -357,8 +358,8 @@ def _fitted_to_file(estimator, header, arrays):
         attributes[name] = value
     header["attributes"] = attributes
     if isinstance(estimator, LogisticRegressionGD):
-        arrays["coef_"] = estimator.coef_
-        arrays["intercept_"] = estimator.intercept_
+        arrays["coef_"] = host_copy(estimator.coef_)
+        arrays["intercept_"] = host_copy(estimator.intercept_)
     else:
         lists = LAYER_LISTS
         if estimator.gammas_ is not None:
@@ -366,7 +367,7 @@ def _fitted_to_file(estimator, header, arrays):
         for name in lists:
             header["arrays"][name] = len(state[name])
             for i, array in enumerate(state[name]):
-                arrays[f"{name}{i}"] = array
+                arrays[f"{name}{i}"] = host_copy(array)
     if "classes_" in state:
         arrays["classes_"] = _storable_classes(estimator.classes_)
     optimizer = estimator._optimizer
@@ -379,7 +380,7 @@ def _fitted_to_file(estimator, header, arrays):
             "n_state": len(states),
         }
         for i, array in enumerate(states):
-            arrays[f"optimizer_state_{i}"] = array
+            arrays[f"optimizer_state_{i}"] = host_copy(array)
 
 
 def _storable_classes(classes):

@@ -18,6 +18,7 @@ from ._docs import (
     TRAINING_PARAMETERS,
 )
 from ._heads import QuantileHead, RegressionHead
+from ._namespace import host_copy
 from ._params import (
     Interval,
     Options,
@@ -260,7 +261,7 @@ class DeepNNRegressor(RegressorMixin, NetworkEstimator):
     def _fitted_head(self):
         # Prediction needs only the output activation and the quantiles: rebuilt from the
         # fitted attributes, it ignores a loss changed by set_params after the fit.
-        quantiles = getattr(self, "quantiles_", None)
+        quantiles = host_copy(getattr(self, "quantiles_", None))  # NumPy's, if on a device
         if quantiles is not None:
             n_targets = self.n_outputs_ // len(quantiles)
             return QuantileHead(n_targets, quantiles, self._one_dimensional_y, self._quantile_axis)
@@ -285,8 +286,7 @@ class DeepNNRegressor(RegressorMixin, NetworkEstimator):
             quantiles, sorted: (n_samples, n_quantiles) or (n_samples, n_targets,
             n_quantiles).
         """
-        Z = self._forward_logits(X)  # checks that the model is fitted first
-        return self._fitted_head().predict(Z)
+        return self._predicted(X, "predict")  # checks that the model is fitted first
 
     def score(self, X, y, sample_weight=None):
         """The default score of the predictions of ``X``: R², or with
@@ -304,4 +304,6 @@ class DeepNNRegressor(RegressorMixin, NetworkEstimator):
         score : float
         """
         y_pred = self.predict(X)  # checks that the model is fitted first
+        # On the host: a score is one number, and its arrays have one value a sample.
+        y, y_pred, sample_weight = host_copy(y), host_copy(y_pred), host_copy(sample_weight)
         return self._fitted_head().score_targets(y, y_pred, sample_weight)

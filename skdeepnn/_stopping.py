@@ -21,6 +21,7 @@ are the model). The rules:
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ._namespace import empty_like
 from ._warnings import warn_fit_caller
 
 #: What ``NoImprovement`` can monitor, lower is better: a loss, or minus a score.
@@ -245,20 +246,20 @@ class LowestLoss(StoppingRule):
         if cost < self.cost:
             self.cost = cost
             if self.params is None:
-                self.params = np.empty_like(params)
-            np.copyto(self.params, params)
+                self.params = empty_like(params)
+            self.params[...] = params
 
     def restore(self, params):
         if self.params is not None:
-            np.copyto(params, self.params)
+            params[...] = self.params
 
     def on_train_begin(self, loop):
         settings, params = loop.settings, loop.network.params
-        self.oscillation = Oscillation(settings.n_iter_no_change, settings.tol, params.dtype)
-        self._before = np.empty_like(params)
+        self.oscillation = Oscillation(settings.n_iter_no_change, settings.tol, loop.network.dtype)
+        self._before = empty_like(params)
 
     def on_epoch_begin(self, loop, epoch):
-        np.copyto(self._before, loop.network.params)
+        self._before[...] = loop.network.params
 
     def on_epoch_end(self, loop, log):
         self.offer(log.first_cost, self._before)  # the one batch's cost, before its step
@@ -299,7 +300,8 @@ class BestWeights:
         self.params = self.running = None
 
     def save(self, params, batch_norm=None):
-        self.params = params.copy()
+        self.params = empty_like(params)
+        self.params[...] = params
         self.running = None if batch_norm is None else batch_norm.copy_running()
 
     @property
@@ -307,7 +309,7 @@ class BestWeights:
         return self.params is not None
 
     def restore(self, params, batch_norm=None):
-        np.copyto(params, self.params)  # coefs and intercepts are views of params
+        params[...] = self.params  # coefs and intercepts are views of params
         if batch_norm is not None:
             batch_norm.restore_running(self.running)
 

@@ -7,7 +7,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.model_selection import train_test_split
 
-from ._network import predict_logits
+from ._array_api import host_logits
+from ._namespace import namespace_of, take_rows
 
 
 class ValidationSet:
@@ -36,6 +37,8 @@ class ValidationSet:
     """
 
     def __init__(self, X, Y, sample_weight, head, rows=None):
+        if rows is not None and namespace_of(X) is not None:
+            X, rows = take_rows(X, rows), None  # on a device: gathered there, once
         self.X, self.Y, self.sample_weight, self.head = X, Y, sample_weight, head
         self.rows = rows
         # The score's weights in float64 (training's are in X's dtype): a float32
@@ -81,7 +84,7 @@ class ValidationSet:
         score : float
             The scorer's value, or the head's default score; higher is better.
         """
-        Z = predict_logits(self.X, coefs, intercepts, activation, rows=self.rows)
+        Z = host_logits(self.X, coefs, intercepts, activation, rows=self.rows)
         if self.scorer is None:
             score = self.head.score(Z, self.Y, self._score_weight)
         else:

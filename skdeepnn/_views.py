@@ -8,8 +8,8 @@ predict straight from the core with the weights as they stand (not copied).
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
+from ._array_api import host_logits
 from ._heads import MultilabelHead, RegressionHead
-from ._network import predict_logits
 
 
 class _NetworkView(BaseEstimator):
@@ -29,7 +29,7 @@ class _NetworkView(BaseEstimator):
         self.head = head
 
     def _logits(self, X):
-        return predict_logits(X, self.coefs, self.intercepts, self.activation)
+        return host_logits(X, self.coefs, self.intercepts, self.activation)
 
     def predict(self, X):
         """The head's prediction from the network's logits on validated ``X``."""
