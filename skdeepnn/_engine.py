@@ -22,7 +22,7 @@ from ._initializers import INITIALIZERS, initial_bias
 from ._kernels import backend_for_fit, fit_work
 from ._lbfgs import minimize_lbfgs
 from ._loop import EpochLoop
-from ._namespace import namespace_of, numpy_dtype, to_numpy
+from ._namespace import numpy_dtype, to_numpy
 from ._network import logit_bound, predict_logits
 from ._optimizers import make_optimizer
 from ._schedules import scheduled_learning_rate
@@ -510,9 +510,7 @@ def check_finite_outputs(training, model, datasets, n_epochs, learning_rate, log
         coefs, intercepts = training.batch_norm.fold(coefs, intercepts)
     activation, head = model.layout.activation, model.head
     for X in datasets:
-        on_host = namespace_of(X) is None  # the bound reads X with NumPy
-        safe = head.largest_safe_logit(numpy_dtype(X))
-        if on_host and logit_bound(X, coefs, intercepts, activation) <= safe:
+        if logit_bound(X, coefs, intercepts, activation) <= head.largest_safe_logit(numpy_dtype(X)):
             continue
         with np.errstate(over="ignore", invalid="ignore"):
             finite = head.finite_outputs(logits(X, coefs, intercepts, activation))

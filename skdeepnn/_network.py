@@ -25,6 +25,7 @@ from scipy import sparse
 
 from ._layers import Activation, Batch, Dropout, Linear, Normalization
 from ._losses import l2_penalty
+from ._namespace import to_numpy, xp_of
 
 
 @dataclass(frozen=True)
@@ -563,13 +564,9 @@ def logit_bound(X, coefs, intercepts, activation):
         ``inf`` when the bound itself overflows.
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        if sparse.issparse(X):
-            bound = float(np.abs(X.data).max()) if X.nnz else 0.0
-        else:
-            # In chunks of rows: |X| would otherwise be a copy of the whole input.
-            bound = 0.0
-            for start in range(0, X.shape[0], MIN_CHUNK_ROWS):
-                bound = max(bound, float(np.abs(X[start : start + MIN_CHUNK_ROWS]).max()))
+        bound = largest_magnitude(X)
+        # The weights on the host (a device's are read back: they are small).
+        coefs, intercepts = [to_numpy(W) for W in coefs], [to_numpy(b) for b in intercepts]
         for l, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
             if l > 0 and activation == "sigmoid":
                 bound = 1.0
@@ -578,3 +575,17 @@ def logit_bound(X, coefs, intercepts, activation):
             into_a_unit = float(np.abs(W).sum(axis=0, dtype=np.float64).max())
             bound = into_a_unit * bound + float(np.abs(b).max())
     return bound if np.isfinite(bound) else np.inf
+
+
+def largest_magnitude(X):
+    """``max |x|`` over the entries of ``X`` (NumPy, sparse, or of another namespace)."""
+    if sparse.issparse(X):
+        return float(np.abs(X.data).max()) if X.nnz else 0.0
+    if not isinstance(X, np.ndarray):  # on a device: two reductions, two values read
+        xp = xp_of(X)
+        return max(float(xp.max(X)), -float(xp.min(X))) if X.shape[0] else 0.0
+    # In chunks of rows: |X| would otherwise be a copy of the whole input.
+    bound = 0.0
+    for start in range(0, X.shape[0], MIN_CHUNK_ROWS):
+        bound = max(bound, float(np.abs(X[start : start + MIN_CHUNK_ROWS]).max()))
+    return bound
