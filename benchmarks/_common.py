@@ -127,6 +127,18 @@ def blas_info():
     ]
 
 
+def cpu_name():
+    """The processor's model name (from /proc/cpuinfo on Linux), or its architecture."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as file:
+            for line in file:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def describe_machine():
     """The machine and the versions, for a results file."""
     return {

@@ -42,7 +42,6 @@ The report, a Markdown file, goes to ``--array-api-output``
 
 import importlib.util
 import os
-import platform
 import statistics
 import sys
 from types import SimpleNamespace
@@ -52,6 +51,7 @@ import sklearn
 from _common import (
     N_CLASSES,
     ROOT,
+    cpu_name,
     fit_quietly,
     interleaved_times,
     main,
@@ -231,16 +231,6 @@ def anchor_epoch(X, y):
 # -- the report --------------------------------------------------------------------------
 
 
-def cpu_name():
-    """The processor's model name (from /proc/cpuinfo on Linux), or its architecture."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as file:
-            for line in file:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def device_name(device):

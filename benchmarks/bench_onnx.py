@@ -19,7 +19,6 @@ times as many for one row), and each ratio the median of the rounds' ratios.
 
 import gc
 import os
-import platform
 import sys
 from functools import partial
 
@@ -27,6 +26,7 @@ import numpy as np
 import sklearn
 from _common import (
     N_CLASSES,
+    cpu_name,
     fit_quietly,
     interleaved_times,
     main,
@@ -146,16 +146,6 @@ def table(results):
     return "\n".join(lines)
 
 
-def cpu_name():
-    """The processor's model name (from /proc/cpuinfo on Linux), or its architecture."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as file:
-            for line in file:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
 
 
 def versions():
