@@ -64,7 +64,7 @@ class DeviceNetwork(Network):
     def cost_and_gradient(self, X, Y, sample_weight=None, rng=None, l2_gradient=True):
         """The batch's regularized cost, a 0-d array left on the device; the gradient
         goes to ``param_grads``."""
-        xp = _namespace_of_params(self)
+        xp = self.on.xp
         m = X.shape[0] if sample_weight is None else xp.sum(sample_weight)
         self.batch.sample_weight = sample_weight
         self.batch.rng = None
@@ -86,7 +86,7 @@ class DeviceNetwork(Network):
         return cost
 
     def all_finite(self):
-        xp = _namespace_of_params(self)
+        xp = self.on.xp
         return bool(xp.all(xp.isfinite(self.params)))
 
     def vector(self):
@@ -96,7 +96,7 @@ class DeviceNetwork(Network):
         return to_numpy(self.param_grads).astype(np.float64)
 
     def load_vector(self, theta):  # L-BFGS: one copy to the device an evaluation
-        xp = _namespace_of_params(self)
+        xp = self.on.xp
         self.params[...] = xp.asarray(
             np.asarray(theta, dtype=self.dtype), device=self.params.device
         )
@@ -113,16 +113,11 @@ class DeviceNetwork(Network):
         return A
 
     def snapshot(self):
-        xp = _namespace_of_params(self)
+        xp = self.on.xp
         copy = functools.partial(xp.asarray, copy=True)
         batch_norm = None if self.batch_norm is None else self.batch_norm.copy()
         return [copy(W) for W in self.coefs], [copy(b) for b in self.intercepts], batch_norm
 
-
-def _namespace_of_params(network):
-    import array_api_compat
-
-    return array_api_compat.array_namespace(network.params)
 
 
 class DeviceCosts(EpochCosts):
@@ -199,7 +194,7 @@ class DeviceStep(Step):
     device (a non-finite norm leaves the gradient as it is, as the reference does)."""
 
     def update(self, batch_weight):
-        xp = _namespace_of_params(self.network)
+        xp = self.network.on.xp
         grads = self.network.param_grads
         if self.max_grad_norm is not None:
             norm = xp.linalg.vector_norm(grads)
