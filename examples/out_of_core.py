@@ -21,7 +21,11 @@ and then trains on it in two ways:
     model is, bit for bit, the one that (a) trained: the same calls on the same
     rows in the same order. (Incremental shuffles the order of the blocks unless
     told not to; here it is told not to, so that the comparison holds. The rows
-    were drawn at random, so their order carries nothing.)
+    were drawn at random, so their order carries nothing.) Every fit here runs its
+    matrix products on one BLAS thread: skdeepnn does so by itself for products this
+    small, but only in the main thread, and Dask calls ``partial_fit`` in threads of
+    its own, where BLAS would use all of its threads, whose rounding differs from one
+    thread's on some CPUs.
 
 Each chunk is read through a memory map of its own rows only, which is closed when
 the chunk has been used: a memory map of the whole file would also work, but every
@@ -46,6 +50,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from skdeepnn import DeepNNClassifier
 
@@ -279,4 +284,7 @@ if __name__ == "__main__":
     parser.add_argument("--chunk-rows", type=int, default=20_000, help="rows read at a time")
     parser.add_argument("--epochs", type=int, default=3, help="passes over the training rows")
     args = parser.parse_args()
-    main(args.rows, args.chunk_rows, args.epochs)
+    # One BLAS thread for the whole process, Dask's threads included (the docstring says
+    # why): the comparisons below are bit for bit.
+    with threadpool_limits(limits=1, user_api="blas"):
+        main(args.rows, args.chunk_rows, args.epochs)

@@ -43,6 +43,10 @@ def blas_threads_for(batch_rows, layer_sizes):
     whole process's, and threadpoolctl lets one thread at a time set it: fits in
     threads of their own (a thread pool, joblib's threading backend) would undo each
     other's limits, and keep BLAS's. A joblib worker process fits in its main thread.
+    On some CPUs BLAS's rounding depends on its thread count, so such a fit in another
+    thread (Dask's threaded scheduler, say) can differ from the main thread's in the
+    last bits; ``threadpool_limits(limits=1, user_api="blas")`` around both makes them
+    equal (``examples/out_of_core.py`` does so).
 
     Parameters
     ----------
