@@ -231,8 +231,6 @@ def anchor_epoch(X, y):
 # -- the report --------------------------------------------------------------------------
 
 
-
-
 def device_name(device):
     if torch is not None and torch.device(device).type == "cuda":
         return f"cuda ({torch.cuda.get_device_name()})"

@@ -146,8 +146,6 @@ def table(results):
     return "\n".join(lines)
 
 
-
-
 def versions():
     """The machine and the versions that the figures depend on, in a sentence."""
     return (
