@@ -119,7 +119,6 @@ class DeviceNetwork(Network):
         return [copy(W) for W in self.coefs], [copy(b) for b in self.intercepts], batch_norm
 
 
-
 class DeviceCosts(EpochCosts):
     """The epoch's costs, added up on the device and read back once, by ``mean``."""
 
