@@ -59,7 +59,9 @@ class DeviceNetwork(Network):
         self.params, self.param_grads = parameters.params, parameters.param_grads
         self.coefs, self.intercepts = parameters.coefs, parameters.intercepts
         self.batch_norm, self.dtype = parameters.batch_norm, parameters.dtype
-        self.batch = _layers.Batch(None, None, None, None)
+        n_weights = parameters.n_weights
+        self.weights, self.weight_grads = self.params[:n_weights], self.param_grads[:n_weights]
+        self.batch = _layers.Batch(None, None, None)
 
     def cost_and_gradient(self, X, Y, sample_weight=None, rng=None, l2_gradient=True):
         """The batch's regularized cost, a 0-d array left on the device; the gradient
@@ -76,13 +78,13 @@ class DeviceNetwork(Network):
         for layer in self.layers:
             A = layer.forward(A, self.batch)
         cost, dZ = self.loss(A, Y, sample_weight)
-        self.batch.l2_scale = None
         if self.alpha:
-            cost = cost + self.alpha / (2 * m) * sum(xp.sum(W * W) for W in self.coefs)
-            self.batch.l2_scale = self.alpha / m
+            cost = cost + self.alpha / (2 * m) * xp.sum(self.weights * self.weights)
         dA = dZ
         for layer in reversed(self.layers):
             dA = layer.backward(dA, self.batch)
+        if self.alpha and l2_gradient:  # as the reference: over all the weights at once
+            self.weight_grads[...] = self.weight_grads + (self.alpha / m) * self.weights
         return cost
 
     def all_finite(self):

@@ -34,10 +34,7 @@ class Linear(_layers.Linear):
         return Z + self.b if self.adds_bias else Z
 
     def backward(self, dZ, batch):
-        dW = self.A_prev.T @ dZ
-        if batch.l2_scale is not None:
-            dW = dW + batch.l2_scale * self.W
-        self.dW[...] = dW
+        self.dW[...] = self.A_prev.T @ dZ
         if self.db is not None:
             self.db[...] = self.xp.sum(dZ, axis=0)
         if self.first:

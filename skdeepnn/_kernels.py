@@ -268,11 +268,11 @@ class FusedStep(Step):
 
     The gradient leaves that term out (``l2_gradient=False``); the update adds
     ``decay * W`` to the weights' gradient, ``decay`` being ``alpha / m`` of the batch,
-    as ``Linear.backward`` would have.
+    as the reference's ``Network.cost_and_gradient`` would have.
 
     With ``max_grad_norm``, what is clipped is the reference's gradient, the L2 term
     included: the update adds that term to the gradient first (one BLAS pass, as
-    ``Linear.backward`` does), clips it with the reference's ``clip_gradient``, and
+    the reference does), clips it with the reference's ``clip_gradient``, and
     gives the fused pass no term to add. Both backends clip the same vector.
 
     Parameters

@@ -10,9 +10,10 @@ batch normalization as layers of their own when a fit asks for them), and
 - ``backward(dA, batch)``: the gradient with respect to its input, from the gradient
   with respect to its output, writing the gradients of its own parameters.
 
-``batch`` is the step's ``Batch``: its sample weights, random generator, L2 factor
-and rows. In the course's notation, with one sample per **row** (the course puts one
-per column, so each product is transposed):
+``batch`` is the step's ``Batch``: its sample weights, random generator and rows.
+The L2 term of the weights' gradients is not a layer's: ``_network.Network`` adds it
+to all of them at once, over the packed vector. In the course's notation, with one
+sample per **row** (the course puts one per column, so each product is transposed):
 
 =========================  ==============================  ==========================
 course                     here                            layer
@@ -31,7 +32,6 @@ import numpy as np
 from scipy import sparse
 
 from ._activations import ACTIVATIONS, DERIVATIVES
-from ._blas import add_scaled
 
 
 class Batch:
@@ -44,16 +44,14 @@ class Batch:
     rng : numpy.random.Generator or None
         Draws dropout's masks; None turns dropout off (batch norm's statistics taken at
         the fitted weights).
-    l2_scale : float
-        ``alpha / m``: ``Linear.backward`` adds ``l2_scale * W`` to ``dW`` (0: no term).
     ones : ndarray of shape (m,)
         ``db = ones @ dZ``: BLAS sums a batch's rows several times faster than ``sum``.
     """
 
-    __slots__ = ("sample_weight", "rng", "l2_scale", "ones")
+    __slots__ = ("sample_weight", "rng", "ones")
 
-    def __init__(self, sample_weight, rng, l2_scale, ones):
-        self.sample_weight, self.rng, self.l2_scale, self.ones = sample_weight, rng, l2_scale, ones
+    def __init__(self, sample_weight, rng, ones):
+        self.sample_weight, self.rng, self.ones = sample_weight, rng, ones
 
 
 def product_into(A, B, out):
@@ -71,10 +69,11 @@ def product_into(A, B, out):
 class Linear:
     r"""The linear part of layer ``l``: :math:`Z^{[l]} = A^{[l-1]} W^{[l]} + b^{[l]}`.
 
-    Backward, from :math:`dZ^{[l]}` (which already carries the ``1/m`` of the mean):
+    Backward, from :math:`dZ^{[l]}` (which already carries the ``1/m`` of the mean;
+    the network adds the L2 term :math:`\frac{\alpha}{m} W^{[l]}` to :math:`dW^{[l]}`):
 
     .. math::
-        dW^{[l]} = A^{[l-1]T} dZ^{[l]} + \frac{\alpha}{m} W^{[l]}, \quad
+        dW^{[l]} = A^{[l-1]T} dZ^{[l]}, \quad
         db^{[l]} = \textstyle\sum_i dZ^{[l]}_i, \quad
         dA^{[l-1]} = dZ^{[l]} W^{[l]T}
 
@@ -114,8 +113,6 @@ class Linear:
 
     def backward(self, dZ, batch):
         product_into(self.A_prev.T, dZ, out=self.dW)
-        if batch.l2_scale:
-            add_scaled(self.W, self.dW, batch.l2_scale)
         if self.db is not None:
             np.matmul(batch.ones, dZ, out=self.db)
         if self.first:

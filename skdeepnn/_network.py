@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from ._blas import add_scaled
 from ._layers import Activation, Batch, Dropout, Linear, Normalization
 from ._losses import l2_penalty
 from ._namespace import to_numpy, xp_of
@@ -200,8 +201,10 @@ class Network:
         self.dtype = dtype = parameters.dtype
         for layer in layers:
             layer.allocate(n_rows, dtype)
+        n_weights = parameters.n_weights
+        self.weights, self.weight_grads = self.params[:n_weights], self.param_grads[:n_weights]
         self.ones = np.ones(n_rows, dtype)
-        self.batch = Batch(None, None, 0.0, self.ones)
+        self.batch = Batch(None, None, self.ones)
 
     def forward_propagation(self, X, sample_weight=None, rng=None):
         """The logits ``Z[L]`` of the rows of ``X``, layer by layer (course, week 4); each
@@ -217,28 +220,30 @@ class Network:
             A = layer.forward(A, batch)
         return A
 
-    def backward_propagation(self, dZ, l2_scale):
+    def backward_propagation(self, dZ):
         """The gradient of every parameter, from the output's ``dZ[L]``, into
-        ``param_grads``: the layers' backward steps, last layer first.
-
-        ``l2_scale`` is ``alpha / m``, the factor of the L2 term added to each ``dW``.
-        """
-        self.batch.l2_scale = l2_scale
+        ``param_grads``: the layers' backward steps, last layer first (without the L2
+        term, which ``cost_and_gradient`` adds)."""
         dA = dZ
         for layer in reversed(self.layers):
             dA = layer.backward(dA, self.batch)
 
     def cost_and_gradient(self, X, Y, sample_weight=None, rng=None, l2_gradient=True):
-        """The regularized cost ``J`` of a batch; its gradient goes to ``param_grads``.
+        r"""The regularized cost ``J`` of a batch; its gradient goes to ``param_grads``.
 
-        ``l2_gradient=False`` leaves the L2 term out of the gradient (not out of the
-        cost), for an optimizer step that adds it itself (``_kernels``).
+        The L2 term :math:`\frac{\alpha}{m} W` is added to every ``dW`` at once: the
+        weights are the packed vector's first ``n_weights`` entries, so one BLAS pass
+        over them does what one pass per layer would. ``l2_gradient=False`` leaves it
+        out of the gradient (not out of the cost), for an optimizer step that adds it
+        itself (``_kernels``).
         """
         m = X.shape[0] if sample_weight is None else float(sample_weight.sum(dtype=np.float64))
         Z = self.forward_propagation(X, sample_weight, rng)
         cost = self.loss(Z, Y, sample_weight)  # Z becomes dZ[L]
-        cost += l2_penalty(self.coefs, self.alpha, m)
-        self.backward_propagation(Z, self.alpha / m if self.alpha and l2_gradient else 0.0)
+        cost += l2_penalty([self.weights], self.alpha, m)
+        self.backward_propagation(Z)
+        if self.alpha and l2_gradient:
+            add_scaled(self.weights, self.weight_grads, self.alpha / m)
         return cost
 
     def all_finite(self):

@@ -59,7 +59,7 @@ def adam_step(
         :math:`\eta \sqrt{1 - \beta_2^t} / (1 - \beta_1^t)`: the bias corrections, as
         the reference folds them in.
     n_decayed : int
-        The L2 term :math:`\lambda \theta` (``backward_propagation``'s
+        The L2 term :math:`\lambda \theta` (``cost_and_gradient``'s
         ``alpha / m * W``) applies to the first ``n_decayed`` entries, the weights.
     decay : scalar
         :math:`\lambda = \alpha / m` for this batch.

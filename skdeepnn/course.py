@@ -760,7 +760,7 @@ def linear_backward(dZ, cache):
     # layout is the transpose.
     layer = Linear(W.T, b.reshape(-1), dW_rows, db_rows, first=True)
     layer.A_prev = A_prev.T
-    layer.backward(dZ.T / m, Batch(None, None, 0.0, np.ones(m)))
+    layer.backward(dZ.T / m, Batch(None, None, np.ones(m)))
     # As the first layer, the core's forms no dA[l-1] (its input is X): the product
     # is taken here.
     dA_prev = W.T @ dZ

@@ -365,6 +365,25 @@ def test_categorical_loss_of_many_rows_and_huge_logits(m, n_classes):
             assert_allclose(dZ, expected_dZ, rtol=rtol, atol=rtol / m)
 
 
+@pytest.mark.parametrize("layout", ["fortran", "rows_with_gaps"])
+def test_categorical_loss_writes_dZ_into_logits_of_any_layout(layout):
+    """Class indices pick each row's true logit by its place in memory when the logits
+    are contiguous; a Fortran-ordered array, or one whose rows have gaps, gets the same loss and dZ,
+    written into it."""
+    Z, Y, w = _categorical_problem(5, m=20)
+    targets = _class_indices(Y)
+    expected = Z.copy()
+    expected_loss = categorical_log_loss_and_gradient(expected, targets, w)
+    if layout == "fortran":
+        dZ = np.asfortranarray(Z)
+    else:
+        dZ = np.zeros((Z.shape[0], Z.shape[1] + 2))[:, : Z.shape[1]]  # rows with gaps
+        dZ[...] = Z
+    loss = categorical_log_loss_and_gradient(dZ, targets, w)
+    assert loss == pytest.approx(expected_loss, rel=1e-14)
+    assert_allclose(dZ, expected, rtol=1e-14, atol=1e-17)
+
+
 @pytest.mark.parametrize("targets", ["one_hot", "class_index"])
 def test_categorical_loss_is_stable_for_huge_logits(targets):
     """Logits of +-1e4 give the right large finite losses, finite dZ, no warning."""
