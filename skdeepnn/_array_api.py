@@ -303,8 +303,18 @@ class DeviceBatches:
 
 def runs_on_array_api(estimator):
     """Whether the estimator trains on the array API (its tag says so): all its
-    parameters do; numba's kernels (``kernels="numba"``) run on NumPy only."""
-    return get_config()["kernels"] != "numba"
+    parameters do; numba's kernels (``kernels="numba"``) run on NumPy only; and only
+    with array-api-compat installed (the ``[array-api]`` extra), which finds an
+    array's namespace and device. Without it, a fit on a tensor raises ImportError,
+    and a tag that claimed support would send scikit-learn's ``check_estimator``
+    (whose array API checks run wherever PyTorch is installed) into that error."""
+    if get_config()["kernels"] == "numba":
+        return False
+    try:
+        import array_api_compat  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def device_logits(X, coefs, intercepts, activation):

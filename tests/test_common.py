@@ -7,6 +7,8 @@ and networks without a hidden layer (a linear model) take ``learning_rate=0.01``
 since the checks' small data give 200 epochs of one or two steps each.
 """
 
+import sys
+
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -185,3 +187,15 @@ def test_poisson_passes_the_multioutput_check_on_positive_targets(monkeypatch):
 
     monkeypatch.setattr(estimator_checks, "make_regression", positive_regression)
     estimator_checks.check_regressor_multioutput("DeepNNRegressor", DeepNNRegressor(loss="poisson"))
+
+
+@pytest.mark.parametrize("Estimator", [DeepNNClassifier, DeepNNRegressor, LogisticRegressionGD])
+def test_the_array_api_tag_needs_array_api_compat(monkeypatch, Estimator):
+    """Without array-api-compat a fit on a tensor raises ImportError, so the tag does
+    not claim array API support: scikit-learn's array API checks, which run wherever
+    PyTorch is installed, then skip instead of failing."""
+    monkeypatch.setitem(sys.modules, "array_api_compat", None)  # import fails
+    assert not Estimator().__sklearn_tags__().array_api_support
+    monkeypatch.undo()
+    pytest.importorskip("array_api_compat")
+    assert Estimator().__sklearn_tags__().array_api_support
