@@ -60,6 +60,11 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
     -----
     The cost is evaluated twice per parameter: keep networks and data small.
 
+    The difference includes the float64 rounding of the cost divided by ``epsilon``.
+    Where the gradient is small, as at fitted parameters, that part alone can reach
+    ``1e-7`` at the default ``epsilon``; it shrinks tenfold for each tenfold larger
+    ``epsilon`` (``1e-6`` or ``1e-5``), while a wrong gradient stays far above.
+
     ReLU has no derivative at 0. With biases at zero, as at initialization, a
     sample for which every unit of a ReLU layer is off gives the next layer
     ``Z = 0`` exactly, and the two-sided difference there straddles the kink: the
