@@ -308,8 +308,14 @@ def runs_on_array_api(estimator):
     array's namespace and device. Without it, a fit on a tensor raises ImportError,
     and a tag that claimed support would send scikit-learn's ``check_estimator``
     (whose array API checks run wherever PyTorch is installed) into that error."""
-    if get_config()["kernels"] == "numba":
-        return False
+    return get_config()["kernels"] != "numba" and array_api_compat_installed()
+
+
+@functools.cache
+def array_api_compat_installed():
+    """Whether array-api-compat imports; asked once a process, since ``validate_data``
+    reads the tags at every ``fit`` and ``predict``, and a failed import is not cached
+    by Python (it costs tens of microseconds each time)."""
     try:
         import array_api_compat  # noqa: F401
     except ImportError:

@@ -105,7 +105,8 @@ def categorical_log_loss_and_gradient(Z, Y, sample_weight=None):
         One-hot targets, as in the course; or a column of integer class indices, from 0
         to ``n_classes - 1``, the one 1 of each one-hot row (what ``ClassificationHead``
         encodes: 4 bytes a row, whatever the number of classes). See
-        ``holds_class_indices``.
+        ``holds_class_indices``. Indices are not checked here: one outside that range
+        would read another row's logit.
     sample_weight : ndarray of shape (m,), default=None
 
     Returns
@@ -118,7 +119,8 @@ def categorical_log_loss_and_gradient(Z, Y, sample_weight=None):
     true_entries = None
     if holds_class_indices(Z, Y):
         Z_flat = Z.reshape(-1) if Z.flags.c_contiguous else None
-        true_entries = np.arange(0, m * n_classes, n_classes) + Y[:, 0]
+        # As intp: an unsigned 64-bit column and int64 offsets would add up to floats.
+        true_entries = np.arange(0, m * n_classes, n_classes) + Y[:, 0].astype(np.intp)
     # Shifting each row by its maximum changes neither the loss nor the softmax,
     # and keeps exp() from overflowing.
     Z -= _row_max(Z)

@@ -24,7 +24,7 @@ def gradient_check(estimator, X, y, epsilon=1e-7, *, sample_weight=None):
 
     .. math:: g^{approx}_i = \frac{J(\theta_i + \epsilon) - J(\theta_i - \epsilon)}{2\epsilon}
 
-    is compared with the gradient ``g`` of ``backward_propagation`` through the
+    is compared with the gradient ``g`` of ``cost_and_gradient`` through the
     course's relative difference (course 2, week 1):
 
     .. math:: \frac{\|g^{approx} - g\|_2}{\|g^{approx}\|_2 + \|g\|_2}

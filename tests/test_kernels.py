@@ -169,7 +169,7 @@ def test_fused_optimizer_steps_match_the_reference(fused, dtype, make, decay):
     step = fused.step(network, optimizer)
     assert isinstance(step, FusedStep)
     for gradient in gradients:
-        with_l2 = gradient.copy()  # as Linear.backward adds it: dW += alpha / m W
+        with_l2 = gradient.copy()  # as Network.cost_and_gradient adds it: dW += alpha / m W
         if decay:  # with alpha = 0 it adds nothing
             with_l2[:n_weights] += dtype(decay) * params_reference[:n_weights]
         reference.update([params_reference], [with_l2])

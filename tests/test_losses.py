@@ -6,7 +6,7 @@ from functools import partial
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import xlogy
 from sklearn.metrics import log_loss, mean_poisson_deviance, mean_squared_error
 
@@ -365,12 +365,28 @@ def test_categorical_loss_of_many_rows_and_huge_logits(m, n_classes):
             assert_allclose(dZ, expected_dZ, rtol=rtol, atol=rtol / m)
 
 
+@pytest.mark.parametrize("index_dtype", [np.int8, np.uint8, np.int64, np.uint32, np.uint64])
+def test_class_indices_of_every_integer_dtype(index_dtype):
+    """Any integer column of class indices gives the loss and dZ of the int32 one that
+    ``ClassificationHead`` encodes (an unsigned 64-bit column included, which NumPy
+    would add to signed offsets as floats)."""
+    Z, Y, w = _categorical_problem(6, m=20)
+    expected = Z.copy()
+    expected_loss = categorical_log_loss_and_gradient(expected, _class_indices(Y), w)
+    dZ = Z.copy()
+    loss = categorical_log_loss_and_gradient(dZ, _class_indices(Y).astype(index_dtype), w)
+    assert loss == pytest.approx(expected_loss, rel=1e-15)
+    assert_array_equal(dZ, expected)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("layout", ["fortran", "rows_with_gaps"])
-def test_categorical_loss_writes_dZ_into_logits_of_any_layout(layout):
+def test_categorical_loss_writes_dZ_into_logits_of_any_layout(layout, weighted):
     """Class indices pick each row's true logit by its place in memory when the logits
-    are contiguous; a Fortran-ordered array, or one whose rows have gaps, gets the same loss and dZ,
-    written into it."""
+    are contiguous; a Fortran-ordered array, or one whose rows have gaps, gets the same
+    loss and dZ, written into it."""
     Z, Y, w = _categorical_problem(5, m=20)
+    w = w if weighted else None
     targets = _class_indices(Y)
     expected = Z.copy()
     expected_loss = categorical_log_loss_and_gradient(expected, targets, w)
