@@ -106,7 +106,7 @@ def categorical_log_loss_and_gradient(Z, Y, sample_weight=None):
         to ``n_classes - 1``, the one 1 of each one-hot row (what ``ClassificationHead``
         encodes: 4 bytes a row, whatever the number of classes). See
         ``holds_class_indices``. Indices are not checked here: one outside that range
-        would read another row's logit.
+        would read another row's logit (``_true_class_entries``).
     sample_weight : ndarray of shape (m,), default=None
 
     Returns
@@ -114,22 +114,15 @@ def categorical_log_loss_and_gradient(Z, Y, sample_weight=None):
     loss : float
     """
     m, n_classes = Z.shape
-    # Each row's true class, as a position in Z's memory (a view of it when Z is
-    # contiguous): one index per row, several times faster than Z[rows, class_index].
-    true_entries = None
-    if holds_class_indices(Z, Y):
-        Z_flat = Z.reshape(-1) if Z.flags.c_contiguous else None
-        # As intp: an unsigned 64-bit column and int64 offsets would add up to floats.
-        true_entries = np.arange(0, m * n_classes, n_classes) + Y[:, 0].astype(np.intp)
+    true_class = _true_class_entries(Z, Y) if holds_class_indices(Z, Y) else None
     # Shifting each row by its maximum changes neither the loss nor the softmax,
     # and keeps exp() from overflowing.
     Z -= _row_max(Z)
-    if true_entries is None:
+    if true_class is None:
         true_class_logit = np.einsum("ij,ij->i", Y, Z)
-    elif Z_flat is None:
-        true_class_logit = Z[np.arange(m), Y[:, 0]]
     else:
-        true_class_logit = Z_flat[true_entries]
+        array, entries = true_class
+        true_class_logit = array[entries]
     np.exp(Z, out=Z)
     row_sums = _row_sums(Z)
     per_sample = np.log(row_sums)
@@ -138,15 +131,27 @@ def categorical_log_loss_and_gradient(Z, Y, sample_weight=None):
     loss = _weighted_sum(per_sample, weights)
     # dZ = (softmax - Y) w: the division by the row sums and the weights in one pass.
     Z *= weights / row_sums[:, None]
-    if true_entries is None:
+    if true_class is None:
         Z -= Y * weights
-        return loss
-    true_weights = weights if sample_weight is None else weights[:, 0]
-    if Z_flat is None:
-        Z[np.arange(m), Y[:, 0]] -= true_weights
     else:
-        Z_flat[true_entries] -= true_weights
+        array[entries] -= weights if sample_weight is None else weights[:, 0]
     return loss
+
+
+def _true_class_entries(Z, Y):
+    """Where each row's true class lies in ``Z``, for the class indices ``Y``:
+    ``(array, entries)`` with ``array[entries]`` those logits, and writable through.
+
+    When ``Z`` is contiguous, ``array`` is its flat view and ``entries`` one index per
+    row, several times faster than ``Z[rows, class_index]``, the fallback otherwise.
+    Indices are not checked: one outside ``[0, n_classes)`` would pick another row's.
+    """
+    m, n_classes = Z.shape
+    # As intp: an unsigned 64-bit column and int64 offsets would add up to floats.
+    class_index = Y[:, 0].astype(np.intp, copy=False)
+    if not Z.flags.c_contiguous:
+        return Z, (np.arange(m), class_index)
+    return Z.reshape(-1), np.arange(0, m * n_classes, n_classes) + class_index
 
 
 def _weighted_sum(per_sample, weights):
