@@ -106,7 +106,9 @@ class Parameters:
         self.params, views = pack(trainable, dtype, on)
         self.param_grads, grad_views = pack(trainable, dtype, on)
         self.coefs, self.dW = views[:n_layers], grad_views[:n_layers]
-        self.intercepts, self.db = list(intercepts), [None] * n_layers
+        # An untrained bias (fit_intercept=False) is still added to Z: in Z's namespace.
+        self.intercepts = [b if on is None else on.asarray(b, dtype) for b in intercepts]
+        self.db = [None] * n_layers
         for position, l in enumerate(biased, start=n_layers):
             self.intercepts[l], self.db[l] = views[position], grad_views[position]
         if batch_norm is not None:

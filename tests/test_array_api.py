@@ -87,6 +87,7 @@ CONFIGURATIONS = [
     DeepNNRegressor(batch_norm=True, solver="gd", max_iter=30),
     LogisticRegressionGD(max_iter=100),
     LogisticRegressionGD(solver="adam", class_weight="balanced", max_iter=100),
+    LogisticRegressionGD(fit_intercept=False, max_iter=100),
 ]
 
 
@@ -119,6 +120,7 @@ def classification_data(n_classes=3, n_samples=240):
         (lambda: DeepNNRegressor(random_state=0, max_iter=8, batch_size=50), "regression"),
         (lambda: DeepNNRegressor(random_state=0, max_iter=8, loss="huber"), "regression"),
         (lambda: LogisticRegressionGD(random_state=0, max_iter=20), "binary"),
+        (lambda: LogisticRegressionGD(fit_intercept=False, max_iter=20), "multiclass"),
     ],
 )
 def test_same_model_as_numpy_fit_of_the_same_seed(namespace, make, data):
